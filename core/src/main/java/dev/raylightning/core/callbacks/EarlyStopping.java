@@ -1,0 +1,248 @@
+package dev.raylightning.core.callbacks;
+
+import dev.raylightning.core.LightningModule;
+import dev.raylightning.core.Trainer;
+import dev.raylightning.core.TrainerFn;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Lightning's {@code EarlyStopping}: stops fitting when a monitored metric stops improving, goes
+ * non-finite, or crosses a threshold. It checks after each validation run, or at the end of each
+ * training epoch when no validation ran in it.
+ */
+public final class EarlyStopping implements Callback {
+
+    private static final long serialVersionUID = 1L;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EarlyStopping.class);
+
+    private final String monitor;
+    private final MonitorMode mode;
+    private final int patience;
+    private final double minDelta;
+    private final boolean strict;
+    private final boolean checkFinite;
+    private final Double stoppingThreshold;
+    private final Double divergenceThreshold;
+
+    private double bestScore;
+    private int wait;
+    private int stoppedEpoch = -1;
+    private String stopReason;
+    private transient boolean validatedThisEpoch;
+
+    private EarlyStopping(Builder b) {
+        this.monitor = b.monitor;
+        this.mode = b.mode;
+        this.patience = b.patience;
+        this.minDelta = b.minDelta;
+        this.strict = b.strict;
+        this.checkFinite = b.checkFinite;
+        this.stoppingThreshold = b.stoppingThreshold;
+        this.divergenceThreshold = b.divergenceThreshold;
+        this.bestScore = mode.worst();
+    }
+
+    /** Starts a builder for the metric named {@code monitor}. */
+    public static Builder builder(String monitor) {
+        return new Builder(monitor);
+    }
+
+    @Override
+    public String stateKey() {
+        return "EarlyStopping{monitor=" + monitor + ", mode=" + mode + "}";
+    }
+
+    @Override
+    public void setup(Trainer trainer, LightningModule module, TrainerFn fn) {
+        validatedThisEpoch = false;
+    }
+
+    @Override
+    public void onTrainEpochStart(Trainer trainer, LightningModule module) {
+        validatedThisEpoch = false;
+    }
+
+    @Override
+    public void onValidationEnd(Trainer trainer, LightningModule module) {
+        if (trainer.sanityChecking() || trainer.state().fn().orElse(null) != TrainerFn.FITTING) {
+            return;
+        }
+        validatedThisEpoch = true;
+        check(trainer);
+    }
+
+    @Override
+    public void onTrainEpochEnd(Trainer trainer, LightningModule module) {
+        if (!validatedThisEpoch) {
+            check(trainer);
+        }
+    }
+
+    private void check(Trainer trainer) {
+        Double current = trainer.callbackMetrics().get(monitor);
+        if (current == null) {
+            if (strict) {
+                throw new IllegalStateException("EarlyStopping could not find the monitored metric '" + monitor
+                        + "'; available: " + trainer.callbackMetrics().keySet()
+                        + " (log it, or build the callback with strict(false))");
+            }
+            return;
+        }
+        String reason = null;
+        if (checkFinite && !Double.isFinite(current)) {
+            reason = "Monitored metric " + monitor + " = " + current + " is not finite. Previous best value was "
+                    + bestScore + ". Signaling Trainer to stop.";
+        } else if (stoppingThreshold != null && mode.better(current, stoppingThreshold)) {
+            reason = "Stopping threshold reached: " + monitor + " = " + current + " is "
+                    + (mode == MonitorMode.MIN ? "<" : ">") + " " + stoppingThreshold + ". Signaling Trainer to stop.";
+        } else if (divergenceThreshold != null && mode.better(divergenceThreshold, current)) {
+            reason = "Divergence threshold reached: " + monitor + " = " + current + " is "
+                    + (mode == MonitorMode.MIN ? ">" : "<") + " " + divergenceThreshold + ". Signaling Trainer to stop.";
+        } else if (mode.better(mode == MonitorMode.MIN ? current + minDelta : current - minDelta, bestScore)) {
+            bestScore = current;
+            wait = 0;
+        } else {
+            wait++;
+            if (wait >= patience) {
+                reason = "Monitored metric " + monitor + " did not improve in the last " + wait
+                        + " records. Best score: " + bestScore + ". Signaling Trainer to stop.";
+            }
+        }
+        if (reason != null) {
+            stoppedEpoch = trainer.currentEpoch();
+            stopReason = reason;
+            trainer.requestStop();
+            if (Double.isFinite(current)) {
+                LOG.info(reason);
+            } else {
+                LOG.warn(reason);
+            }
+        }
+    }
+
+    public String monitor() {
+        return monitor;
+    }
+
+    public double bestScore() {
+        return bestScore;
+    }
+
+    public int waitCount() {
+        return wait;
+    }
+
+    /** The epoch in which it stopped the run, or -1. */
+    public int stoppedEpoch() {
+        return stoppedEpoch;
+    }
+
+    /** Why it stopped the run, if it did. */
+    public Optional<String> stopReason() {
+        return Optional.ofNullable(stopReason);
+    }
+
+    @Override
+    public Map<String, Object> stateDict() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("wait", wait);
+        s.put("stoppedEpoch", stoppedEpoch);
+        s.put("bestScore", Double.isFinite(bestScore) ? bestScore : String.valueOf(bestScore));
+        s.put("patience", patience);
+        if (stopReason != null) {
+            s.put("stopReason", stopReason);
+        }
+        return s;
+    }
+
+    @Override
+    public void loadStateDict(Map<String, Object> state) {
+        wait = ((Number) state.getOrDefault("wait", 0)).intValue();
+        stoppedEpoch = ((Number) state.getOrDefault("stoppedEpoch", -1)).intValue();
+        Object best = state.get("bestScore");
+        bestScore = best instanceof Number n ? n.doubleValue() : best != null ? Double.parseDouble(best.toString()) : mode.worst();
+        stopReason = (String) state.get("stopReason");
+    }
+
+    /** Settings of {@link EarlyStopping}; defaults follow Lightning. */
+    public static final class Builder {
+        private final String monitor;
+        private MonitorMode mode = MonitorMode.MIN;
+        private int patience = 3;
+        private double minDelta = 0;
+        private boolean strict = true;
+        private boolean checkFinite = true;
+        private Double stoppingThreshold;
+        private Double divergenceThreshold;
+
+        private Builder(String monitor) {
+            if (monitor == null || monitor.isBlank()) {
+                throw new IllegalArgumentException("monitor must name a logged metric, got '" + monitor + "'");
+            }
+            this.monitor = monitor;
+        }
+
+        public Builder mode(MonitorMode m) {
+            if (m == null) {
+                throw new IllegalArgumentException("mode must not be null");
+            }
+            mode = m;
+            return this;
+        }
+
+        /** Checks without improvement before stopping; default 3. */
+        public Builder patience(int p) {
+            if (p < 0) {
+                throw new IllegalArgumentException("patience must be >= 0, got " + p);
+            }
+            patience = p;
+            return this;
+        }
+
+        /** Smallest change that counts as an improvement; default 0. */
+        public Builder minDelta(double d) {
+            if (!(d >= 0)) {
+                throw new IllegalArgumentException("minDelta must be >= 0, got " + d);
+            }
+            minDelta = d;
+            return this;
+        }
+
+        /** Fail when the metric is missing (default) instead of skipping the check. */
+        public Builder strict(boolean s) {
+            strict = s;
+            return this;
+        }
+
+        /** Stop when the metric becomes NaN or infinite (default true). */
+        public Builder checkFinite(boolean c) {
+            checkFinite = c;
+            return this;
+        }
+
+        /** Stop as soon as the metric is better than this. */
+        public Builder stoppingThreshold(double t) {
+            if (!Double.isFinite(t)) {
+                throw new IllegalArgumentException("stoppingThreshold must be finite, got " + t);
+            }
+            stoppingThreshold = t;
+            return this;
+        }
+
+        /** Stop as soon as the metric is worse than this. */
+        public Builder divergenceThreshold(double t) {
+            if (!Double.isFinite(t)) {
+                throw new IllegalArgumentException("divergenceThreshold must be finite, got " + t);
+            }
+            divergenceThreshold = t;
+            return this;
+        }
+
+        public EarlyStopping build() {
+            return new EarlyStopping(this);
+        }
+    }
+}

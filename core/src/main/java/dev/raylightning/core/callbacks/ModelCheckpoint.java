@@ -1,0 +1,355 @@
+package dev.raylightning.core.callbacks;
+
+import dev.raylightning.core.LightningModule;
+import dev.raylightning.core.Trainer;
+import dev.raylightning.core.TrainerFn;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Lightning's {@code ModelCheckpoint}: saves checkpoints after validation (or at the end of
+ * training epochs without validation) and keeps the best {@code saveTopK} by a monitored metric,
+ * or the latest ones when nothing is monitored. Files are written atomically; only global rank
+ * zero writes.
+ *
+ * <p>Filename templates use {@code {name}} or {@code {name:.4f}} for {@code epoch}, {@code step}
+ * and any callback metric, written {@code name=value} as in Lightning; the default is
+ * {@code {epoch}-{step}}.
+ */
+public final class ModelCheckpoint implements Callback {
+
+    private static final long serialVersionUID = 1L;
+    private static final Pattern FIELD = Pattern.compile("\\{([^}:]+)(?::([^}]*))?}");
+    /** Extension of checkpoint files. */
+    public static final String EXTENSION = ".ckpt";
+
+    private final String dirpath;
+    private final String filename;
+    private final String monitor;
+    private final MonitorMode mode;
+    private final int saveTopK;
+    private final boolean saveLast;
+    private final int everyNEpochs;
+
+    private String resolvedDir;
+    private final LinkedHashMap<String, Double> bestKModels = new LinkedHashMap<>();
+    private String bestModelPath = "";
+    private Double bestModelScore;
+    private String lastModelPath = "";
+    private transient boolean validatedThisEpoch;
+
+    private ModelCheckpoint(Builder b) {
+        this.dirpath = b.dirpath;
+        this.filename = b.filename;
+        this.monitor = b.monitor;
+        this.mode = b.mode;
+        this.saveTopK = b.saveTopK;
+        this.saveLast = b.saveLast;
+        this.everyNEpochs = b.everyNEpochs;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String stateKey() {
+        return "ModelCheckpoint{monitor=" + monitor + ", mode=" + mode + ", everyNEpochs=" + everyNEpochs + "}";
+    }
+
+    @Override
+    public void setup(Trainer trainer, LightningModule module, TrainerFn fn) {
+        validatedThisEpoch = false;
+        if (resolvedDir == null) {
+            resolvedDir = dirpath != null ? Path.of(dirpath).toAbsolutePath().toString()
+                    : trainer.logDir().resolve("checkpoints").toAbsolutePath().toString();
+        }
+    }
+
+    @Override
+    public void onTrainEpochStart(Trainer trainer, LightningModule module) {
+        validatedThisEpoch = false;
+    }
+
+    @Override
+    public void onValidationEnd(Trainer trainer, LightningModule module) {
+        if (trainer.sanityChecking() || trainer.state().fn().orElse(null) != TrainerFn.FITTING) {
+            return;
+        }
+        validatedThisEpoch = true;
+        if ((trainer.currentEpoch() + 1) % everyNEpochs == 0) {
+            save(trainer);
+        }
+    }
+
+    @Override
+    public void onTrainEpochEnd(Trainer trainer, LightningModule module) {
+        if (!validatedThisEpoch && (trainer.currentEpoch() + 1) % everyNEpochs == 0) {
+            save(trainer);
+        }
+    }
+
+    private void save(Trainer trainer) {
+        if (saveTopK == 0 && !saveLast) {
+            return;
+        }
+        Map<String, Double> metrics = new LinkedHashMap<>(trainer.callbackMetrics());
+        metrics.put("epoch", (double) trainer.currentEpoch());
+        metrics.put("step", (double) trainer.globalStep());
+        Double score = null;
+        if (monitor != null) {
+            score = metrics.get(monitor);
+            if (score == null) {
+                throw new IllegalStateException("ModelCheckpoint(monitor='" + monitor
+                        + "') could not find the monitored key in the logged metrics: " + trainer.callbackMetrics().keySet());
+            }
+        }
+        List<Path> toDelete = new ArrayList<>();
+        Path target = null;
+        if (saveTopK != 0) {
+            double s = score == null ? trainer.globalStep() : score;
+            double comparable = Double.isNaN(s) ? mode.worst() : s;
+            MonitorMode m = score == null ? MonitorMode.MAX : mode;
+            boolean keep = saveTopK < 0 || bestKModels.size() < saveTopK || m.better(comparable, worstScore(m));
+            if (keep) {
+                target = uniquePath(format(metrics));
+                if (saveTopK > 0 && bestKModels.size() >= saveTopK) {
+                    String worst = worstPath(m);
+                    bestKModels.remove(worst);
+                    toDelete.add(Path.of(worst));
+                }
+                bestKModels.put(target.toString(), comparable);
+                String best = bestPath(m);
+                bestModelPath = best;
+                bestModelScore = score == null ? null : bestKModels.get(best);
+            }
+        }
+        Path last = saveLast ? Path.of(resolvedDir, "last" + EXTENSION) : null;
+        if (last != null) {
+            lastModelPath = last.toString();
+        }
+        if (!trainer.isGlobalZero()) {
+            return;
+        }
+        if (target != null) {
+            trainer.saveCheckpoint(target);
+        }
+        if (last != null) {
+            trainer.saveCheckpoint(last);
+        }
+        for (Path p : toDelete) {
+            if (!p.equals(target) && !p.equals(last)) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new IllegalStateException("could not remove old checkpoint " + p + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private double worstScore(MonitorMode m) {
+        return bestKModels.get(worstPath(m));
+    }
+
+    private String worstPath(MonitorMode m) {
+        String worst = null;
+        for (Map.Entry<String, Double> e : bestKModels.entrySet()) {
+            if (worst == null || m.better(bestKModels.get(worst), e.getValue())) {
+                worst = e.getKey();
+            }
+        }
+        return worst;
+    }
+
+    private String bestPath(MonitorMode m) {
+        String best = null;
+        for (Map.Entry<String, Double> e : bestKModels.entrySet()) {
+            if (best == null || m.better(e.getValue(), bestKModels.get(best))) {
+                best = e.getKey();
+            }
+        }
+        return best;
+    }
+
+    private Path uniquePath(String name) {
+        Path p = Path.of(resolvedDir, name + EXTENSION);
+        int v = 1;
+        while (bestKModels.containsKey(p.toString()) || (saveLast && p.getFileName().toString().equals("last" + EXTENSION))) {
+            p = Path.of(resolvedDir, name + "-v" + v++ + EXTENSION);
+        }
+        return p;
+    }
+
+    /** Fills the filename template with metric values. */
+    String format(Map<String, Double> metrics) {
+        Matcher m = FIELD.matcher(filename);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(1).trim();
+            String spec = m.group(2);
+            Double v = metrics.get(name);
+            String value;
+            if (v == null) {
+                value = "nan";
+            } else if (spec != null && !spec.isEmpty()) {
+                value = String.format(Locale.ROOT, "%" + spec, v);
+            } else if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+                value = Long.toString(v.longValue());
+            } else {
+                value = String.format(Locale.ROOT, "%.4f", v);
+            }
+            m.appendReplacement(sb, Matcher.quoteReplacement(name + "=" + value));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    /** Path of the best checkpoint so far, empty before the first save. */
+    public String bestModelPath() {
+        return bestModelPath;
+    }
+
+    /** The monitored value of the best checkpoint, when something is monitored. */
+    public Optional<Double> bestModelScore() {
+        return Optional.ofNullable(bestModelScore);
+    }
+
+    /** Path of {@code last.ckpt}, when saveLast is on. */
+    public String lastModelPath() {
+        return lastModelPath;
+    }
+
+    /** The kept checkpoints and their scores (the global step when nothing is monitored). */
+    public Map<String, Double> bestKModels() {
+        return java.util.Collections.unmodifiableMap(bestKModels);
+    }
+
+    /** The directory checkpoints go to (known once a run started). */
+    public Optional<Path> dirpath() {
+        return Optional.ofNullable(resolvedDir).map(Path::of);
+    }
+
+    public Optional<String> monitor() {
+        return Optional.ofNullable(monitor);
+    }
+
+    @Override
+    public Map<String, Object> stateDict() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("dirpath", resolvedDir);
+        s.put("bestModelPath", bestModelPath);
+        if (bestModelScore != null) {
+            s.put("bestModelScore", bestModelScore);
+        }
+        s.put("lastModelPath", lastModelPath);
+        s.put("bestKModels", new LinkedHashMap<>(bestKModels));
+        return s;
+    }
+
+    @Override
+    public void loadStateDict(Map<String, Object> state) {
+        if (state.get("dirpath") != null) {
+            resolvedDir = (String) state.get("dirpath");
+        }
+        bestModelPath = (String) state.getOrDefault("bestModelPath", "");
+        Object score = state.get("bestModelScore");
+        bestModelScore = score == null ? null : ((Number) score).doubleValue();
+        lastModelPath = (String) state.getOrDefault("lastModelPath", "");
+        bestKModels.clear();
+        Object k = state.get("bestKModels");
+        if (k instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                bestKModels.put(e.getKey().toString(), ((Number) e.getValue()).doubleValue());
+            }
+        }
+    }
+
+    /** Settings of {@link ModelCheckpoint}; defaults follow Lightning. */
+    public static final class Builder {
+        private String dirpath;
+        private String filename = "{epoch}-{step}";
+        private String monitor;
+        private MonitorMode mode = MonitorMode.MIN;
+        private int saveTopK = 1;
+        private boolean saveLast;
+        private int everyNEpochs = 1;
+
+        private Builder() {}
+
+        /** Directory for checkpoints; default {@code <log dir>/checkpoints}. */
+        public Builder dirpath(Path dir) {
+            if (dir == null) {
+                throw new IllegalArgumentException("dirpath must not be null");
+            }
+            dirpath = dir.toAbsolutePath().toString();
+            return this;
+        }
+
+        /** Filename template without extension, e.g. {@code "{epoch}-{val_loss:.2f}"}. */
+        public Builder filename(String template) {
+            if (template == null || template.isBlank() || template.contains("/")) {
+                throw new IllegalArgumentException("filename must be a non-blank name without '/', got '" + template + "'");
+            }
+            filename = template;
+            return this;
+        }
+
+        /** Metric deciding which checkpoints are best; none keeps the latest. */
+        public Builder monitor(String metric) {
+            if (metric == null || metric.isBlank()) {
+                throw new IllegalArgumentException("monitor must name a logged metric, got '" + metric + "'");
+            }
+            monitor = metric;
+            return this;
+        }
+
+        public Builder mode(MonitorMode m) {
+            if (m == null) {
+                throw new IllegalArgumentException("mode must not be null");
+            }
+            mode = m;
+            return this;
+        }
+
+        /** How many checkpoints to keep: -1 all, 0 none (except last). Default 1. */
+        public Builder saveTopK(int k) {
+            if (k < -1) {
+                throw new IllegalArgumentException("saveTopK must be >= -1, got " + k);
+            }
+            saveTopK = k;
+            return this;
+        }
+
+        /** Also write {@code last.ckpt} at every save. */
+        public Builder saveLast(boolean s) {
+            saveLast = s;
+            return this;
+        }
+
+        public Builder everyNEpochs(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("everyNEpochs must be >= 1, got " + n);
+            }
+            everyNEpochs = n;
+            return this;
+        }
+
+        public ModelCheckpoint build() {
+            if (monitor == null && saveTopK > 1) {
+                throw new IllegalArgumentException("saveTopK = " + saveTopK + " needs a monitor to rank checkpoints");
+            }
+            return new ModelCheckpoint(this);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.raylightning.core.data;
+
+/**
+ * torch's {@code DistributedSampler}: each of {@code numReplicas} ranks takes every
+ * {@code numReplicas}-th index starting at its rank. Without drop-last, the index list is padded
+ * by repeating its head so every rank gets {@code ceil(n / numReplicas)} samples; with it, the
+ * tail is cut so every rank gets {@code floor(n / numReplicas)}. Shuffling uses seed + epoch, so
+ * call {@link #setEpoch} every epoch.
+ */
+public final class DistributedSampler implements Sampler {
+
+    private static final long serialVersionUID = 1L;
+
+    private final int datasetSize;
+    private final int numReplicas;
+    private final int rank;
+    private final boolean shuffle;
+    private final long seed;
+    private final boolean dropLast;
+    private int epoch;
+
+    public DistributedSampler(int datasetSize, int numReplicas, int rank, boolean shuffle, long seed) {
+        this(datasetSize, numReplicas, rank, shuffle, seed, false);
+    }
+
+    public DistributedSampler(
+            int datasetSize, int numReplicas, int rank, boolean shuffle, long seed, boolean dropLast) {
+        if (numReplicas < 1) {
+            throw new IllegalArgumentException("numReplicas must be >= 1, got " + numReplicas);
+        }
+        if (rank < 0 || rank >= numReplicas) {
+            throw new IllegalArgumentException(
+                    "rank must be in [0, " + (numReplicas - 1) + "], got " + rank);
+        }
+        if (datasetSize < 0) {
+            throw new IllegalArgumentException("datasetSize must be >= 0, got " + datasetSize);
+        }
+        this.datasetSize = datasetSize;
+        this.numReplicas = numReplicas;
+        this.rank = rank;
+        this.shuffle = shuffle;
+        this.seed = seed;
+        this.dropLast = dropLast;
+    }
+
+    @Override
+    public int length() {
+        return dropLast ? datasetSize / numReplicas : (datasetSize + numReplicas - 1) / numReplicas;
+    }
+
+    /** Total indices over all ranks after padding or cutting. */
+    public int totalSize() {
+        return length() * numReplicas;
+    }
+
+    @Override
+    public int[] indices() {
+        int[] order = shuffle ? Shuffle.permutation(datasetSize, seed, epoch) : new SequentialSampler(datasetSize).indices();
+        int total = totalSize();
+        int[] all = new int[total];
+        if (datasetSize > 0) {
+            for (int i = 0; i < total; i++) {
+                all[i] = order[i % datasetSize];
+            }
+        }
+        int[] mine = new int[length()];
+        for (int i = 0; i < mine.length; i++) {
+            mine[i] = all[rank + i * numReplicas];
+        }
+        return mine;
+    }
+
+    @Override
+    public void setEpoch(int epoch) {
+        this.epoch = epoch;
+    }
+
+    public int numReplicas() {
+        return numReplicas;
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    public boolean shuffle() {
+        return shuffle;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public boolean dropLast() {
+        return dropLast;
+    }
+}

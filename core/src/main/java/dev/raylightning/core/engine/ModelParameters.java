@@ -1,0 +1,110 @@
+package dev.raylightning.core.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.util.Pair;
+
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A block's parameters in block order. Block order is the only order that agrees between JVMs:
+ * DJL's parameter ids are random per process.
+ */
+public final class ModelParameters {
+
+    private final List<String> names;
+    private final List<Parameter> parameters;
+
+    private ModelParameters(List<String> names, List<Parameter> parameters) {
+        this.names = Collections.unmodifiableList(names);
+        this.parameters = Collections.unmodifiableList(parameters);
+    }
+
+    /** Reads the parameters of an initialised block. */
+    public static ModelParameters of(Block block) {
+        List<String> names = new ArrayList<>();
+        List<Parameter> params = new ArrayList<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            names.add(p.getKey());
+            params.add(p.getValue());
+        }
+        return new ModelParameters(names, params);
+    }
+
+    public List<String> names() {
+        return names;
+    }
+
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    public int size() {
+        return parameters.size();
+    }
+
+    /** Number of scalar elements over all parameters. */
+    public long elementCount() {
+        long n = 0;
+        for (Parameter p : parameters) {
+            n += p.getArray().size();
+        }
+        return n;
+    }
+
+    /** The parameters that are trained (have gradients), in block order. */
+    public List<Parameter> trainable() {
+        List<Parameter> out = new ArrayList<>();
+        for (Parameter p : parameters) {
+            if (p.requiresGradient()) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Opens a handle on each trainable parameter's gradient, in block order. The caller closes
+     * every handle (they are fresh native references, not the gradients themselves).
+     */
+    public List<NDArray> openGradients() {
+        List<NDArray> grads = new ArrayList<>();
+        for (Parameter p : trainable()) {
+            grads.add(p.getArray().getGradient());
+        }
+        return grads;
+    }
+
+    /** Zeroes every trainable parameter's gradient in place. */
+    public void zeroGradients() {
+        for (Parameter p : trainable()) {
+            JniUtils.zeroGrad((PtNDArray) p.getArray());
+        }
+    }
+
+    /** Copies a parameter's values out as floats. */
+    public static float[] read(NDArray array) {
+        return array.toFloatArray();
+    }
+
+    /**
+     * Overwrites an array's values in place through a direct view of its own storage.
+     * {@code NDArray.set} would repoint the tensor at a Java buffer, which the GC may free.
+     */
+    public static void writeInPlace(NDArray array, float[] values) {
+        if (array.size() != values.length) {
+            throw new IllegalArgumentException(
+                    "size mismatch: array has " + array.size() + " values, got " + values.length);
+        }
+        ByteBuffer view = array.toByteBuffer(true);
+        FloatBuffer floats = view.asFloatBuffer();
+        floats.put(values);
+    }
+}

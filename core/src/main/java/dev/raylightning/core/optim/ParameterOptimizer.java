@@ -1,0 +1,171 @@
+package dev.raylightning.core.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.raylightning.core.engine.ModelParameters;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The live optimizer over a module's trainable parameters, in block order. It calls the same
+ * fused native kernels as DJL's Sgd/Adam/AdamW, but keeps its state where a checkpoint can read
+ * and restore it (DJL's optimizers hide theirs and key it by per-process random ids).
+ */
+public final class ParameterOptimizer implements AutoCloseable {
+
+    private final OptimizerConfig config;
+    private final List<Parameter> params;
+    /** Per parameter: SGD momentum buffer, or Adam first and second moments. */
+    private final NDArray[][] state;
+    private final long[] updates;
+    private double currentLr;
+
+    public ParameterOptimizer(OptimizerConfig config, ModelParameters parameters) {
+        this.config = config;
+        this.params = parameters.trainable();
+        this.state = new NDArray[params.size()][];
+        this.updates = new long[params.size()];
+        this.currentLr = config.lr();
+    }
+
+    public OptimizerConfig config() {
+        return config;
+    }
+
+    /** Learning rate the next step uses. */
+    public double learningRate() {
+        return currentLr;
+    }
+
+    /** Sets the rate from the schedule after {@code count} completed intervals. */
+    public void applySchedule(long count) {
+        currentLr = config.scheduler().learningRate(config.lr(), count);
+    }
+
+    /** Number of trainable parameters this optimizer updates. */
+    public int parameterCount() {
+        return params.size();
+    }
+
+    /**
+     * Applies one update with each parameter's current gradient, then zeroes the gradients.
+     * Gradients of parameters that received none stay untouched (their update is skipped).
+     */
+    public void step() {
+        float lr = (float) currentLr;
+        for (int i = 0; i < params.size(); i++) {
+            PtNDArray weight = (PtNDArray) params.get(i).getArray();
+            try (NDArray g = weight.getGradient()) {
+                PtNDArray grad = (PtNDArray) g;
+                updates[i]++;
+                switch (config.kind()) {
+                    case SGD -> {
+                        NDArray m = config.momentum() == 0 ? null : moments(i, weight, 1)[0];
+                        JniUtils.sgdUpdate(weight, grad, (PtNDArray) m, lr, (float) config.weightDecay(), 1f, -1f,
+                                (float) config.momentum());
+                    }
+                    case ADAM, ADAMW -> {
+                        NDArray[] mv = moments(i, weight, 2);
+                        double coef1 = 1.0 - Math.pow(config.beta1(), updates[i]);
+                        double coef2 = 1.0 - Math.pow(config.beta2(), updates[i]);
+                        float corrected = (float) (lr * Math.sqrt(coef2) / coef1);
+                        JniUtils.adamUpdate(weight, grad, (PtNDArray) mv[0], (PtNDArray) mv[1], lr, corrected,
+                                (float) config.weightDecay(), 1f, -1f, (float) config.beta1(),
+                                (float) config.beta2(), (float) config.eps(), config.kind() == OptimizerConfig.Kind.ADAMW);
+                    }
+                    default -> throw new IllegalStateException("unknown optimizer " + config.kind());
+                }
+                JniUtils.zeroGrad(weight);
+            }
+        }
+    }
+
+    private NDArray[] moments(int i, NDArray weight, int count) {
+        if (state[i] == null) {
+            NDArray[] s = new NDArray[count];
+            for (int k = 0; k < count; k++) {
+                s[k] = weight.zerosLike();
+                s[k].setRequiresGradient(false);
+            }
+            state[i] = s;
+        }
+        return state[i];
+    }
+
+    /** A copy of the optimizer state for checkpoints: update counts, rate and moment buffers. */
+    public State exportState() {
+        List<float[]> buffers = new ArrayList<>();
+        int[] widths = new int[params.size()];
+        for (int i = 0; i < params.size(); i++) {
+            NDArray[] s = state[i];
+            widths[i] = s == null ? 0 : s.length;
+            if (s != null) {
+                for (NDArray a : s) {
+                    buffers.add(a.toFloatArray());
+                }
+            }
+        }
+        return new State(config.kind().name(), updates.clone(), currentLr, widths, buffers);
+    }
+
+    /**
+     * Restores exported state. Everything is checked before anything changes, so a mismatching
+     * state leaves this optimizer untouched.
+     */
+    public void loadState(State s) {
+        if (!s.kind().equals(config.kind().name())) {
+            throw new IllegalArgumentException(
+                    "checkpoint optimizer is " + s.kind() + " but the module configures " + config.kind());
+        }
+        if (s.updates().length != params.size() || s.buffersPerParameter().length != params.size()) {
+            throw new IllegalArgumentException("checkpoint optimizer covers " + s.updates().length
+                    + " parameters, the module has " + params.size());
+        }
+        int k = 0;
+        for (int i = 0; i < params.size(); i++) {
+            long n = params.get(i).getArray().size();
+            for (int j = 0; j < s.buffersPerParameter()[i]; j++) {
+                if (k >= s.buffers().size() || s.buffers().get(k).length != n) {
+                    throw new IllegalArgumentException("checkpoint optimizer state does not fit parameter " + i);
+                }
+                k++;
+            }
+        }
+        k = 0;
+        for (int i = 0; i < params.size(); i++) {
+            int width = s.buffersPerParameter()[i];
+            closeState(i);
+            if (width > 0) {
+                NDArray[] bufs = moments(i, params.get(i).getArray(), width);
+                for (int j = 0; j < width; j++) {
+                    ModelParameters.writeInPlace(bufs[j], s.buffers().get(k++));
+                }
+            }
+        }
+        System.arraycopy(s.updates(), 0, updates, 0, updates.length);
+        currentLr = s.learningRate();
+    }
+
+    private void closeState(int i) {
+        if (state[i] != null) {
+            for (NDArray a : state[i]) {
+                a.close();
+            }
+            state[i] = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = 0; i < state.length; i++) {
+            closeState(i);
+        }
+    }
+
+    /** Plain-data optimizer state. */
+    public record State(String kind, long[] updates, double learningRate, int[] buffersPerParameter,
+            List<float[]> buffers) implements java.io.Serializable {}
+}

@@ -1,0 +1,57 @@
+package dev.raylightning.core.strategy;
+
+import ai.djl.ndarray.NDArray;
+import dev.raylightning.core.collective.ReduceOp;
+
+import java.io.Serializable;
+import java.util.List;
+
+/** One process, one device: the loop runs in the calling thread and nothing is reduced. */
+public final class SingleDeviceStrategy implements Strategy {
+
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public int worldSize() {
+        return 1;
+    }
+
+    @Override
+    public int globalRank() {
+        return 0;
+    }
+
+    @Override
+    public int localRank() {
+        return 0;
+    }
+
+    @Override
+    public int nodeRank() {
+        return 0;
+    }
+
+    @Override
+    public void barrier(String name) {}
+
+    @Override
+    public <T extends Serializable> T broadcast(T value, int src) {
+        if (src != 0) {
+            throw new IllegalArgumentException("src must be 0 with one process, got " + src);
+        }
+        return value;
+    }
+
+    @Override
+    public double[] reduce(double[] values, ReduceOp op) {
+        return values.clone();
+    }
+
+    @Override
+    public void reduceGradients(List<NDArray> gradients) {}
+
+    @Override
+    public String toString() {
+        return "SingleDeviceStrategy";
+    }
+}

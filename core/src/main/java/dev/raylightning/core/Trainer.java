@@ -67,6 +67,8 @@ public final class Trainer {
     private int numTrainingBatches;
     private LightningModule module;
     private ParameterOptimizer optimizer;
+    /** The optimizer state at the end of the last fit, so saveCheckpoint after fit can resume exactly. */
+    private ParameterOptimizer.State lastOptimizerState;
 
     private Trainer(TrainerConfig config, List<Logger> loggers, boolean driverSide) {
         this.config = config;
@@ -207,6 +209,9 @@ public final class Trainer {
     private RunResult runLocal(TrainerFn entry, LightningModule m, LightningDataModule data, Path checkpoint) {
         status = TrainerStatus.RUNNING;
         fn = entry;
+        if (module != m) {
+            lastOptimizerState = null;
+        }
         module = m;
         metrics.reset();
         shouldStop = false;
@@ -254,6 +259,7 @@ public final class Trainer {
             stage = null;
             inTrainEpoch = false;
             if (optimizer != null) {
+                lastOptimizerState = optimizer.exportState();
                 optimizer.close();
                 optimizer = null;
             }
@@ -262,7 +268,6 @@ public final class Trainer {
                 data.teardown(entry.stage());
             }
             m.attach(null);
-            module = null;
             strategy.teardown();
         }
         Map<String, Map<String, Object>> states = new LinkedHashMap<>();
@@ -399,7 +404,6 @@ public final class Trainer {
                 }
                 HostBatch host = it.next();
                 trainStep(m, host, idx, accumulate);
-                batchesDoneInEpoch = idx + 1;
                 if (validateThisEpoch && ((idx + 1) % valEvery == 0 || idx + 1 == numTrainingBatches)) {
                     evaluate(RunningStage.VALIDATING, m, val.get(), config.limitValBatches);
                 }
@@ -461,6 +465,7 @@ public final class Trainer {
                     logRow(row);
                 }
             }
+            batchesDoneInEpoch = idx + 1;
             final double lv = lossValue;
             each(cb -> cb.onTrainBatchEnd(this, m, lv, batch, idx));
         }
@@ -654,13 +659,12 @@ public final class Trainer {
         }
         m.onSaveCheckpoint(extra);
         return new Checkpoint(m.getClass().getName(), loopPosition(), m.stateDict(),
-                optimizer == null ? null : optimizer.exportState(), m.hparams(), states, extra);
+                optimizer != null ? optimizer.exportState() : lastOptimizerState, m.hparams(), states, extra);
     }
 
     /** Where a fit resumed from a checkpoint taken now would continue. */
     public LoopPosition loopPosition() {
-        if (inTrainEpoch && batchesDoneInEpoch < trainBatchesThisEpoch
-                && !(config.maxSteps >= 0 && globalStep >= config.maxSteps)) {
+        if (inTrainEpoch && batchesDoneInEpoch < trainBatchesThisEpoch) {
             return new LoopPosition(currentEpoch, batchesDoneInEpoch, globalStep);
         }
         return new LoopPosition(inTrainEpoch ? currentEpoch + 1 : currentEpoch, 0, globalStep);

@@ -1,0 +1,81 @@
+package dev.raylightning.examples;
+
+import dev.raylightning.core.Trainer;
+import dev.raylightning.core.callbacks.EarlyStopping;
+import dev.raylightning.core.callbacks.ModelCheckpoint;
+import dev.raylightning.core.callbacks.MonitorMode;
+import dev.raylightning.core.callbacks.ProgressBar;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** Trains, tests and checkpoints the Fashion-MNIST classifier from the command line. */
+@Command(name = "fashion-mnist", mixinStandardHelpOptions = true,
+        description = "Train a Fashion-MNIST classifier with the Lightning API on DJL.")
+public final class FashionMnistExample implements Callable<Integer> {
+
+    @Option(names = "--model", description = "MLP or CNN (default: ${DEFAULT-VALUE})")
+    FashionMnistClassifier.Architecture model = FashionMnistClassifier.Architecture.MLP;
+
+    @Option(names = "--epochs", description = "maximum epochs (default: ${DEFAULT-VALUE})")
+    int epochs = 5;
+
+    @Option(names = "--batch-size", description = "batch size (default: ${DEFAULT-VALUE})")
+    int batchSize = 64;
+
+    @Option(names = "--hidden", description = "MLP hidden units (default: ${DEFAULT-VALUE})")
+    int hidden = 128;
+
+    @Option(names = "--lr", description = "Adam learning rate (default: ${DEFAULT-VALUE})")
+    double lr = 1e-3;
+
+    @Option(names = "--data", description = "data directory (default: data/ found upwards, or $RAY_LIGHTNING_DATA)")
+    Path data;
+
+    @Option(names = "--root-dir", description = "logs and checkpoints go here (default: ${DEFAULT-VALUE})")
+    Path rootDir = Path.of("target", "fashion-mnist-run");
+
+    @Option(names = "--seed", description = "random seed (default: ${DEFAULT-VALUE})")
+    long seed = 42;
+
+    @Option(names = "--progress", description = "show the progress bar even without a terminal")
+    boolean forceProgress;
+
+    @Override
+    public Integer call() {
+        Path dataDir = data != null ? data : DataDirectory.resolve();
+        var dataModule = new FashionMnistDataModule(dataDir, batchSize);
+        var checkpoint = ModelCheckpoint.builder().monitor("ptl/val_accuracy").mode(MonitorMode.MAX)
+                .filename("{epoch}-{ptl/val_accuracy:.4f}".replace("/", "_")).saveLast(true).build();
+        Trainer trainer = Trainer.builder()
+                .maxEpochs(epochs)
+                .seed(seed)
+                .defaultRootDir(rootDir)
+                .callbacks(checkpoint, new ProgressBar(forceProgress),
+                        EarlyStopping.builder("ptl/val_loss").patience(3).build())
+                .build();
+        try (var module = new FashionMnistClassifier(model, hidden, lr)) {
+            long start = System.nanoTime();
+            trainer.fit(module, dataModule);
+            double fitSeconds = (System.nanoTime() - start) / 1e9;
+            List<Map<String, Double>> results = trainer.test(module, dataModule);
+            System.out.printf("fit: %d epochs, %d steps in %.1f s (%.0f steps/s)%n", trainer.currentEpoch(),
+                    trainer.globalStep(), fitSeconds, trainer.globalStep() / fitSeconds);
+            System.out.printf("validation accuracy %.4f, test accuracy %.4f%n",
+                    trainer.callbackMetrics().getOrDefault("ptl/val_accuracy", Double.NaN),
+                    results.get(0).get("test_accuracy"));
+            System.out.println("best checkpoint: " + checkpoint.bestModelPath());
+            System.out.println("logs: " + trainer.logDir());
+        }
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new FashionMnistExample()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    }
+}

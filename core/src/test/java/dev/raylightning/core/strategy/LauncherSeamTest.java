@@ -1,0 +1,130 @@
+package dev.raylightning.core.strategy;
+
+import dev.raylightning.core.LightningModule;
+import dev.raylightning.core.Trainer;
+import dev.raylightning.core.TrainerStatus;
+import dev.raylightning.core.callbacks.Callback;
+import dev.raylightning.core.callbacks.ModelCheckpoint;
+import dev.raylightning.core.checkpoint.ModelState;
+import dev.raylightning.core.data.DataLoader;
+import dev.raylightning.core.LightningDataModule;
+import dev.raylightning.core.testing.Blobs;
+import dev.raylightning.core.testing.TinyClassifier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Proves the seams distributed strategies plug into, with ranks as threads: the launcher path
+ * of the trainer, shipping (serialization), distributed samplers, the gradient sync point,
+ * metric reduction and restoring rank zero's result on the driver.
+ */
+class LauncherSeamTest {
+
+    @TempDir
+    Path root;
+
+    private static LightningDataModule data(int batch) {
+        DataLoader train = DataLoader.builder(Blobs.dataset(256, 1)).batchSize(batch).shuffle(true).seed(9).build();
+        DataLoader val = DataLoader.builder(Blobs.dataset(64, 2)).batchSize(batch).build();
+        return LightningDataModule.of(train, val);
+    }
+
+    private Trainer.Builder trainer() {
+        return Trainer.builder().defaultRootDir(root).enableProgressBar(false).logger(false).seed(3).maxEpochs(2);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sgd", "adam"})
+    void twoRanksWithBatchBEqualOneRankWithBatchTwoB(String optimizer) {
+        double lr = optimizer.equals("adam") ? 0.01 : 0.1;
+        ModelState single;
+        try (TinyClassifier m = new TinyClassifier(16, lr, optimizer)) {
+            trainer().enableCheckpointing(false).build().fit(m, data(32));
+            single = m.stateDict();
+        }
+        ModelState ddp;
+        Trainer t = trainer().enableCheckpointing(false).strategy(new ThreadDdpStrategy(2)).build();
+        try (TinyClassifier m = new TinyClassifier(16, lr, optimizer)) {
+            t.fit(m, data(16));
+            ddp = m.stateDict();
+        }
+        assertEquals(TrainerStatus.FINISHED, t.status());
+        assertEquals(2, t.currentEpoch());
+        assertEquals(16, t.globalStep(), "each rank sees 128 samples per epoch in batches of 16");
+        dev.raylightning.core.ResumeTestAccess.assertWeightsClose(single.arrays(), ddp.arrays(), 1e-5);
+    }
+
+    static final class RankMetrics implements Callback {
+        final List<Map<String, Double>> seen = new ArrayList<>();
+
+        @Override
+        public void onFitEnd(Trainer trainer, LightningModule module) {
+            seen.add(Map.copyOf(trainer.callbackMetrics()));
+        }
+
+        @Override
+        public Map<String, Object> stateDict() {
+            return Map.of("fitEnds", seen.size());
+        }
+
+        @Override
+        public void loadStateDict(Map<String, Object> state) {
+            seen.add(Map.of("restoredFitEnds", ((Number) state.get("fitEnds")).doubleValue()));
+        }
+    }
+
+    @Test
+    void driverAdoptsRankZerosWeightsMetricsAndCallbackState() {
+        Path ckptDir = root.resolve("ckpts");
+        ModelCheckpoint ckpt = ModelCheckpoint.builder().dirpath(ckptDir).monitor("val_loss").build();
+        RankMetrics probe = new RankMetrics();
+        Trainer t = trainer().strategy(new ThreadDdpStrategy(2)).callbacks(ckpt, probe).build();
+        try (TinyClassifier m = new TinyClassifier(16, 0.1, "sgd")) {
+            ModelState before = m.stateDict();
+            t.fit(m, data(16));
+            assertNotEquals(before.arrays().get(0).values()[0], m.stateDict().arrays().get(0).values()[0],
+                    "the driver's module holds the trained weights");
+            // the driver's callback got rank zero's state back
+            assertEquals(List.of(Map.of("restoredFitEnds", 1.0)), probe.seen);
+            assertFalse(ckpt.bestModelPath().isEmpty());
+            assertTrue(Files.isRegularFile(Path.of(ckpt.bestModelPath())), "only rank zero wrote, and the file is there");
+            assertTrue(t.callbackMetrics().containsKey("val_loss"));
+            // test runs through the workers too, with metrics averaged across ranks
+            var results = t.test(m, LightningDataModule.of(null, null,
+                    DataLoader.builder(Blobs.dataset(64, 5)).batchSize(16).build(), null));
+            assertTrue(results.get(0).get("test_acc") > 0.8, results.toString());
+        }
+    }
+
+    @Test
+    void anExceptionOnOneRankReachesTheDriver() {
+        Trainer t = trainer().enableCheckpointing(false).strategy(new ThreadDdpStrategy(2)).build();
+        try (TinyClassifier m = new FailingOnRankOne()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.fit(m, data(16)));
+            assertEquals("boom on rank 1", e.getMessage());
+            assertEquals(TrainerStatus.INTERRUPTED, t.status());
+        }
+    }
+
+    static final class FailingOnRankOne extends TinyClassifier {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public ai.djl.ndarray.NDArray trainingStep(dev.raylightning.core.data.Batch batch, int batchIdx) {
+            if (trainer().orElseThrow().strategy().globalRank() == 1 && batchIdx == 2) {
+                throw new IllegalStateException("boom on rank 1");
+            }
+            return super.trainingStep(batch, batchIdx);
+        }
+    }
+}

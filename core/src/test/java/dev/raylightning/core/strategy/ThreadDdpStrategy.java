@@ -1,0 +1,190 @@
+package dev.raylightning.core.strategy;
+
+import ai.djl.ndarray.NDArray;
+import dev.raylightning.core.RunRequest;
+import dev.raylightning.core.RunResult;
+import dev.raylightning.core.Trainer;
+import dev.raylightning.core.collective.ReduceOp;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * A data-parallel strategy whose ranks are threads of this JVM: a test double for the launcher
+ * and strategy seams. The request crosses a real Java serialization round trip per rank, as it
+ * would to another process.
+ */
+final class ThreadDdpStrategy implements Strategy {
+
+    private static final long serialVersionUID = 1L;
+    private static final Map<String, ThreadGroup> GROUPS = new ConcurrentHashMap<>();
+
+    private final int worldSize;
+    private final int rank;
+    private final String groupId;
+    private final boolean driver;
+
+    ThreadDdpStrategy(int worldSize) {
+        this(worldSize, 0, null, true);
+    }
+
+    private ThreadDdpStrategy(int worldSize, int rank, String groupId, boolean driver) {
+        this.worldSize = worldSize;
+        this.rank = rank;
+        this.groupId = groupId;
+        this.driver = driver;
+    }
+
+    @Override
+    public Optional<Launcher> launcher() {
+        return driver ? Optional.of(this::launch) : Optional.empty();
+    }
+
+    private RunResult launch(RunRequest request) {
+        byte[] wire = serialize(request);
+        String id = java.util.UUID.randomUUID().toString();
+        GROUPS.put(id, new ThreadGroup(worldSize));
+        ExecutorService pool = Executors.newFixedThreadPool(worldSize);
+        try {
+            List<Future<RunResult>> futures = new ArrayList<>();
+            for (int r = 0; r < worldSize; r++) {
+                ThreadDdpStrategy rankStrategy = new ThreadDdpStrategy(worldSize, r, id, false);
+                futures.add(pool.submit(() -> {
+                    try {
+                        return Trainer.runWorker((RunRequest) deserialize(wire), rankStrategy);
+                    } catch (RuntimeException | Error e) {
+                        GROUPS.get(id).abort();
+                        throw e;
+                    }
+                }));
+            }
+            RunResult zero = null;
+            RuntimeException first = null;
+            for (int r = 0; r < worldSize; r++) {
+                try {
+                    RunResult res = futures.get(r).get();
+                    if (r == 0) {
+                        zero = res;
+                    }
+                } catch (ExecutionException e) {
+                    RuntimeException cause = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                    // report the rank that failed first-hand, not the peers it woke up
+                    boolean secondHand = String.valueOf(cause.getMessage()).contains("peer rank failed");
+                    if (first == null || (!secondHand && String.valueOf(first.getMessage()).contains("peer rank failed"))) {
+                        first = cause;
+                    }
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+            return zero;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } finally {
+            pool.shutdownNow();
+            GROUPS.remove(id);
+        }
+    }
+
+    private static byte[] serialize(Object o) {
+        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(); ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(o);
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException("request is not serializable", e);
+        }
+    }
+
+    private static Object deserialize(byte[] b) {
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b))) {
+            return in.readObject();
+        } catch (IOException | ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private ThreadGroup group() {
+        return GROUPS.get(groupId);
+    }
+
+    @Override
+    public int worldSize() {
+        return worldSize;
+    }
+
+    @Override
+    public int globalRank() {
+        return rank;
+    }
+
+    @Override
+    public int localRank() {
+        return rank;
+    }
+
+    @Override
+    public int nodeRank() {
+        return 0;
+    }
+
+    @Override
+    public void barrier(String name) {
+        if (!driver) {
+            group().await();
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T extends Serializable> T broadcast(T value, int src) {
+        throw new UnsupportedOperationException("not needed by these tests");
+    }
+
+    @Override
+    public double[] reduce(double[] values, ReduceOp op) {
+        return switch (op) {
+            case SUM -> group().allReduceSum(rank, values);
+            case AVG -> {
+                double[] s = group().allReduceSum(rank, values);
+                for (int i = 0; i < s.length; i++) {
+                    s[i] /= worldSize;
+                }
+                yield s;
+            }
+            case MAX -> group().allReduceExtreme(rank, values, true);
+            case MIN -> group().allReduceExtreme(rank, values, false);
+        };
+    }
+
+    @Override
+    public void reduceGradients(List<NDArray> gradients) {
+        for (NDArray g : gradients) {
+            FloatBuffer view = g.toByteBuffer(true).asFloatBuffer();
+            double[] local = new double[view.remaining()];
+            for (int i = 0; i < local.length; i++) {
+                local[i] = view.get(i);
+            }
+            double[] sum = group().allReduceSum(rank, local);
+            for (int i = 0; i < sum.length; i++) {
+                view.put(i, (float) (sum[i] / worldSize));
+            }
+        }
+    }
+}

@@ -51,7 +51,7 @@ public final class FashionMnistExample implements Callable<Integer> {
         Path dataDir = data != null ? data : DataDirectory.resolve();
         var dataModule = new FashionMnistDataModule(dataDir, batchSize);
         var checkpoint = ModelCheckpoint.builder().monitor("ptl/val_accuracy").mode(MonitorMode.MAX)
-                .filename("{epoch}-{ptl/val_accuracy:.4f}".replace("/", "_")).saveLast(true).build();
+                .filename("{epoch}-{ptl/val_accuracy:.4f}").saveLast(true).build();
         Trainer trainer = Trainer.builder()
                 .maxEpochs(epochs)
                 .seed(seed)
@@ -63,11 +63,11 @@ public final class FashionMnistExample implements Callable<Integer> {
             long start = System.nanoTime();
             trainer.fit(module, dataModule);
             double fitSeconds = (System.nanoTime() - start) / 1e9;
+            double valAccuracy = trainer.callbackMetrics().getOrDefault("ptl/val_accuracy", Double.NaN);
             List<Map<String, Double>> results = trainer.test(module, dataModule);
             System.out.printf("fit: %d epochs, %d steps in %.1f s (%.0f steps/s)%n", trainer.currentEpoch(),
                     trainer.globalStep(), fitSeconds, trainer.globalStep() / fitSeconds);
-            System.out.printf("validation accuracy %.4f, test accuracy %.4f%n",
-                    trainer.callbackMetrics().getOrDefault("ptl/val_accuracy", Double.NaN),
+            System.out.printf("validation accuracy %.4f, test accuracy %.4f%n", valAccuracy,
                     results.get(0).get("test_accuracy"));
             System.out.println("best checkpoint: " + checkpoint.bestModelPath());
             System.out.println("logs: " + trainer.logDir());

@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  * zero writes.
  *
  * <p>Filename templates use {@code {name}} or {@code {name:.4f}} for {@code epoch}, {@code step}
- * and any callback metric, written {@code name=value} as in Lightning; the default is
- * {@code {epoch}-{step}}.
+ * and any callback metric, written {@code name=value} as in Lightning (a {@code /} in a metric
+ * name becomes {@code _}); the default is {@code {epoch}-{step}}.
  */
 public final class ModelCheckpoint implements Callback {
 
@@ -209,7 +209,8 @@ public final class ModelCheckpoint implements Callback {
             } else {
                 value = String.format(Locale.ROOT, "%.4f", v);
             }
-            m.appendReplacement(sb, Matcher.quoteReplacement(name + "=" + value));
+            // metric names like "ptl/val_loss" must not create sub-directories
+            m.appendReplacement(sb, Matcher.quoteReplacement(name.replace('/', '_') + "=" + value));
         }
         m.appendTail(sb);
         return sb.toString();
@@ -298,8 +299,9 @@ public final class ModelCheckpoint implements Callback {
 
         /** Filename template without extension, e.g. {@code "{epoch}-{val_loss:.2f}"}. */
         public Builder filename(String template) {
-            if (template == null || template.isBlank() || template.contains("/")) {
-                throw new IllegalArgumentException("filename must be a non-blank name without '/', got '" + template + "'");
+            if (template == null || template.isBlank() || FIELD.matcher(template).replaceAll("").contains("/")) {
+                throw new IllegalArgumentException("filename must be a non-blank name without '/' outside {fields}, got '"
+                        + template + "'");
             }
             filename = template;
             return this;

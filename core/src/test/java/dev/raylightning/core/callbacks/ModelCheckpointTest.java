@@ -119,6 +119,8 @@ class ModelCheckpointTest {
     void filenameTemplateFormatsMetrics() {
         ModelCheckpoint cb = ModelCheckpoint.builder().filename("{epoch}-{val_loss:.3f}-{missing}").build();
         assertEquals("epoch=4-val_loss=0.123-missing=nan", cb.format(Map.of("epoch", 4.0, "val_loss", 0.12345)));
+        ModelCheckpoint slash = ModelCheckpoint.builder().filename("{epoch}-{ptl/val_acc:.2f}").build();
+        assertEquals("epoch=1-ptl_val_acc=0.90", slash.format(Map.of("epoch", 1.0, "ptl/val_acc", 0.9)));
     }
 
     @Test

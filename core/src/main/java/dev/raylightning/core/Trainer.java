@@ -243,7 +243,7 @@ public final class Trainer {
             if (status == TrainerStatus.RUNNING) {
                 status = TrainerStatus.FINISHED;
             }
-            finishLoggers("success");
+            finishLoggers(status == TrainerStatus.INTERRUPTED ? "interrupted" : "success");
         } catch (RuntimeException | Error e) {
             status = TrainerStatus.INTERRUPTED;
             for (Callback cb : callbacks) {
@@ -396,10 +396,14 @@ public final class Trainer {
         int valEvery = valInterval();
         int accumulate = config.accumulateGradBatches;
         try (DataLoader.BatchIterator it = train.iterator(firstBatch)) {
-            for (int idx = firstBatch; idx < numTrainingBatches && it.hasNext(); idx++) {
+            for (int idx = firstBatch; idx < numTrainingBatches; idx++) {
+                // checked before waiting for the next batch, which an interrupt would abort
                 if (Thread.currentThread().isInterrupted()) {
                     LOG.warn("Trainer thread interrupted; stopping at epoch {}, batch {}", currentEpoch, idx);
                     status = TrainerStatus.INTERRUPTED;
+                    break;
+                }
+                if (!it.hasNext()) {
                     break;
                 }
                 HostBatch host = it.next();
@@ -857,6 +861,14 @@ public final class Trainer {
 
         public Builder limitTestBatches(int n) {
             return limitTestBatches(limit("limitTestBatches", n));
+        }
+
+        public Builder limitTestBatches(double f) {
+            return limitTestBatches(fraction("limitTestBatches", f));
+        }
+
+        public Builder limitPredictBatches(double f) {
+            return limitPredictBatches(fraction("limitPredictBatches", f));
         }
 
         public Builder limitPredictBatches(BatchLimit l) {

@@ -149,6 +149,27 @@ class TrainerFitTest {
         assertEquals(1e-3, Math.sqrt(sq), 1e-5);
     }
 
+    @Test
+    void interruptingTheThreadStopsGracefully() {
+        var data = Fixtures.blobs(256, 64, 32);
+        Trainer t = Fixtures.quietTrainer(root).maxEpochs(5).logger(false).enableCheckpointing(false)
+                .callbacks(new dev.raylightning.core.callbacks.Callback() {
+                    @Override
+                    public void onTrainBatchEnd(Trainer trainer, LightningModule module, double loss,
+                            dev.raylightning.core.data.Batch batch, int batchIdx) {
+                        if (trainer.globalStep() == 3) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }).build();
+        try (TinyClassifier m = new TinyClassifier()) {
+            t.fit(m, data);
+            assertTrue(Thread.interrupted(), "the interrupt flag is kept for the caller");
+            assertEquals(TrainerStatus.INTERRUPTED, t.status());
+            assertEquals(3, t.globalStep());
+        }
+    }
+
     static final class CountingCallback implements dev.raylightning.core.callbacks.Callback {
         int trainBatches;
         int validations;

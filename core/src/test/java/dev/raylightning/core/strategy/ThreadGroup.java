@@ -11,6 +11,7 @@ final class ThreadGroup {
     private final int size;
     private final CyclicBarrier barrier;
     private final double[][] slots;
+    private volatile boolean aborted;
 
     ThreadGroup(int size) {
         this.size = size;
@@ -23,6 +24,9 @@ final class ThreadGroup {
     }
 
     void await() {
+        if (aborted) {
+            throw new IllegalStateException("a peer rank failed or stalled");
+        }
         try {
             barrier.await(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -35,6 +39,8 @@ final class ThreadGroup {
 
     /** Wakes every waiting rank with a failure, as a dead peer would. */
     void abort() {
+        // the flag catches ranks that reach the barrier only after the reset
+        aborted = true;
         barrier.reset();
     }
 

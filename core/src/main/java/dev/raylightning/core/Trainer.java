@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.DataType;
 import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.callbacks.ModelCheckpoint;
 import dev.raylightning.core.callbacks.ProgressBar;
+import dev.raylightning.core.callbacks.ProgressEvent;
+import dev.raylightning.core.callbacks.ProgressListener;
 import dev.raylightning.core.checkpoint.Checkpoint;
 import dev.raylightning.core.checkpoint.CheckpointIO;
 import dev.raylightning.core.checkpoint.LoopPosition;
@@ -54,6 +56,8 @@ public final class Trainer {
     private final List<Callback> callbacks;
     private final List<Logger> loggers;
     private final MetricStore metrics = new MetricStore();
+    /** Callbacks that listen to progress, plus a worker's forwarder; empty lists cost nothing per step. */
+    private final List<ProgressListener> listeners = new ArrayList<>();
 
     private TrainerStatus status = TrainerStatus.INITIALIZING;
     private TrainerFn fn;
@@ -90,6 +94,11 @@ public final class Trainer {
         }
         this.callbacks = Collections.unmodifiableList(cbs);
         this.loggers = loggers;
+        for (Callback cb : cbs) {
+            if (cb instanceof ProgressListener pl) {
+                listeners.add(pl);
+            }
+        }
     }
 
     public static Builder builder() {
@@ -148,7 +157,18 @@ public final class Trainer {
      * Returns this rank's result (rank zero's is the one the driver restores).
      */
     public static RunResult runWorker(RunRequest request, Strategy rankStrategy) {
+        return runWorker(request, rankStrategy, null);
+    }
+
+    /**
+     * Runs a shipped request like {@link #runWorker(RunRequest, Strategy)}, also handing this
+     * rank's progress events to {@code forwarder} (a launcher streams rank zero's to the driver).
+     */
+    public static RunResult runWorker(RunRequest request, Strategy rankStrategy, ProgressListener forwarder) {
         Trainer t = new Trainer(request.config().withStrategy(rankStrategy), List.of(), false);
+        if (forwarder != null) {
+            t.listeners.add(forwarder);
+        }
         LightningModule m = request.module();
         if (request.initialWeights() != null) {
             m.loadStateDict(request.initialWeights());
@@ -170,20 +190,55 @@ public final class Trainer {
         }
         status = TrainerStatus.RUNNING;
         fn = entry;
+        module = m;
         seedIfConfigured();
         RunRequest request = new RunRequest(entry, config, m, data, m.stateDict(),
                 checkpoint == null ? null : checkpoint.toAbsolutePath().toString());
+        if (entry == TrainerFn.FITTING) {
+            for (Logger l : loggers) {
+                l.logHyperparams(new LinkedHashMap<>(m.hparams()));
+            }
+        }
         try {
-            RunResult result = launcher.get().launch(request);
+            RunResult result = launcher.get().launch(request, this::onRemoteProgress);
             restore(result, m);
             status = result.status();
+            finishLoggers(status == TrainerStatus.INTERRUPTED ? "interrupted" : "success");
             return result;
         } catch (RuntimeException | Error e) {
             status = TrainerStatus.INTERRUPTED;
+            finishLoggers("failed");
             throw e;
         } finally {
             stage = null;
+            notifyListeners(new ProgressEvent(ProgressEvent.Kind.RUN_END, currentEpoch, -1, 0, config.maxEpochs,
+                    globalStep, Double.NaN, Map.of()));
         }
+    }
+
+    /** Rank zero's streamed progress, on the driver: log rows go to loggers, the rest to listeners. */
+    private void onRemoteProgress(ProgressEvent e) {
+        if (e.kind() == ProgressEvent.Kind.LOG_ROW) {
+            for (Logger l : loggers) {
+                l.logMetrics(e.metrics(), e.globalStep());
+            }
+        } else {
+            notifyListeners(e);
+        }
+    }
+
+    private void notifyListeners(ProgressEvent e) {
+        for (ProgressListener pl : listeners) {
+            pl.onProgress(e);
+        }
+    }
+
+    private void emit(ProgressEvent.Kind kind, int batchIdx, double loss, Map<String, Double> metrics) {
+        if (listeners.isEmpty() || !strategy.isGlobalZero()) {
+            return;
+        }
+        notifyListeners(new ProgressEvent(kind, currentEpoch, batchIdx, numTrainingBatches, config.maxEpochs,
+                globalStep, loss, metrics));
     }
 
     /** Adopts rank zero's result on the driver: weights, counters, metrics, callback states. */
@@ -256,6 +311,9 @@ public final class Trainer {
             finishLoggers("failed");
             throw e;
         } finally {
+            if (entry == TrainerFn.FITTING) {
+                emit(ProgressEvent.Kind.RUN_END, -1, Double.NaN, Map.of());
+            }
             stage = null;
             inTrainEpoch = false;
             if (optimizer != null) {
@@ -391,6 +449,7 @@ public final class Trainer {
         batchesDoneInEpoch = firstBatch;
         each(cb -> cb.onTrainEpochStart(this, m));
         m.onTrainEpochStart();
+        emit(ProgressEvent.Kind.EPOCH_START, -1, Double.NaN, metrics.progressBarMetrics());
         boolean validateThisEpoch = val.isPresent() && (currentEpoch + 1) % config.checkValEveryNEpoch == 0
                 && config.limitValBatches.resolve(val.get().numBatches()) > 0;
         int valEvery = valInterval();
@@ -420,6 +479,7 @@ public final class Trainer {
         logRow(row);
         each(cb -> cb.onTrainEpochEnd(this, m));
         m.onTrainEpochEnd();
+        emit(ProgressEvent.Kind.EPOCH_END, -1, Double.NaN, metrics.progressBarMetrics());
         inTrainEpoch = false;
         if (optimizer.config().scheduler().interval() == LrScheduler.Interval.EPOCH) {
             optimizer.applySchedule(currentEpoch + 1L);
@@ -472,6 +532,7 @@ public final class Trainer {
             batchesDoneInEpoch = idx + 1;
             final double lv = lossValue;
             each(cb -> cb.onTrainBatchEnd(this, m, lv, batch, idx));
+            emit(ProgressEvent.Kind.BATCH_END, idx, lv, metrics.progressBarMetrics());
         }
     }
 
@@ -549,6 +610,9 @@ public final class Trainer {
             m.onValidationEpochEnd();
             each(cb -> cb.onValidationEpochEnd(this, m));
             each(cb -> cb.onValidationEnd(this, m));
+            if (!sanity && fn == TrainerFn.FITTING) {
+                emit(ProgressEvent.Kind.VALIDATION_END, -1, Double.NaN, metrics.progressBarMetrics());
+            }
         }
         metrics.resumeEpoch(trainEpoch);
         stage = previous;
@@ -592,7 +656,7 @@ public final class Trainer {
     }
 
     private void logRow(Map<String, Double> row) {
-        if (row.isEmpty() || !strategy.isGlobalZero() || loggers.isEmpty()) {
+        if (row.isEmpty() || !strategy.isGlobalZero()) {
             return;
         }
         Map<String, Double> withEpoch = new LinkedHashMap<>(row);
@@ -600,6 +664,8 @@ public final class Trainer {
         for (Logger l : loggers) {
             l.logMetrics(withEpoch, globalStep);
         }
+        // distributed runs forward rows to the driver's loggers through this event
+        emit(ProgressEvent.Kind.LOG_ROW, -1, Double.NaN, withEpoch);
     }
 
     private void finishLoggers(String how) {

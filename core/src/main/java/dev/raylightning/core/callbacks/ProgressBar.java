@@ -1,8 +1,5 @@
 package dev.raylightning.core.callbacks;
 
-import dev.raylightning.core.LightningModule;
-import dev.raylightning.core.Trainer;
-import dev.raylightning.core.data.Batch;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
@@ -13,16 +10,16 @@ import java.util.StringJoiner;
 
 /**
  * A terminal progress bar, Lightning's {@code TQDMProgressBar}: epoch, batch of total, rate,
- * ETA, and the loss and progress-bar metrics. It stays quiet when standard output is not a
- * terminal, unless forced (e.g. in notebooks).
+ * ETA, and the loss and progress-bar metrics. It is driven by {@link ProgressEvent}s, so it shows
+ * local runs and, on the driver, distributed runs alike. It stays quiet when standard output
+ * is not a terminal, unless forced (e.g. in notebooks).
  */
-public final class ProgressBar implements Callback {
+public final class ProgressBar implements Callback, ProgressListener {
 
     private static final long serialVersionUID = 1L;
 
     private final boolean force;
     private transient me.tongfei.progressbar.ProgressBar bar;
-    private transient long shown;
 
     /** A bar that shows only on a terminal. */
     public ProgressBar() {
@@ -39,15 +36,43 @@ public final class ProgressBar implements Callback {
     }
 
     @Override
-    public void onTrainEpochStart(Trainer trainer, LightningModule module) {
+    public void onProgress(ProgressEvent e) {
         if (!enabled()) {
             return;
         }
+        switch (e.kind()) {
+            case EPOCH_START -> open(e);
+            case BATCH_END -> {
+                if (bar == null) {
+                    open(e);
+                }
+                bar.stepTo(e.batchIdx() + 1L);
+                bar.setExtraMessage(describe(e.loss(), e.metrics()));
+            }
+            case VALIDATION_END -> {
+                if (bar != null) {
+                    bar.setExtraMessage(describe(Double.NaN, e.metrics()));
+                }
+            }
+            case EPOCH_END -> {
+                if (bar != null) {
+                    bar.setExtraMessage(describe(Double.NaN, e.metrics()));
+                }
+                close();
+            }
+            case RUN_END -> close();
+            default -> {
+                // log rows are for loggers
+            }
+        }
+    }
+
+    private void open(ProgressEvent e) {
         close();
-        String epochs = trainer.maxEpochs() >= 0 ? "/" + (trainer.maxEpochs() - 1) : "";
+        String epochs = e.maxEpochs() >= 0 ? "/" + (e.maxEpochs() - 1) : "";
         bar = new ProgressBarBuilder()
-                .setTaskName("Epoch " + trainer.currentEpoch() + epochs)
-                .setInitialMax(trainer.numTrainingBatches())
+                .setTaskName("Epoch " + e.epoch() + epochs)
+                .setInitialMax(e.numBatches())
                 .setStyle(ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(250)
                 .setUnit(" it", 1)
@@ -55,43 +80,6 @@ public final class ProgressBar implements Callback {
                 .setSpeedUnit(ChronoUnit.SECONDS)
                 .continuousUpdate()
                 .build();
-        shown = 0;
-    }
-
-    @Override
-    public void onTrainBatchEnd(Trainer trainer, LightningModule module, double loss, Batch batch, int batchIdx) {
-        if (bar == null) {
-            return;
-        }
-        bar.stepTo(batchIdx + 1L);
-        if (++shown % 10 == 0 || batchIdx + 1 == trainer.numTrainingBatches()) {
-            bar.setExtraMessage(describe(loss, trainer.progressBarMetrics()));
-        }
-    }
-
-    @Override
-    public void onValidationEnd(Trainer trainer, LightningModule module) {
-        if (bar != null && !trainer.sanityChecking()) {
-            bar.setExtraMessage(describe(Double.NaN, trainer.progressBarMetrics()));
-        }
-    }
-
-    @Override
-    public void onTrainEpochEnd(Trainer trainer, LightningModule module) {
-        if (bar != null) {
-            bar.setExtraMessage(describe(Double.NaN, trainer.progressBarMetrics()));
-        }
-        close();
-    }
-
-    @Override
-    public void onException(Trainer trainer, LightningModule module, Throwable error) {
-        close();
-    }
-
-    @Override
-    public void onFitEnd(Trainer trainer, LightningModule module) {
-        close();
     }
 
     static String describe(double loss, Map<String, Double> metrics) {

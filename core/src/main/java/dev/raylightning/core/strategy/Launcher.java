@@ -2,6 +2,9 @@ package dev.raylightning.core.strategy;
 
 import dev.raylightning.core.RunRequest;
 import dev.raylightning.core.RunResult;
+import dev.raylightning.core.callbacks.ProgressEvent;
+
+import java.util.function.Consumer;
 
 /**
  * Where the processes of a run come from, Lightning's {@code _Launcher}. A launcher ships the
@@ -11,8 +14,11 @@ import dev.raylightning.core.RunResult;
  */
 public interface Launcher {
 
-    /** Runs the request on the launcher's workers and returns rank zero's result. */
-    RunResult launch(RunRequest request);
+    /**
+     * Runs the request on the launcher's workers and returns rank zero's result. Rank zero's
+     * {@link ProgressEvent}s go to {@code progress}, on the calling thread, while the run lasts.
+     */
+    RunResult launch(RunRequest request, Consumer<ProgressEvent> progress);
 
     /** Whether it works from JShell or a notebook (launchers that re-run a script do not). */
     default boolean isInteractiveCompatible() {

@@ -51,7 +51,7 @@ final class ThreadDdpStrategy implements Strategy {
 
     @Override
     public Optional<Launcher> launcher() {
-        return driver ? Optional.of(this::launch) : Optional.empty();
+        return driver ? Optional.of((request, progress) -> launch(request)) : Optional.empty();
     }
 
     private RunResult launch(RunRequest request) {

@@ -1,0 +1,42 @@
+package dev.raylightning.core.callbacks;
+
+import java.io.Serializable;
+import java.util.Map;
+
+/**
+ * A progress update from the training loop. Local runs deliver these straight to
+ * {@link ProgressListener}s; distributed runs stream rank zero's to the driver, so the driver's
+ * progress bar and loggers follow a run happening in other processes.
+ *
+ * @param kind what happened
+ * @param epoch the current epoch
+ * @param batchIdx the batch just finished (BATCH_END), else -1
+ * @param numBatches training batches per epoch
+ * @param maxEpochs the trainer's epoch limit (-1 for none)
+ * @param globalStep optimizer steps taken
+ * @param loss the last training loss (NaN when not a batch event)
+ * @param metrics progress-bar metrics, or the logger row for LOG_ROW
+ */
+public record ProgressEvent(Kind kind, int epoch, int batchIdx, int numBatches, int maxEpochs, long globalStep,
+        double loss, Map<String, Double> metrics) implements Serializable {
+
+    /** The kinds of progress updates. */
+    public enum Kind {
+        /** A training epoch starts. */
+        EPOCH_START,
+        /** A training batch finished. */
+        BATCH_END,
+        /** A validation run inside fit finished. */
+        VALIDATION_END,
+        /** A training epoch finished. */
+        EPOCH_END,
+        /** A row for the loggers (metrics by name at {@code globalStep}). */
+        LOG_ROW,
+        /** The run ended (successfully or not). */
+        RUN_END
+    }
+
+    public ProgressEvent {
+        metrics = Map.copyOf(metrics);
+    }
+}

@@ -1,0 +1,10 @@
+package dev.raylightning.core.callbacks;
+
+/**
+ * Receives {@link ProgressEvent}s. Callbacks that implement it get events of local runs and, on
+ * the driver, the streamed events of distributed runs.
+ */
+public interface ProgressListener {
+
+    void onProgress(ProgressEvent event);
+}

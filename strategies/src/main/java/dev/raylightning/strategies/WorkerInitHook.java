@@ -1,0 +1,12 @@
+package dev.raylightning.strategies;
+
+import dev.raylightning.strategies.launcher.RankInfo;
+
+import java.io.Serializable;
+
+/** Code run on every worker before training, ray_lightning's {@code init_hook}. */
+@FunctionalInterface
+public interface WorkerInitHook extends Serializable {
+
+    void run(RankInfo rank);
+}

@@ -1,0 +1,187 @@
+package dev.raylightning.strategies.cluster;
+
+import io.ray.api.Ray;
+import io.ray.api.runtimecontext.NodeInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+
+/**
+ * This JVM's Ray: a connection to the cluster named by {@code ray.address} (system property) or
+ * {@code RAY_ADDRESS}, or else a private local cluster on 127.0.0.1 that this JVM starts and
+ * stops (also at JVM exit). Ray's Java runtime is a JVM-wide singleton, so this is too: every
+ * Ray strategy in the JVM shares it, across any number of {@code fit} calls.
+ */
+public final class RayRuntime {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RayRuntime.class);
+    /** System property: CPUs of the local cluster (default: this machine's processors). */
+    public static final String NUM_CPUS_PROPERTY = "ray.lightning.num-cpus";
+
+    private static RayRuntime current;
+
+    private final String address;
+    private final LocalRayCluster cluster;
+    private final RayDriver driver;
+
+    private RayRuntime(String address, LocalRayCluster cluster, RayDriver driver) {
+        this.address = address;
+        this.cluster = cluster;
+        this.driver = driver;
+    }
+
+    /** Connects (or starts a local cluster and connects) on first use; later calls reuse it. */
+    public static synchronized RayRuntime get() {
+        if (current == null) {
+            current = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(RayRuntime::shutdownQuietly, "ray-runtime-shutdown"));
+        }
+        return current;
+    }
+
+    /** Whether this JVM is connected. */
+    public static synchronized boolean isConnected() {
+        return current != null;
+    }
+
+    /** Disconnects and stops the local cluster if this JVM started it. */
+    public static synchronized void shutdown() {
+        if (current == null) {
+            return;
+        }
+        RayRuntime r = current;
+        current = null;
+        try {
+            r.driver.close();
+        } finally {
+            if (r.cluster != null) {
+                r.cluster.close();
+            }
+        }
+    }
+
+    private static void shutdownQuietly() {
+        try {
+            shutdown();
+        } catch (RuntimeException e) {
+            LOG.warn("Stopping Ray failed", e);
+        }
+    }
+
+    private static RayRuntime start() {
+        String address = System.getProperty("ray.address");
+        if (address == null || address.isBlank()) {
+            address = System.getenv("RAY_ADDRESS");
+        }
+        LocalRayCluster cluster = null;
+        if (address == null || address.isBlank() || address.equals("auto")) {
+            int cpus = Integer.getInteger(NUM_CPUS_PROPERTY, Runtime.getRuntime().availableProcessors());
+            LOG.info("No ray.address or RAY_ADDRESS set: starting a local Ray cluster with {} CPUs on 127.0.0.1", cpus);
+            cluster = LocalRayCluster.builder().numCpus(cpus).start();
+            address = cluster.address();
+        }
+        try {
+            RayDriver driver = RayDriver.to(address)
+                    .codeSearchPath(codeSearchPath())
+                    .workerJvmOptions(List.of("-Xss4m", "-Dai.djl.offline=true"))
+                    .connect();
+            return new RayRuntime(address, cluster, driver);
+        } catch (RuntimeException | Error e) {
+            if (cluster != null) {
+                cluster.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The cluster's GCS address. */
+    public String address() {
+        return address;
+    }
+
+    /** Whether this JVM started the cluster itself. */
+    public boolean isLocal() {
+        return cluster != null;
+    }
+
+    /** Total CPUs of all alive nodes. */
+    public double totalCpus() {
+        double cpus = 0;
+        for (NodeInfo n : Ray.getRuntimeContext().getAllNodeInfo()) {
+            if (n.isAlive) {
+                cpus += n.resources.getOrDefault("CPU", 0.0);
+            }
+        }
+        return cpus;
+    }
+
+    /** Total GPUs of all alive nodes. */
+    public double totalGpus() {
+        double gpus = 0;
+        for (NodeInfo n : Ray.getRuntimeContext().getAllNodeInfo()) {
+            if (n.isAlive) {
+                gpus += n.resources.getOrDefault("GPU", 0.0);
+            }
+        }
+        return gpus;
+    }
+
+    /**
+     * What worker JVMs load job classes from: this JVM's class path, with the entries of
+     * manifest-only jars (Surefire, IDE launchers) expanded, since Ray's workers do not follow
+     * a jar's {@code Class-Path}.
+     */
+    static List<Path> codeSearchPath() {
+        Set<Path> out = new LinkedHashSet<>();
+        for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            Path p = Path.of(entry).toAbsolutePath();
+            if (!Files.exists(p) || p.toString().contains("/ray/jars/")) {
+                continue;
+            }
+            out.add(p);
+            if (p.toString().endsWith(".jar")) {
+                out.addAll(manifestClassPath(p));
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    private static List<Path> manifestClassPath(Path jar) {
+        List<Path> out = new ArrayList<>();
+        try (JarFile jf = new JarFile(jar.toFile())) {
+            Manifest m = jf.getManifest();
+            String cp = m == null ? null : m.getMainAttributes().getValue("Class-Path");
+            if (cp == null) {
+                return out;
+            }
+            for (String item : cp.trim().split("\\s+")) {
+                try {
+                    URI uri = jar.getParent().toUri().resolve(item);
+                    Path p = Path.of(uri);
+                    if (Files.exists(p)) {
+                        out.add(p);
+                    }
+                } catch (IllegalArgumentException e) {
+                    LOG.debug("Skipping class-path entry {} of {}", item, jar);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("Cannot read manifest of {}", jar, e);
+        }
+        return out;
+    }
+}

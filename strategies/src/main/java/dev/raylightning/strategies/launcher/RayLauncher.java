@@ -1,0 +1,303 @@
+package dev.raylightning.strategies.launcher;
+
+import dev.raylightning.core.RunRequest;
+import dev.raylightning.core.RunResult;
+import dev.raylightning.core.callbacks.ProgressEvent;
+import dev.raylightning.core.strategy.Launcher;
+import dev.raylightning.strategies.RayDdpStrategy;
+import dev.raylightning.strategies.cluster.RayRuntime;
+import dev.raylightning.strategies.shipping.ShippedPayload;
+import io.ray.api.ActorHandle;
+import io.ray.api.ObjectRef;
+import io.ray.api.PlacementGroups;
+import io.ray.api.Ray;
+import io.ray.api.WaitResult;
+import io.ray.api.exception.RayException;
+import io.ray.api.options.PlacementGroupCreationOptions;
+import io.ray.api.placementgroup.PlacementGroup;
+import io.ray.api.placementgroup.PlacementStrategy;
+import io.ray.api.runtimecontext.NodeInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * Runs a trainer call on Ray actors: checks the cluster can ever fit the request, reserves a
+ * placement group, starts one {@link RayWorker} per rank, wires their process group through the
+ * driver, streams rank zero's progress, and returns rank zero's result. Actors and the placement
+ * group are released on success, on failure and on interruption.
+ */
+public final class RayLauncher implements Launcher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RayLauncher.class);
+    private static final int POLL_MILLIS = 200;
+    private static final long ACTOR_START_MILLIS = 120_000;
+
+    private final RayDdpStrategy strategy;
+
+    public RayLauncher(RayDdpStrategy strategy) {
+        this.strategy = strategy;
+    }
+
+    @Override
+    public RunResult launch(RunRequest request, Consumer<ProgressEvent> progress) {
+        RayRuntime runtime = RayRuntime.get();
+        checkClusterCanFit(runtime);
+        byte[] payload = ShippedPayload.of(request).toBytes();
+        Job job = new Job();
+        try {
+            job.reserve();
+            job.startActors();
+            List<RankInfo> ranks = job.rendezvousRanks();
+            List<String> endpoints = job.listen(ranks, runtime.isLocal());
+            return job.run(payload, endpoints, ranks, progress);
+        } finally {
+            job.release();
+        }
+    }
+
+    /** Fails at once, naming the shortfall, when the whole cluster is too small. */
+    private void checkClusterCanFit(RayRuntime runtime) {
+        int n = strategy.numWorkers();
+        double cpus = n * strategy.effectiveCpusPerWorker();
+        double have = runtime.totalCpus();
+        if (cpus > have) {
+            throw new IllegalStateException(String.format(
+                    "%s needs %d workers x %.0f CPU = %.0f CPUs, but the Ray cluster at %s has %.0f CPUs in total "
+                            + "(short by %.0f). Use fewer workers or CPUs per worker, or a bigger cluster.",
+                    strategy, n, strategy.effectiveCpusPerWorker(), cpus, runtime.address(), have, cpus - have));
+        }
+        double gpus = n * strategy.effectiveGpusPerWorker();
+        double haveGpus = runtime.totalGpus();
+        if (gpus > haveGpus) {
+            throw new IllegalStateException(String.format(
+                    "%s needs %.0f GPUs, but the Ray cluster at %s has %.0f (short by %.0f).",
+                    strategy, gpus, runtime.address(), haveGpus, gpus - haveGpus));
+        }
+    }
+
+    /** One launch: its placement group and actors. */
+    private final class Job {
+        private final String name = "ray-lightning-" + UUID.randomUUID().toString().substring(0, 8);
+        private PlacementGroup group;
+        private final List<ActorHandle<RayWorker>> actors = new ArrayList<>();
+
+        void reserve() {
+            List<Map<String, Double>> bundles = new ArrayList<>();
+            for (int i = 0; i < strategy.numWorkers(); i++) {
+                bundles.add(strategy.bundle());
+            }
+            group = PlacementGroups.createPlacementGroup(new PlacementGroupCreationOptions.Builder()
+                    .setName(name)
+                    .setBundles(bundles)
+                    .setStrategy(strategy.placement() == dev.raylightning.strategies.PlacementStrategy.SPREAD
+                            ? PlacementStrategy.SPREAD : PlacementStrategy.PACK)
+                    .build());
+            int seconds = (int) Math.max(1, strategy.placementTimeout().toSeconds());
+            if (!group.wait(seconds)) {
+                throw new IllegalStateException("Could not reserve " + strategy.numWorkers() + " x " + strategy.bundle()
+                        + " on the Ray cluster within " + seconds + " s: other jobs hold the resources, or no node"
+                        + " fits one worker's bundle (placement " + strategy.placement() + ").");
+            }
+        }
+
+        void startActors() {
+            List<String> jvm = List.of(
+                    "-Dai.djl.pytorch.num_threads=" + strategy.torchThreadsPerWorker(),
+                    "-Dai.djl.pytorch.num_interop_threads=1",
+                    "-Dai.djl.offline=true");
+            for (int i = 0; i < strategy.numWorkers(); i++) {
+                actors.add(Ray.actor(RayWorker::new)
+                        .setPlacementGroup(group, i)
+                        .setResources(strategy.bundle())
+                        .setMaxConcurrency(2)
+                        .setJvmOptions(jvm)
+                        .remote());
+            }
+        }
+
+        List<RankInfo> rendezvousRanks() {
+            List<ObjectRef<String>> refs = new ArrayList<>();
+            for (ActorHandle<RayWorker> a : actors) {
+                refs.add(a.task(RayWorker::nodeId).remote());
+            }
+            return RankMapping.fromNodeIds(getAll(refs, ACTOR_START_MILLIS, "start"));
+        }
+
+        List<String> listen(List<RankInfo> ranks, boolean local) {
+            Map<String, String> nodeAddress = new HashMap<>();
+            for (NodeInfo n : Ray.getRuntimeContext().getAllNodeInfo()) {
+                nodeAddress.put(n.nodeId.toString(), n.nodeAddress);
+            }
+            List<ObjectRef<String>> refs = new ArrayList<>();
+            List<String> nodeIds = new ArrayList<>();
+            for (ActorHandle<RayWorker> a : actors) {
+                nodeIds.add(Ray.get(a.task(RayWorker::nodeId).remote()));
+            }
+            for (int i = 0; i < actors.size(); i++) {
+                String host = local ? "127.0.0.1" : nodeAddress.getOrDefault(nodeIds.get(i), "127.0.0.1");
+                refs.add(actors.get(i).task(RayWorker::listen, host).remote());
+            }
+            return getAll(refs, 30_000, "open its collective endpoint");
+        }
+
+        RunResult run(byte[] payload, List<String> endpoints, List<RankInfo> ranks, Consumer<ProgressEvent> progress) {
+            String csv = String.join(",", endpoints);
+            long timeout = strategy.collectiveTimeout().toMillis();
+            List<ObjectRef<byte[]>> refs = new ArrayList<>();
+            for (int i = 0; i < actors.size(); i++) {
+                refs.add(actors.get(i).task(RayWorker::run, payload, csv, i, RankInfoCodec.encode(ranks.get(i)), timeout)
+                        .remote());
+            }
+            WorkerOutcome[] outcomes = new WorkerOutcome[refs.size()];
+            int done = 0;
+            while (done < refs.size()) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new IllegalStateException("interrupted while " + strategy.numWorkers()
+                            + " Ray workers were training; workers and their placement group are being released");
+                }
+                List<ObjectRef<byte[]>> pending = new ArrayList<>();
+                for (int i = 0; i < refs.size(); i++) {
+                    if (outcomes[i] == null) {
+                        pending.add(refs.get(i));
+                    }
+                }
+                WaitResult<byte[]> w = Ray.wait(pending, 1, POLL_MILLIS, true);
+                drainEvents(progress);
+                for (ObjectRef<byte[]> ready : w.getReady()) {
+                    int rank = refs.indexOf(ready);
+                    outcomes[rank] = outcomeOf(rank, ready);
+                    done++;
+                    if (outcomes[rank].failed()) {
+                        throw failure(rank, outcomes[rank]);
+                    }
+                }
+            }
+            drainEvents(progress);
+            WorkerOutcome zero = outcomes[0];
+            restoreBestCheckpoint(zero.bestCheckpoint());
+            return zero.result();
+        }
+
+        private WorkerOutcome outcomeOf(int rank, ObjectRef<byte[]> ref) {
+            try {
+                return decode(Ray.get(ref));
+            } catch (RayException e) {
+                return WorkerOutcome.failure("WorkerDied", "the worker process of rank " + rank
+                        + " died or was killed (" + firstLine(e.getMessage()) + ")", String.valueOf(e));
+            }
+        }
+
+        private void drainEvents(Consumer<ProgressEvent> progress) {
+            try {
+                byte[] bytes = Ray.get(actors.get(0).task(RayWorker::drainEvents).remote(), 10_000);
+                if (bytes == null || bytes.length == 0) {
+                    return;
+                }
+                for (ProgressEvent e : decodeEvents(bytes)) {
+                    progress.accept(e);
+                }
+            } catch (RayException e) {
+                // rank zero is gone; its run() result reports why
+                LOG.debug("could not drain progress of rank 0", e);
+            }
+        }
+
+        private RuntimeException failure(int rank, WorkerOutcome o) {
+            String message = "Rank " + rank + " of " + strategy.numWorkers() + " failed: " + o.errorType()
+                    + (o.errorMessage() == null ? "" : ": " + o.errorMessage());
+            return new RayWorkerException(rank, o.errorType(), o.errorMessage(), message, o.errorStack());
+        }
+
+        private <T> List<T> getAll(List<ObjectRef<T>> refs, long timeoutMillis, String what) {
+            List<T> out = new ArrayList<>();
+            for (int i = 0; i < refs.size(); i++) {
+                try {
+                    out.add(Ray.get(refs.get(i), timeoutMillis));
+                } catch (RayException e) {
+                    throw new IllegalStateException("Ray worker " + i + " failed to " + what + ": "
+                            + firstLine(e.getMessage()), e);
+                }
+            }
+            return out;
+        }
+
+        void release() {
+            for (ActorHandle<RayWorker> a : actors) {
+                try {
+                    a.kill(true);
+                } catch (RuntimeException e) {
+                    LOG.warn("could not kill Ray worker {}", a.getId(), e);
+                }
+            }
+            if (group != null) {
+                try {
+                    PlacementGroups.removePlacementGroup(group.getId());
+                } catch (RuntimeException e) {
+                    LOG.warn("could not remove placement group {}", name, e);
+                }
+            }
+        }
+    }
+
+    private static void restoreBestCheckpoint(BestCheckpoint best) {
+        if (best == null) {
+            return;
+        }
+        Path p = Path.of(best.path());
+        if (Files.isRegularFile(p)) {
+            return;
+        }
+        // the worker ran on another node: put the best checkpoint where the driver expects it
+        dev.raylightning.core.checkpoint.CheckpointIO.writeBytes(best.bytes(), p);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "no message";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static WorkerOutcome decode(byte[] bytes) {
+        return (WorkerOutcome) readObject(bytes);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<ProgressEvent> decodeEvents(byte[] bytes) {
+        return (List<ProgressEvent>) readObject(bytes);
+    }
+
+    private static Object readObject(byte[] bytes) {
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes)) {
+            @Override
+            protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+                ClassLoader tccl = Thread.currentThread().getContextClassLoader();
+                try {
+                    return Class.forName(desc.getName(), false, tccl != null ? tccl : RayLauncher.class.getClassLoader());
+                } catch (ClassNotFoundException e) {
+                    return super.resolveClass(desc);
+                }
+            }
+        }) {
+            return in.readObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read a worker's reply", e);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("a worker's reply needs a class the driver lacks: " + e.getMessage(), e);
+        }
+    }
+}

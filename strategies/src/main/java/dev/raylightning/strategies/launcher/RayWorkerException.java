@@ -1,0 +1,42 @@
+package dev.raylightning.strategies.launcher;
+
+/**
+ * A Ray worker failed: user code threw, or the worker process died. Names the rank and carries
+ * the worker's exception type, message and stack trace (as text: the driver may lack the class).
+ */
+public final class RayWorkerException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final int rank;
+    private final String workerErrorType;
+    private final String workerErrorMessage;
+    private final String workerStackTrace;
+
+    RayWorkerException(int rank, String type, String workerMessage, String message, String stack) {
+        super(message);
+        this.rank = rank;
+        this.workerErrorType = type;
+        this.workerErrorMessage = workerMessage;
+        this.workerStackTrace = stack;
+    }
+
+    /** The global rank that failed first. */
+    public int rank() {
+        return rank;
+    }
+
+    /** The fully qualified class name of the worker's exception ("WorkerDied" when the process died). */
+    public String workerErrorType() {
+        return workerErrorType;
+    }
+
+    public String workerErrorMessage() {
+        return workerErrorMessage;
+    }
+
+    /** The worker's stack trace, as printed there. */
+    public String workerStackTrace() {
+        return workerStackTrace;
+    }
+}

@@ -636,7 +636,7 @@ public final class Trainer {
                     for (int k = 0; k < outputs.length; k++) {
                         outputs[k] = toHost(result.get(k));
                     }
-                    out.add(new Prediction(idx, outputs));
+                    out.add(new Prediction(idx, outputs, host.indices()));
                     final int i = idx;
                     each(cb -> cb.onPredictBatchEnd(this, m, batch, i));
                 }

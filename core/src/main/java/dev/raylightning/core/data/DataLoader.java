@@ -93,7 +93,8 @@ public final class DataLoader implements Iterable<HostBatch>, Serializable {
     private HostBatch batchAt(int[] order, int b) {
         int from = b * batchSize;
         int to = Math.min(order.length, from + batchSize);
-        return dataset.collate(Arrays.copyOfRange(order, from, to));
+        int[] rows = Arrays.copyOfRange(order, from, to);
+        return dataset.collate(rows).withIndices(rows);
     }
 
     /** An iterator that must be closed when abandoned early, to stop its prefetch thread. */

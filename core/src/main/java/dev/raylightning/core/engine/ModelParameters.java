@@ -21,10 +21,18 @@ public final class ModelParameters {
 
     private final List<String> names;
     private final List<Parameter> parameters;
+    private final List<Parameter> trainable;
 
     private ModelParameters(List<String> names, List<Parameter> parameters) {
         this.names = Collections.unmodifiableList(names);
         this.parameters = Collections.unmodifiableList(parameters);
+        List<Parameter> t = new ArrayList<>();
+        for (Parameter p : parameters) {
+            if (p.requiresGradient()) {
+                t.add(p);
+            }
+        }
+        this.trainable = Collections.unmodifiableList(t);
     }
 
     /** Reads the parameters of an initialised block. */
@@ -61,13 +69,7 @@ public final class ModelParameters {
 
     /** The parameters that are trained (have gradients), in block order. */
     public List<Parameter> trainable() {
-        List<Parameter> out = new ArrayList<>();
-        for (Parameter p : parameters) {
-            if (p.requiresGradient()) {
-                out.add(p);
-            }
-        }
-        return out;
+        return trainable;
     }
 
     /**

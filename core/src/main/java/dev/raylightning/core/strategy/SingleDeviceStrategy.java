@@ -50,6 +50,12 @@ public final class SingleDeviceStrategy implements Strategy {
     @Override
     public void reduceGradients(List<NDArray> gradients) {}
 
+    /** Nothing to reduce: skip opening gradient handles and go straight to the update. */
+    @Override
+    public void optimizerStep(OptimizerStep step) {
+        step.clipAndUpdate();
+    }
+
     @Override
     public String toString() {
         return "SingleDeviceStrategy";

@@ -44,6 +44,10 @@ public final class RayLauncher implements Launcher {
     private static final Logger LOG = LoggerFactory.getLogger(RayLauncher.class);
     private static final int POLL_MILLIS = 200;
     private static final long ACTOR_START_MILLIS = 120_000;
+    private static final long FAILURE_GRACE_MILLIS = 3_000;
+
+    /** Prefix of the names of placement groups and worker actors this launcher creates. */
+    public static final String NAME_PREFIX = "ray-lightning-";
 
     private final RayDdpStrategy strategy;
 
@@ -90,7 +94,7 @@ public final class RayLauncher implements Launcher {
 
     /** One launch: its placement group and actors. */
     private final class Job {
-        private final String name = "ray-lightning-" + UUID.randomUUID().toString().substring(0, 8);
+        private final String name = NAME_PREFIX + UUID.randomUUID().toString().substring(0, 8);
         private PlacementGroup group;
         private final List<ActorHandle<RayWorker>> actors = new ArrayList<>();
 
@@ -120,6 +124,7 @@ public final class RayLauncher implements Launcher {
                     "-Dai.djl.offline=true");
             for (int i = 0; i < strategy.numWorkers(); i++) {
                 actors.add(Ray.actor(RayWorker::new)
+                        .setName(name + "-rank-" + i)
                         .setPlacementGroup(group, i)
                         .setResources(strategy.bundle())
                         .setMaxConcurrency(2)
@@ -176,19 +181,31 @@ public final class RayLauncher implements Launcher {
                 }
                 WaitResult<byte[]> w = Ray.wait(pending, 1, POLL_MILLIS, true);
                 drainEvents(progress);
+                boolean failed = false;
                 for (ObjectRef<byte[]> ready : w.getReady()) {
                     int rank = refs.indexOf(ready);
                     outcomes[rank] = outcomeOf(rank, ready);
                     done++;
-                    if (outcomes[rank].failed()) {
-                        throw failure(rank, outcomes[rank]);
-                    }
+                    failed |= outcomes[rank].failed();
+                }
+                if (failed) {
+                    throw rootCause(refs, outcomes);
                 }
             }
             drainEvents(progress);
             WorkerOutcome zero = outcomes[0];
             restoreBestCheckpoint(zero.bestCheckpoint());
-            return zero.result();
+            RunResult result = zero.result();
+            if (result.fn() == dev.raylightning.core.TrainerFn.PREDICTING && outcomes.length > 1) {
+                List<List<dev.raylightning.core.Prediction>> all = new ArrayList<>();
+                for (WorkerOutcome o : outcomes) {
+                    all.add(o.result().predictions());
+                }
+                result = new RunResult(result.fn(), result.weights(), result.currentEpoch(), result.globalStep(),
+                        result.callbackMetrics(), result.loggedMetrics(), result.progressBarMetrics(),
+                        result.callbackStates(), result.evalResults(), PredictionMerge.merge(all), result.status());
+            }
+            return result;
         }
 
         private WorkerOutcome outcomeOf(int rank, ObjectRef<byte[]> ref) {
@@ -213,6 +230,36 @@ public final class RayLauncher implements Launcher {
                 // rank zero is gone; its run() result reports why
                 LOG.debug("could not drain progress of rank 0", e);
             }
+        }
+
+        /**
+         * One failure usually brings down its peers too (their collectives lose a partner). Give
+         * the others a moment to report, then blame the rank whose error is first-hand: user code
+         * or a dead process rather than a broken collective.
+         */
+        private RuntimeException rootCause(List<ObjectRef<byte[]>> refs, WorkerOutcome[] outcomes) {
+            long deadline = System.currentTimeMillis() + FAILURE_GRACE_MILLIS;
+            for (int i = 0; i < refs.size(); i++) {
+                long left = deadline - System.currentTimeMillis();
+                if (outcomes[i] == null && left > 0) {
+                    WaitResult<byte[]> w = Ray.wait(List.of(refs.get(i)), 1, (int) left, true);
+                    if (!w.getReady().isEmpty()) {
+                        outcomes[i] = outcomeOf(i, refs.get(i));
+                    }
+                }
+            }
+            int best = -1;
+            for (int i = 0; i < outcomes.length; i++) {
+                if (outcomes[i] != null && outcomes[i].failed()
+                        && (best < 0 || secondHand(outcomes[best]) && !secondHand(outcomes[i]))) {
+                    best = i;
+                }
+            }
+            return failure(best, outcomes[best]);
+        }
+
+        private static boolean secondHand(WorkerOutcome o) {
+            return o.errorType().endsWith("CollectiveException");
         }
 
         private RuntimeException failure(int rank, WorkerOutcome o) {

@@ -1,37 +1,49 @@
 package dev.raylightning.strategies.launcher;
 
 import dev.raylightning.core.collective.ProcessGroup;
-import dev.raylightning.core.collective.SingleProcessGroup;
+import dev.raylightning.core.collective.tcp.Endpoint;
+import dev.raylightning.core.collective.tcp.RingListener;
+import dev.raylightning.core.collective.tcp.RingOptions;
+import dev.raylightning.core.collective.tcp.TcpRingProcessGroup;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
-/** Builds a rank's process group in two steps: open an endpoint, then connect to all peers. */
+/**
+ * Builds a rank's TCP ring in two steps, driven by the launcher: every rank opens an endpoint
+ * and reports it; the driver hands the full list back; every rank connects.
+ */
 final class GroupRendezvous {
 
     private GroupRendezvous() {}
 
-    /** Opens this rank's endpoint on {@code host}. */
+    /** Opens this rank's endpoint on {@code host} (an ephemeral port). */
     static Pending listen(String host) {
-        return new Pending(host);
+        return new Pending(TcpRingProcessGroup.listen(host));
     }
 
     /** An opened endpoint waiting for the full list of peers. */
     static final class Pending {
-        private final String host;
+        private final RingListener listener;
 
-        Pending(String host) {
-            this.host = host;
+        Pending(RingListener listener) {
+            this.listener = listener;
         }
 
         String endpoint() {
-            return host + ":0";
+            return listener.endpoint().toString();
         }
 
-        ProcessGroup connect(int rank, List<String> endpoints, long timeoutMillis) {
-            if (endpoints.size() == 1) {
-                return new SingleProcessGroup();
+        ProcessGroup connect(int rank, List<String> endpoints, long timeoutMillis, long groupId) {
+            List<Endpoint> eps = new ArrayList<>();
+            for (String e : endpoints) {
+                eps.add(Endpoint.parse(e));
             }
-            throw new UnsupportedOperationException("multi-rank groups need the TCP ring backend");
+            RingOptions options = RingOptions.defaults()
+                    .withCollectiveTimeout(Duration.ofMillis(timeoutMillis))
+                    .withGroupId(groupId);
+            return TcpRingProcessGroup.connect(rank, eps, listener, options);
         }
     }
 }

@@ -161,10 +161,12 @@ public final class RayLauncher implements Launcher {
         RunResult run(byte[] payload, List<String> endpoints, List<RankInfo> ranks, Consumer<ProgressEvent> progress) {
             String csv = String.join(",", endpoints);
             long timeout = strategy.collectiveTimeout().toMillis();
+            // one id per launch, so a stray connection from an earlier run is refused
+            long groupId = UUID.randomUUID().getMostSignificantBits() | 1L;
             List<ObjectRef<byte[]>> refs = new ArrayList<>();
             for (int i = 0; i < actors.size(); i++) {
-                refs.add(actors.get(i).task(RayWorker::run, payload, csv, i, RankInfoCodec.encode(ranks.get(i)), timeout)
-                        .remote());
+                String control = RankInfoCodec.encode(ranks.get(i)) + "|" + timeout + "|" + groupId;
+                refs.add(actors.get(i).task(RayWorker::run, payload, csv, control).remote());
             }
             WorkerOutcome[] outcomes = new WorkerOutcome[refs.size()];
             int done = 0;

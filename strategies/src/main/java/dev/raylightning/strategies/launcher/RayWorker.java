@@ -50,13 +50,17 @@ public final class RayWorker {
      * {@link WorkerOutcome}. User exceptions are captured in the outcome (type, message, stack)
      * rather than thrown, so the driver can name the rank and the error precisely.
      */
-    public byte[] run(byte[] shippedRequest, String endpoints, int rank, String rankInfoCsv, long timeoutMillis) {
+    public byte[] run(byte[] shippedRequest, String endpoints, String control) {
+        // control: "<rank info csv>|<collective timeout millis>|<group id>" (Ray passes at most five arguments)
+        String[] parts = control.split("\\|");
         ClassLoader previous = Thread.currentThread().getContextClassLoader();
         ProcessGroup group = null;
         events.reopen();
         try {
-            RankInfo info = RankInfoCodec.decode(rankInfoCsv);
-            group = pending.connect(rank, List.of(endpoints.split(",")), timeoutMillis);
+            RankInfo info = RankInfoCodec.decode(parts[0]);
+            int rank = info.globalRank();
+            group = pending.connect(rank, List.of(endpoints.split(",")), Long.parseLong(parts[1]),
+                    Long.parseLong(parts[2]));
             ShippedPayload payload = ShippedPayload.fromBytes(shippedRequest);
             RunRequest request = (RunRequest) payload.open(RayWorker.class.getClassLoader());
             Thread.currentThread().setContextClassLoader(request.module().getClass().getClassLoader());

@@ -1,0 +1,45 @@
+package dev.raylightning.core.collective.tcp;
+
+import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
+
+/**
+ * Why a group failed, as this rank knows it.
+ *
+ * @param origin the rank held responsible
+ * @param reason what happened to it
+ * @param detail words for the message ("closed its connection", ...)
+ * @param reporter the rank whose notice told us; this rank when detected here
+ * @param suspect true for timeouts, which are guesses: a rank that timed out waiting for a
+ *     neighbour cannot tell a stalled neighbour from one that waits on someone else. The
+ *     neighbour's own notice (or a later one from the neighbour that reported it) replaces it
+ * @param cause the local exception behind it, if any
+ */
+record Failure(int origin, Reason reason, String detail, int reporter, boolean suspect, Throwable cause) {
+
+    static Failure detected(int origin, Reason reason, String detail, int self, Throwable cause) {
+        return new Failure(origin, reason, detail, self, false, cause);
+    }
+
+    static Failure suspected(int origin, String detail, int self) {
+        return new Failure(origin, Reason.TIMEOUT, detail, self, true, null);
+    }
+
+    static Failure reported(int origin, Reason reason, int reporter) {
+        return new Failure(origin, reason, describe(reason), reporter, reason == Reason.TIMEOUT, null);
+    }
+
+    /** The neighbour this failure came through: the suspect itself, or the reporter. */
+    int via(int self) {
+        return reporter == self ? origin : reporter;
+    }
+
+    static String describe(Reason reason) {
+        return switch (reason) {
+            case CLOSED -> "closed its connection";
+            case TIMEOUT -> "stopped making progress (timeout)";
+            case MISMATCH -> "called a different collective";
+            case REJECTED -> "rejected the handshake";
+            case ABORTED -> "aborted";
+        };
+    }
+}

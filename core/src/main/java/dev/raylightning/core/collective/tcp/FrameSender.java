@@ -1,0 +1,131 @@
+package dev.raylightning.core.collective.tcp;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.SocketChannel;
+
+/**
+ * The outgoing half of a collective: walks the schedule's sends frame by frame, staging each
+ * chunk from the caller's buffer (once the chunk it depends on has been received) and writing
+ * header and payload in one gathering write. Never blocks: {@link #pump} writes what the socket
+ * takes and returns.
+ */
+final class FrameSender {
+
+    private final SocketChannel next;
+    private final int chunkFloats;
+    private final ByteBuffer header = Frame.allocate();
+    private final ByteBuffer staging;
+    private final FloatBuffer stagingFloats;
+    private final ByteBuffer[] frame;
+    private Schedule s;
+    private int entry;
+    private int chunk;
+    private int index;
+    private boolean inFlight;
+    /** Last time a frame was staged or a byte written: the stall clock of the next rank. */
+    long lastProgress;
+
+    FrameSender(SocketChannel next, int chunkBytes) {
+        this.next = next;
+        this.chunkFloats = chunkBytes / 4;
+        this.staging = ByteBuffer.allocateDirect(chunkBytes).order(ByteOrder.nativeOrder());
+        this.stagingFloats = staging.asFloatBuffer();
+        this.frame = new ByteBuffer[] {header, staging};
+        header.limit(0);
+        staging.limit(0);
+    }
+
+    void start(Schedule schedule) {
+        s = schedule;
+        entry = 0;
+        chunk = 0;
+        index = 0;
+        inFlight = false;
+        lastProgress = System.nanoTime();
+    }
+
+    boolean done() {
+        return !inFlight && entry >= s.sends;
+    }
+
+    /** A frame is half written and waits for socket space. */
+    boolean wantsWrite() {
+        return inFlight;
+    }
+
+    /**
+     * Writes until the socket is full, one frame is complete, or the next frame depends on a
+     * chunk not received yet ({@code progress}, see {@link Schedule#progress}). Returns whether
+     * anything moved.
+     */
+    boolean pump(long progress) throws IOException {
+        if (!inFlight && !stageNext(progress)) {
+            return false;
+        }
+        long n = next.write(frame);
+        if (n > 0) {
+            lastProgress = System.nanoTime();
+        }
+        if (!header.hasRemaining() && !staging.hasRemaining()) {
+            inFlight = false;
+            if (++chunk == Schedule.frames(s.sendLen[entry], chunkFloats)) {
+                chunk = 0;
+                entry++;
+            }
+            return true;
+        }
+        return n > 0;
+    }
+
+    private boolean stageNext(long progress) {
+        if (entry >= s.sends) {
+            return false;
+        }
+        if (s.sendDependent[entry] && progress < Schedule.progress(s.sendStep[entry] - 1, chunk + 1)) {
+            return false;
+        }
+        int off = chunk * chunkFloats;
+        int n = Math.min(chunkFloats, s.sendLen[entry] - off);
+        Kernels.stage(s.sendSrc[entry], s.sendOff[entry] + off, stagingFloats, n);
+        staging.clear().limit(n * 4);
+        Frame.putData(header, s.seq, s.opSig, s.count, index++, n * 4);
+        inFlight = true;
+        lastProgress = System.nanoTime();
+        return true;
+    }
+
+    /**
+     * After a failure: completes a half-written frame (so the next rank stays at a frame boundary)
+     * and writes an ABORT notice, waiting for socket space through {@code link} until
+     * {@code deadline}. Best effort: returns false if the next rank takes nothing.
+     */
+    boolean announce(Failure f, int seq, RingLink link, long deadline) {
+        try {
+            if (!writeOut(link, deadline)) {
+                return false;
+            }
+            inFlight = false;
+            Frame.putAbort(header, seq, f.origin(), f.reason());
+            staging.clear().limit(0);
+            return writeOut(link, deadline);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private boolean writeOut(RingLink link, long deadline) throws IOException {
+        while (header.hasRemaining() || staging.hasRemaining()) {
+            if (next.write(frame) == 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                link.waitQuietly(left, true);
+            }
+        }
+        return true;
+    }
+}

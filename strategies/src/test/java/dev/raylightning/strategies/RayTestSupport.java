@@ -1,0 +1,57 @@
+package dev.raylightning.strategies;
+
+import dev.raylightning.strategies.launcher.RayLauncher;
+import io.ray.api.PlacementGroups;
+import io.ray.api.Ray;
+import io.ray.api.placementgroup.PlacementGroup;
+import io.ray.api.placementgroup.PlacementGroupState;
+import io.ray.api.runtimecontext.ActorInfo;
+import io.ray.api.runtimecontext.ActorState;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Checks that launches released what they reserved. */
+final class RayTestSupport {
+
+    private RayTestSupport() {}
+
+    /** Our placement groups that are not removed. */
+    static List<String> livePlacementGroups() {
+        List<String> out = new ArrayList<>();
+        for (PlacementGroup g : PlacementGroups.getAllPlacementGroups()) {
+            if (String.valueOf(g.getName()).startsWith(RayLauncher.NAME_PREFIX) && g.getState() != PlacementGroupState.REMOVED) {
+                out.add(g.getName() + ":" + g.getState());
+            }
+        }
+        return out;
+    }
+
+    /** Our worker actors that are still alive (or restarting). */
+    static List<String> liveWorkers() {
+        List<String> out = new ArrayList<>();
+        for (ActorInfo a : Ray.getRuntimeContext().getAllActorInfo()) {
+            if (String.valueOf(a.name).startsWith(RayLauncher.NAME_PREFIX) && a.state != ActorState.DEAD) {
+                out.add(a.name + ":" + a.state);
+            }
+        }
+        return out;
+    }
+
+    /** Waits up to 15 s for killed actors to be reported dead, then asserts nothing is left. */
+    static void assertNoLeftovers() {
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (System.currentTimeMillis() < deadline && !(livePlacementGroups().isEmpty() && liveWorkers().isEmpty())) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        assertEquals(List.of(), livePlacementGroups(), "placement groups released");
+        assertEquals(List.of(), liveWorkers(), "worker actors released");
+    }
+}

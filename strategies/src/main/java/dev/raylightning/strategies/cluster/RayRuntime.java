@@ -115,6 +115,11 @@ public final class RayRuntime {
         return cluster != null;
     }
 
+    /** The live processes of the local cluster this JVM started (empty when connected elsewhere). */
+    public java.util.Set<ProcessHandle> localClusterProcesses() {
+        return cluster == null ? java.util.Set.of() : cluster.processes();
+    }
+
     /** Total CPUs of all alive nodes. */
     public double totalCpus() {
         double cpus = 0;

@@ -192,6 +192,11 @@ public final class Trainer {
         fn = entry;
         module = m;
         seedIfConfigured();
+        for (Callback cb : callbacks) {
+            if (cb instanceof ModelCheckpoint mc) {
+                mc.resolveDirpath(logDir());
+            }
+        }
         RunRequest request = new RunRequest(entry, config, m, data, m.stateDict(),
                 checkpoint == null ? null : checkpoint.toAbsolutePath().toString());
         if (entry == TrainerFn.FITTING) {

@@ -5,6 +5,10 @@ import dev.raylightning.core.callbacks.EarlyStopping;
 import dev.raylightning.core.callbacks.ModelCheckpoint;
 import dev.raylightning.core.callbacks.MonitorMode;
 import dev.raylightning.core.callbacks.ProgressBar;
+import dev.raylightning.core.strategy.SingleDeviceStrategy;
+import dev.raylightning.core.strategy.Strategy;
+import dev.raylightning.strategies.RayDdpStrategy;
+import dev.raylightning.strategies.cluster.RayRuntime;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,6 +50,25 @@ public final class FashionMnistExample implements Callable<Integer> {
     @Option(names = "--progress", description = "show the progress bar even without a terminal")
     boolean forceProgress;
 
+    @Option(names = "--strategy", description = "ray-ddp (Ray workers on a local or given cluster) or single "
+            + "(this process) (default: ${DEFAULT-VALUE})")
+    String strategy = "ray-ddp";
+
+    @Option(names = "--workers", description = "Ray workers for ray-ddp (default: ${DEFAULT-VALUE})")
+    int workers = 2;
+
+    @Option(names = "--cpus-per-worker", description = "CPUs per Ray worker (default: ${DEFAULT-VALUE})")
+    int cpusPerWorker = 1;
+
+    private Strategy strategy() {
+        return switch (strategy) {
+            case "ray-ddp" -> new RayDdpStrategy(workers, cpusPerWorker, false);
+            case "single" -> new SingleDeviceStrategy();
+            default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--strategy must be ray-ddp or single, got " + strategy);
+        };
+    }
+
     @Override
     public Integer call() {
         Path dataDir = data != null ? data : DataDirectory.resolve();
@@ -53,6 +76,7 @@ public final class FashionMnistExample implements Callable<Integer> {
         var checkpoint = ModelCheckpoint.builder().monitor("ptl/val_accuracy").mode(MonitorMode.MAX)
                 .filename("{epoch}-{ptl/val_accuracy:.4f}").saveLast(true).build();
         Trainer trainer = Trainer.builder()
+                .strategy(strategy())
                 .maxEpochs(epochs)
                 .seed(seed)
                 .defaultRootDir(rootDir)
@@ -65,12 +89,14 @@ public final class FashionMnistExample implements Callable<Integer> {
             double fitSeconds = (System.nanoTime() - start) / 1e9;
             double valAccuracy = trainer.callbackMetrics().getOrDefault("ptl/val_accuracy", Double.NaN);
             List<Map<String, Double>> results = trainer.test(module, dataModule);
-            System.out.printf("fit: %d epochs, %d steps in %.1f s (%.0f steps/s)%n", trainer.currentEpoch(),
-                    trainer.globalStep(), fitSeconds, trainer.globalStep() / fitSeconds);
+            System.out.printf("fit with %s: %d epochs, %d steps in %.1f s (%.0f steps/s)%n", trainer.strategy(),
+                    trainer.currentEpoch(), trainer.globalStep(), fitSeconds, trainer.globalStep() / fitSeconds);
             System.out.printf("validation accuracy %.4f, test accuracy %.4f%n", valAccuracy,
                     results.get(0).get("test_accuracy"));
             System.out.println("best checkpoint: " + checkpoint.bestModelPath());
             System.out.println("logs: " + trainer.logDir());
+        } finally {
+            RayRuntime.shutdown();
         }
         return 0;
     }

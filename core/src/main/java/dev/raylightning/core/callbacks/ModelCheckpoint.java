@@ -70,9 +70,18 @@ public final class ModelCheckpoint implements Callback {
     @Override
     public void setup(Trainer trainer, LightningModule module, TrainerFn fn) {
         validatedThisEpoch = false;
+        resolveDirpath(trainer.logDir());
+    }
+
+    /**
+     * Fixes the checkpoint directory once: {@code dirpath} if given, else {@code logDir/checkpoints}.
+     * Distributed trainers call this on the driver before shipping the callback, so workers
+     * (which have no loggers) write where the driver's logger lives.
+     */
+    public void resolveDirpath(Path logDir) {
         if (resolvedDir == null) {
             resolvedDir = dirpath != null ? Path.of(dirpath).toAbsolutePath().toString()
-                    : trainer.logDir().resolve("checkpoints").toAbsolutePath().toString();
+                    : logDir.resolve("checkpoints").toAbsolutePath().toString();
         }
     }
 

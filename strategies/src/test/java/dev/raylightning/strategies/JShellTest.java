@@ -56,7 +56,7 @@ class JShellTest {
             }
             eval(js, "import ai.djl.ndarray.*; import ai.djl.ndarray.types.*; import ai.djl.nn.*; import ai.djl.nn.core.*;");
             eval(js, "import ai.djl.training.loss.Loss; import dev.raylightning.core.*; import dev.raylightning.core.data.*;");
-            eval(js, "import dev.raylightning.strategies.*; import dev.raylightning.strategies.testing.Blobs;");
+            eval(js, "import dev.raylightning.strategies.*; import dev.raylightning.core.testing.Fixtures;");
             eval(js, """
                     class Inline extends LightningModule {
                         protected Block configureBlock() {
@@ -73,7 +73,7 @@ class JShellTest {
             eval(js, "var t = Trainer.builder().maxEpochs(2).logger(false).enableCheckpointing(false)"
                     + ".enableProgressBar(false).strategy(new RayDdpStrategy(2, 1, false)).build();");
             eval(js, "var m = new Inline();");
-            eval(js, "t.fit(m, Blobs.dataModule(128, 32, 16));");
+            eval(js, "t.fit(m, Fixtures.blobs(128, 32, 16));");
             assertEquals("FINISHED", eval(js, "t.status().toString()").replace("\"", ""));
             assertEquals("8", eval(js, "t.globalStep()"));
             String loss = eval(js, "t.callbackMetrics().get(\"train_loss\")");

@@ -4,8 +4,8 @@ import dev.raylightning.core.Trainer;
 import dev.raylightning.core.TrainerStatus;
 import dev.raylightning.core.checkpoint.ModelState;
 import dev.raylightning.strategies.cluster.RayRuntime;
-import dev.raylightning.strategies.testing.Blobs;
-import dev.raylightning.strategies.testing.TinyClassifier;
+import dev.raylightning.core.testing.Fixtures;
+import dev.raylightning.core.testing.TinyClassifier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +30,7 @@ class RayDdpSmokeTest {
                 .strategy(new RayDdpStrategy(1, 1, false)).build();
         try (TinyClassifier m = new TinyClassifier()) {
             ModelState before = m.stateDict();
-            t.fit(m, Blobs.dataModule(256, 64, 32));
+            t.fit(m, Fixtures.blobs(256, 64, 32));
             assertEquals(TrainerStatus.FINISHED, t.status());
             assertEquals(16, t.globalStep());
             assertNotEquals(before.arrays().get(0).values()[0], m.stateDict().arrays().get(0).values()[0]);

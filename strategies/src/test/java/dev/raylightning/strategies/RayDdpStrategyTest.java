@@ -15,9 +15,10 @@ import dev.raylightning.core.data.DataLoader;
 import dev.raylightning.core.metrics.LogOptions;
 import dev.raylightning.strategies.cluster.RayRuntime;
 import dev.raylightning.strategies.launcher.RayWorkerException;
-import dev.raylightning.strategies.testing.Blobs;
+import dev.raylightning.core.testing.Blobs;
+import dev.raylightning.core.testing.Fixtures;
 import dev.raylightning.strategies.testing.RayProbe;
-import dev.raylightning.strategies.testing.TinyClassifier;
+import dev.raylightning.core.testing.TinyClassifier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -94,7 +95,10 @@ class RayDdpStrategyTest {
         RayProbe probe = new RayProbe();
         Path ckptDir = root.resolve("ckpt");
         ModelCheckpoint ckpt = ModelCheckpoint.builder().dirpath(ckptDir).monitor("val_loss").build();
-        Trainer t = trainer().strategy(new RayDdpStrategy(2, 1, false)).callbacks(ckpt, probe).build();
+        RayDdpStrategy strategy = RayDdpStrategy.builder(2).cpusPerWorker(1)
+                .initHook(rank -> System.setProperty("ray.lightning.test.init-hook", "rank-" + rank.globalRank()))
+                .build();
+        Trainer t = trainer().strategy(strategy).callbacks(ckpt, probe).build();
         try (ShardCounter m = new ShardCounter()) {
             ModelState before = m.stateDict();
             t.fit(m, data(16));
@@ -103,6 +107,8 @@ class RayDdpStrategyTest {
             assertEquals(2.0, seen.get("worldSize"));
             assertEquals(0.0, seen.get("globalRank"), "the state that came back is rank zero's");
             assertNotEquals((double) ProcessHandle.current().pid(), seen.get("pid"), "training ran in another process");
+            assertEquals("1", seen.get("torchThreads"), "torch threads sized to the worker's CPU share");
+            assertEquals("rank-0", seen.get("initHook"), "the init hook ran on the worker before training");
             // each rank trained on its half of the shard; together on all 256 samples
             assertEquals(128.0, t.callbackMetrics().get("samples"));
             assertEquals(256.0, t.callbackMetrics().get("samples_all"));

@@ -7,8 +7,8 @@ import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.callbacks.ProgressEvent;
 import dev.raylightning.core.callbacks.ProgressListener;
 import dev.raylightning.strategies.cluster.RayRuntime;
-import dev.raylightning.strategies.testing.Blobs;
-import dev.raylightning.strategies.testing.TinyClassifier;
+import dev.raylightning.core.testing.Fixtures;
+import dev.raylightning.core.testing.TinyClassifier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -65,7 +65,7 @@ class RayLifecycleTest {
         AtomicReference<Throwable> error = new AtomicReference<>();
         Thread driver = new Thread(() -> {
             try (TinyClassifier m = new TinyClassifier()) {
-                t.fit(m, Blobs.dataModule(256, 64, 16));
+                t.fit(m, Fixtures.blobs(256, 64, 16));
             } catch (Throwable e) {
                 error.set(e);
             }
@@ -85,7 +85,7 @@ class RayLifecycleTest {
         try (TinyClassifier m = new TinyClassifier()) {
             for (int i = 0; i < 20; i++) {
                 Trainer t = quietTrainer(1);
-                t.fit(m, Blobs.dataModule(64, 16, 16));
+                t.fit(m, Fixtures.blobs(64, 16, 16));
                 assertEquals(TrainerStatus.FINISHED, t.status(), "fit " + i);
                 RayTestSupport.assertNoLeftovers();
                 processCounts.add(settledProcessCount());

@@ -37,6 +37,8 @@ public final class RayProbe implements Callback {
         seen.put("worldSize", (double) trainer.strategy().worldSize());
         seen.put("globalRank", (double) trainer.strategy().globalRank());
         seen.put("pid", (double) ProcessHandle.current().pid());
+        seen.put("torchThreads", String.valueOf(System.getProperty("ai.djl.pytorch.num_threads")));
+        seen.put("initHook", String.valueOf(System.getProperty("ray.lightning.test.init-hook")));
     }
 
     @Override

@@ -1,0 +1,52 @@
+package dev.raylightning.strategies;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The strategy's arguments, without a cluster. */
+class RayDdpStrategyConfigTest {
+
+    @Test
+    void resourcesPerWorkerOverrideCountsAndTheDeviceFollowsTheEffectiveGpuCount() {
+        RayDdpStrategy plain = new RayDdpStrategy(4, 2, false);
+        assertEquals(Map.of("CPU", 2.0), plain.bundle());
+        assertEquals(0.0, plain.effectiveGpusPerWorker());
+        assertEquals(2, plain.torchThreadsPerWorker());
+
+        // useGpu=true but the resources say no GPU: no GPU is reserved (ray_lightning still picked CUDA here)
+        RayDdpStrategy noGpu = RayDdpStrategy.builder(2).useGpu(true).resourcesPerWorker(Map.of("CPU", 3.0, "GPU", 0.0)).build();
+        assertEquals(Map.of("CPU", 3.0), noGpu.bundle());
+        assertEquals(0.0, noGpu.effectiveGpusPerWorker());
+        assertEquals(3, noGpu.torchThreadsPerWorker());
+
+        // useGpu=false but the resources ask for one: the GPU count wins
+        RayDdpStrategy gpu = RayDdpStrategy.builder(2).resourcesPerWorker(Map.of("GPU", 1.0, "custom", 1.0)).build();
+        assertEquals(Map.of("CPU", 1.0, "GPU", 1.0, "custom", 1.0), gpu.bundle());
+        assertEquals(1.0, gpu.effectiveGpusPerWorker());
+        assertEquals(4, new RayDdpStrategy(4, 1, false).worldSize());
+    }
+
+    @Test
+    void badArgumentsNameTheArgument() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RayDdpStrategy.builder(0)).getMessage().contains("numWorkers"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RayDdpStrategy.builder(1).cpusPerWorker(0))
+                .getMessage().contains("cpusPerWorker"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RayDdpStrategy.builder(1).bucketCapMb(0))
+                .getMessage().contains("bucketCapMb"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> RayDdpStrategy.builder(1).resourcesPerWorker(Map.of("CPU", -1.0))).getMessage().contains("resourcesPerWorker"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RayDdpStrategy.builder(1).collectiveTimeout(Duration.ZERO))
+                .getMessage().contains("collectiveTimeout"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RayDdpStrategy.builder(1).placement(null))
+                .getMessage().contains("placement"));
+    }
+
+    @Test
+    void theDriverNeverReducesGradientsItself() {
+        assertThrows(IllegalStateException.class, () -> new RayDdpStrategy(2, 1, false).reduceGradients(java.util.List.of()));
+    }
+}

@@ -1,5 +1,7 @@
 package dev.raylightning.core.collective;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
@@ -30,6 +32,19 @@ public interface ProcessGroup extends AutoCloseable {
 
     /** Reduces into {@code root}'s buffer; other ranks' buffers are unspecified afterwards. */
     void reduce(FloatBuffer buffer, ReduceOp op, int root);
+
+    /**
+     * {@link #allReduce(FloatBuffer, ReduceOp)} over native-order float bytes, e.g. a direct view
+     * of a tensor. Backends that write sockets from byte buffers override it to save a copy.
+     */
+    default void allReduce(ByteBuffer floats, ReduceOp op) {
+        allReduce(floats.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer(), op);
+    }
+
+    /** {@link #broadcast(FloatBuffer, int)} over native-order float bytes. */
+    default void broadcast(ByteBuffer floats, int root) {
+        broadcast(floats.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer(), root);
+    }
 
     /** Returns once every rank has entered the barrier. */
     void barrier();

@@ -77,7 +77,7 @@ final class DdpWorkerStrategy implements Strategy {
         if (payload != null) {
             data.put(payload).clear();
         }
-        group.broadcast(data.asFloatBuffer(), src);
+        group.broadcast(data, src);
         byte[] out = new byte[n];
         data.get(out);
         return (T) fromBytes(out);
@@ -105,7 +105,7 @@ final class DdpWorkerStrategy implements Strategy {
             long bytes = 4L * gradients.get(i).size();
             if (bytes >= bucketCapBytes) {
                 // large enough to reduce alone: straight on the tensor's own memory
-                group.allReduce(gradients.get(i).toByteBuffer(true).asFloatBuffer(), ReduceOp.AVG);
+                group.allReduce(gradients.get(i).toByteBuffer(true), ReduceOp.AVG);
                 i++;
                 continue;
             }
@@ -125,21 +125,19 @@ final class DdpWorkerStrategy implements Strategy {
             bucket = ByteBuffer.allocateDirect((int) Math.max(totalBytes, Math.min(bucketCapBytes, 1 << 20)))
                     .order(ByteOrder.nativeOrder());
         }
+        ByteBuffer[] views = new ByteBuffer[grads.size()];
         bucket.clear();
-        FloatBuffer packed = bucket.asFloatBuffer();
-        FloatBuffer[] views = new FloatBuffer[grads.size()];
         for (int k = 0; k < grads.size(); k++) {
-            views[k] = grads.get(k).toByteBuffer(true).asFloatBuffer();
-            packed.put(views[k].duplicate());
+            views[k] = grads.get(k).toByteBuffer(true);
+            bucket.put(views[k].duplicate());
         }
-        packed.flip();
-        group.allReduce(packed, ReduceOp.AVG);
-        packed.rewind();
-        for (FloatBuffer v : views) {
-            FloatBuffer slice = packed.slice();
+        bucket.flip();
+        group.allReduce(bucket, ReduceOp.AVG);
+        for (ByteBuffer v : views) {
+            ByteBuffer slice = bucket.slice();
             slice.limit(v.remaining());
             v.duplicate().put(slice);
-            packed.position(packed.position() + v.remaining());
+            bucket.position(bucket.position() + v.remaining());
         }
     }
 

@@ -2,6 +2,9 @@ package dev.raylightning.core.collective.tcp;
 
 import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
 
+import java.util.List;
+import java.util.Locale;
+
 /**
  * Why a group failed, as this rank knows it.
  *
@@ -41,5 +44,20 @@ record Failure(int origin, Reason reason, String detail, int reporter, boolean s
             case REJECTED -> "rejected the handshake";
             case ABORTED -> "aborted";
         };
+    }
+
+    /** The exception that tells the caller of {@code operation} on rank {@code self} about this failure. */
+    CollectiveException toException(int self, List<Endpoint> eps, String operation) {
+        String who = (origin == self ? "this rank" : "rank " + origin)
+                + (origin >= 0 && origin < eps.size() ? " (" + eps.get(origin) + ")" : "");
+        String by = reporter == self ? "" : ", as reported by rank " + reporter;
+        String message = "rank " + self + ": " + operation + " failed: " + who + " " + detail + by;
+        return new CollectiveException(message, operation, origin, reason, cause);
+    }
+
+    static String seconds(long nanos) {
+        double s = nanos / 1e9;
+        return (s == Math.rint(s) ? String.format(Locale.ROOT, "%.0f", s) : String.format(Locale.ROOT, "%.3g", s))
+                + " s";
     }
 }

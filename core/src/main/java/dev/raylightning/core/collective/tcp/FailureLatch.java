@@ -52,6 +52,15 @@ final class FailureLatch {
         }
     }
 
+    /** Replaces {@code expected} by {@code f} if it is still the current failure. */
+    boolean replace(Failure expected, Failure f) {
+        if (current.compareAndSet(expected, f)) {
+            wakeAll();
+            return true;
+        }
+        return false;
+    }
+
     private void wakeAll() {
         for (Runnable w : wakers) {
             w.run();

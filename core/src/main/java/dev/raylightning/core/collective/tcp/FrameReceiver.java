@@ -9,9 +9,10 @@ import java.nio.FloatBuffer;
 
 /**
  * The incoming half of a collective: reads each frame (header and payload in one scattering
- * read) into one reused direct buffer and reduces or copies it straight into the caller's
- * buffer. Never blocks: {@link #pump} reads what is there and returns. {@link #progress()} tells
- * the sender which received chunks it may pass on.
+ * read) into one reused direct buffer and reduces it straight into the caller's buffer; a frame
+ * that is only copied lands in the caller's bytes directly when it has some. Never blocks:
+ * {@link #pump} reads what is there and returns. {@link #progress()} tells the sender which
+ * received chunks it may pass on.
  */
 final class FrameReceiver {
 
@@ -32,6 +33,10 @@ final class FrameReceiver {
     private int length;
     private boolean headerChecked;
     private long progress;
+    private boolean draining;
+    /** Where the current frame's payload starts in {@code frame[1]}. */
+    private int frameStart;
+    private int skip;
     /** Last time a byte arrived: the stall clock of the previous rank. */
     long lastProgress;
 
@@ -50,6 +55,7 @@ final class FrameReceiver {
         chunk = 0;
         index = 0;
         progress = 0;
+        draining = false;
         lastProgress = System.nanoTime();
         expectFrame();
     }
@@ -66,8 +72,17 @@ final class FrameReceiver {
         header.clear();
         headerChecked = false;
         if (entry < s.recvs) {
-            length = Math.min(chunkFloats, s.recvLen[entry] - chunk * chunkFloats);
-            payload.clear().limit(length * 4);
+            int f = Schedule.frameFloats(s.recvLen[entry], chunkFloats);
+            int off = chunk * f;
+            length = Math.min(f, s.recvLen[entry] - off);
+            Region dst = s.recvDst[entry];
+            if (s.recvAction[entry] == Schedule.Action.COPY && dst.recvView != null) {
+                frame[1] = Region.window(dst.recvView, s.recvDstOff[entry] + off, length); // lands in place
+            } else {
+                payload.clear().limit(length * 4);
+                frame[1] = payload;
+            }
+            frameStart = frame[1].position();
         }
     }
 
@@ -80,10 +95,12 @@ final class FrameReceiver {
         try {
             n = link.prev.read(frame);
         } catch (IOException e) {
+            link.prevEof = true;
             failures.raise(link.ioFailure(link.prevRank, e));
             throw RingStop.INSTANCE;
         }
         if (n < 0) {
+            link.prevEof = true;
             failures.raise(Failure.detected(link.prevRank, Reason.CLOSED, "closed its connection", link.self, null));
             throw RingStop.INSTANCE;
         }
@@ -94,7 +111,7 @@ final class FrameReceiver {
         if (!headerChecked && !header.hasRemaining()) {
             checkHeader();
         }
-        if (headerChecked && !payload.hasRemaining()) {
+        if (headerChecked && !frame[1].hasRemaining()) {
             apply();
             progress = Schedule.progress(s.recvStep[entry], chunk + 1);
             if (++chunk == Schedule.frames(s.recvLen[entry], chunkFloats)) {
@@ -108,12 +125,18 @@ final class FrameReceiver {
     }
 
     private void apply() {
-        int off = chunk * chunkFloats;
+        if (frame[1] != payload) {
+            return; // read in place
+        }
+        int off = chunk * Schedule.frameFloats(s.recvLen[entry], chunkFloats);
+        Region dst = s.recvDst[entry];
         if (s.recvAction[entry] == Schedule.Action.COPY) {
-            Kernels.copy(payloadFloats, s.recvDst[entry], s.recvDstOff[entry] + off, length);
+            Kernels.copy(payloadFloats, dst.floats, dst.base + s.recvDstOff[entry] + off, length);
         } else {
-            Kernels.reduce(s.op, payloadFloats, s.recvMine[entry], s.recvMineOff[entry] + off, s.recvDst[entry],
-                    s.recvDstOff[entry] + off, length, s.recvFinal[entry] ? s.divisor : 1, blockA, blockB);
+            Region mine = s.recvMine[entry];
+            Kernels.reduce(s.op, payloadFloats, mine.floats, mine.base + s.recvMineOff[entry] + off, dst.floats,
+                    dst.base + s.recvDstOff[entry] + off, length, s.recvFinal[entry] ? s.divisor : 1, blockA,
+                    blockB);
         }
     }
 
@@ -147,11 +170,12 @@ final class FrameReceiver {
      * {@link #drain()}.
      */
     private void takeFollowingNotices() {
-        payload.flip();
-        while (payload.hasRemaining()) {
+        ByteBuffer got = frame[1].duplicate();
+        got.limit(got.position()).position(frameStart);
+        while (got.hasRemaining()) {
             header.clear();
-            while (header.hasRemaining() && payload.hasRemaining()) {
-                header.put(payload.get());
+            while (header.hasRemaining() && got.hasRemaining()) {
+                header.put(got.get());
             }
             if (!header.hasRemaining() && Frame.field(header, 0) == Frame.ABORT) {
                 link.takeNotice(header, link.prevRank);
@@ -161,6 +185,7 @@ final class FrameReceiver {
             header.clear();
         }
         payload.clear().limit(0);
+        frame[1] = payload;
     }
 
     /**
@@ -168,38 +193,43 @@ final class FrameReceiver {
      * applying it, to find an ABORT notice. Never throws.
      */
     void drain() {
-        if (!headerChecked && !header.hasRemaining()) {
-            header.clear(); // a header that stopped the call (a mismatch) is consumed
+        if (!draining) {
+            draining = true;
+            skip = headerChecked ? frame[1].remaining() : 0; // the rest of a half-read frame
+            if (!headerChecked && !header.hasRemaining()) {
+                header.clear(); // a header that stopped the call (a mismatch) is consumed
+            }
         }
         try {
             while (true) {
-                if (headerChecked) {
-                    // Mid-payload: skip the rest of this frame.
+                if (skip > 0) {
+                    payload.clear().limit(Math.min(skip, payload.capacity()));
                     int n = link.prev.read(payload);
-                    if (n <= 0 || payload.hasRemaining()) {
+                    if (n <= 0) {
+                        link.prevEof |= n < 0;
                         return;
                     }
-                    header.clear();
-                    headerChecked = false;
+                    skip -= n;
+                    continue;
                 }
                 int n = link.prev.read(header);
                 if (n <= 0 || header.hasRemaining()) {
+                    link.prevEof |= n < 0;
                     return;
                 }
                 if (Frame.field(header, 0) == Frame.ABORT) {
                     link.takeNotice(header, link.prevRank);
-                    header.clear();
-                    continue;
+                } else {
+                    skip = Frame.field(header, 5);
+                    if (skip < 0 || skip > payload.capacity()) {
+                        skip = 0;
+                        return; // not a frame boundary: nothing more to learn
+                    }
                 }
-                int len = Frame.field(header, 5);
-                if (len < 0 || len > payload.capacity()) {
-                    return; // not a frame boundary: nothing more to learn
-                }
-                payload.clear().limit(len);
-                headerChecked = true;
+                header.clear();
             }
         } catch (IOException e) {
-            // the previous rank is gone: nothing more to learn from it
+            link.prevEof = true; // the previous rank is gone: nothing more to learn from it
         }
     }
 }

@@ -7,10 +7,10 @@ import java.nio.FloatBuffer;
 import java.nio.channels.SocketChannel;
 
 /**
- * The outgoing half of a collective: walks the schedule's sends frame by frame, staging each
- * chunk from the caller's buffer (once the chunk it depends on has been received) and writing
- * header and payload in one gathering write. Never blocks: {@link #pump} writes what the socket
- * takes and returns.
+ * The outgoing half of a collective: walks the schedule's sends frame by frame and, once the
+ * chunk a frame depends on has been received, writes header and payload in one gathering write:
+ * the payload straight from the caller's bytes when it has some, else staged from its floats.
+ * Never blocks: {@link #pump} writes what the socket takes and returns.
  */
 final class FrameSender {
 
@@ -69,7 +69,7 @@ final class FrameSender {
         if (n > 0) {
             lastProgress = System.nanoTime();
         }
-        if (!header.hasRemaining() && !staging.hasRemaining()) {
+        if (!header.hasRemaining() && !frame[1].hasRemaining()) {
             inFlight = false;
             if (++chunk == Schedule.frames(s.sendLen[entry], chunkFloats)) {
                 chunk = 0;
@@ -87,10 +87,17 @@ final class FrameSender {
         if (s.sendDependent[entry] && progress < Schedule.progress(s.sendStep[entry] - 1, chunk + 1)) {
             return false;
         }
-        int off = chunk * chunkFloats;
-        int n = Math.min(chunkFloats, s.sendLen[entry] - off);
-        Kernels.stage(s.sendSrc[entry], s.sendOff[entry] + off, stagingFloats, n);
-        staging.clear().limit(n * 4);
+        int f = Schedule.frameFloats(s.sendLen[entry], chunkFloats);
+        int off = chunk * f;
+        int n = Math.min(f, s.sendLen[entry] - off);
+        Region src = s.sendSrc[entry];
+        if (src.sendView != null) {
+            frame[1] = Region.window(src.sendView, s.sendOff[entry] + off, n); // straight from the caller
+        } else {
+            Kernels.stage(src.floats, src.base + s.sendOff[entry] + off, stagingFloats, n);
+            staging.clear().limit(n * 4);
+            frame[1] = staging;
+        }
         Frame.putData(header, s.seq, s.opSig, s.count, index++, n * 4);
         inFlight = true;
         lastProgress = System.nanoTime();
@@ -110,6 +117,7 @@ final class FrameSender {
             inFlight = false;
             Frame.putAbort(header, seq, f.origin(), f.reason());
             staging.clear().limit(0);
+            frame[1] = staging;
             return writeOut(link, deadline);
         } catch (IOException e) {
             return false;
@@ -117,7 +125,7 @@ final class FrameSender {
     }
 
     private boolean writeOut(RingLink link, long deadline) throws IOException {
-        while (header.hasRemaining() || staging.hasRemaining()) {
+        while (header.hasRemaining() || frame[1].hasRemaining()) {
             if (next.write(frame) == 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {

@@ -79,7 +79,7 @@ final class Rendezvous {
             tellNeighbours(e.failure);
             close(next);
             close(prev);
-            throw TcpRingProcessGroup.exception(rank, endpoints, "connect", e.failure);
+            throw e.failure.toException(rank, endpoints, "connect");
         }
     }
 
@@ -90,7 +90,7 @@ final class Rendezvous {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw new Failed(Failure.detected(nextRank, Reason.TIMEOUT, "could not be reached within "
-                        + TcpRingProcessGroup.seconds(options.connectTimeout().toNanos()) + lastError, rank, null));
+                        + Failure.seconds(options.connectTimeout().toNanos()) + lastError, rank, null));
             }
             SocketChannel ch = null;
             try {
@@ -132,7 +132,7 @@ final class Rendezvous {
             long left = until - System.nanoTime();
             if (left <= 0) {
                 throw new Failed(Failure.detected(prevRank, Reason.TIMEOUT, "did not connect within "
-                        + TcpRingProcessGroup.seconds(options.connectTimeout().toNanos()), rank, null));
+                        + Failure.seconds(options.connectTimeout().toNanos()), rank, null));
             }
             SocketChannel ch;
             try {
@@ -214,7 +214,7 @@ final class Rendezvous {
             answer = readFrame(next, deadline);
         } catch (SocketTimeoutException e) {
             throw new Failed(Failure.detected(nextRank, Reason.TIMEOUT, "did not answer the handshake within "
-                    + TcpRingProcessGroup.seconds(options.connectTimeout().toNanos()), rank, null));
+                    + Failure.seconds(options.connectTimeout().toNanos()), rank, null));
         } catch (IOException e) {
             throw new Failed(Failure.detected(nextRank, Reason.CLOSED, "closed the connection during the handshake",
                     rank, e));

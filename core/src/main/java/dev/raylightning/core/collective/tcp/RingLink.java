@@ -26,7 +26,11 @@ final class RingLink {
     final SocketChannel next;
     private final FailureLatch failures;
     private final Selector selector;
+    private final SelectionKey prevKey;
     private final SelectionKey nextKey;
+    /** End of stream seen: stop watching that direction, or every wait would return at once. */
+    boolean prevEof;
+    private boolean nextEof;
     private final ByteBuffer control = Frame.allocate();
     private final ByteBuffer notice = Frame.allocate();
     /** An interrupt that arrived on the failure path, for the caller to restore. */
@@ -42,7 +46,7 @@ final class RingLink {
         prev.configureBlocking(false);
         next.configureBlocking(false);
         this.selector = Selector.open();
-        prev.register(selector, SelectionKey.OP_READ);
+        this.prevKey = prev.register(selector, SelectionKey.OP_READ);
         this.nextKey = next.register(selector, SelectionKey.OP_READ);
         failures.onRaise(this::wake);
     }
@@ -62,7 +66,10 @@ final class RingLink {
      */
     void waitIo(long nanos, boolean wantWrite) {
         if (nextKey.isValid()) {
-            nextKey.interestOps(wantWrite ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+            nextKey.interestOps((nextEof ? 0 : SelectionKey.OP_READ) | (wantWrite ? SelectionKey.OP_WRITE : 0));
+        }
+        if (prevKey.isValid()) {
+            prevKey.interestOps(prevEof ? 0 : SelectionKey.OP_READ);
         }
         try {
             selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos)));
@@ -97,14 +104,13 @@ final class RingLink {
         return was;
     }
 
-    /** Reads ABORT notices (or the close) that the next rank sends back against the data flow. */
+    /** Reads ABORT notices (or notes the close) that the next rank sends back against the data flow. */
     private void pollControl() {
         try {
             while (true) {
                 int n = next.read(control);
                 if (n < 0) {
-                    nextKey.interestOps(0);
-                    failures.raise(Failure.detected(nextRank, Reason.CLOSED, "closed its connection", self, null));
+                    nextEof = true; // fatal only while there is still something to send: see nextClosed()
                     return;
                 }
                 if (n == 0) {
@@ -118,11 +124,20 @@ final class RingLink {
                 }
             }
         } catch (IOException e) {
-            if (nextKey.isValid()) {
-                nextKey.interestOps(0);
+            nextEof = true;
+            if (e instanceof ClosedByInterruptException) {
+                failures.raise(ioFailure(nextRank, e));
             }
-            failures.raise(ioFailure(nextRank, e));
         }
+    }
+
+    /**
+     * The next rank closed its end. Only fatal to a call that still has frames to send it: a
+     * next rank that finished the last call and closed at once has received everything, while
+     * this rank may still be reading that rank's last frames from the kernel.
+     */
+    boolean nextClosed() {
+        return nextEof;
     }
 
     void takeNotice(ByteBuffer frame, int from) {

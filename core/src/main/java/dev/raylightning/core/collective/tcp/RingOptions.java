@@ -10,8 +10,10 @@ import java.util.Objects;
  * @param collectiveTimeout how long a collective may wait without any progress from a peer
  *     before it fails (a stall, not a bound on the whole call: big buffers may take longer)
  * @param connectTimeout how long {@link TcpRingProcessGroup#connect} waits for the whole ring
- * @param chunkBytes pipelining unit: each ring segment moves in frames of at most this many bytes,
- *     so sending one chunk overlaps reducing the previous one (a multiple of 4)
+ * @param chunkBytes the largest frame: each ring segment moves in frames of at most this many
+ *     bytes, so receiving one overlaps reducing the previous one; smaller segments are cut into
+ *     at least 4 frames of at least 64 KiB (a multiple of 4; also the size of the two reused
+ *     transfer buffers)
  * @param socketBufferBytes SO_SNDBUF and SO_RCVBUF of the ring's sockets; 0 leaves the kernel's
  *     auto-tuning in charge
  * @param groupId a nonce shared by all ranks that tells this group's connections from stray ones;

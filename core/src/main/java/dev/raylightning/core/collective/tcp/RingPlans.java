@@ -2,7 +2,6 @@ package dev.raylightning.core.collective.tcp;
 
 import dev.raylightning.core.collective.ReduceOp;
 
-import java.nio.FloatBuffer;
 
 /**
  * The ring algorithms, as schedules for one rank. Data always flows rank r to r+1. A buffer of n
@@ -63,12 +62,12 @@ final class RingPlans {
         return detail.isEmpty() ? name : name + "(" + detail + ")";
     }
 
-    void allReduce(Schedule s, FloatBuffer buf, int base, int n) {
+    void allReduce(Schedule s, Region buf, int n) {
         for (int t = 0; t < 2 * (size - 1); t++) {
             int out = mod(rank - t);
-            s.send(t, buf, base + start(n, out), length(n, out), t > 0);
+            s.send(t, buf, start(n, out), length(n, out), t > 0);
             int in = mod(rank - t - 1);
-            int at = base + start(n, in);
+            int at = start(n, in);
             if (t < size - 1) {
                 // Reduce straight into the caller's buffer: partial sums are passed on from there.
                 s.receiveReduce(t, buf, at, buf, at, length(n, in), t == size - 2);
@@ -79,55 +78,54 @@ final class RingPlans {
     }
 
     /**
-     * {@code in} holds size*n floats (from {@code inBase}); rank r's reduced segment r lands in
+     * {@code in} holds size*n floats; rank r's reduced segment r lands in
      * {@code out}. Partial sums go to {@code scratch} ((size-2)*n floats): the input stays intact.
      */
-    void reduceScatter(Schedule s, FloatBuffer in, int inBase, FloatBuffer out, int outBase, int n,
-            FloatBuffer scratch) {
+    void reduceScatter(Schedule s, Region in, Region out, int n, Region scratch) {
         for (int t = 0; t < size - 1; t++) {
             int send = mod(rank - t - 1);
             if (t == 0) {
-                s.send(t, in, inBase + send * n, n, false);
+                s.send(t, in, send * n, n, false);
             } else {
                 s.send(t, scratch, (t - 1) * n, n, true);
             }
             int recv = mod(rank - t - 2);
             boolean last = t == size - 2;
-            s.receiveReduce(t, in, inBase + recv * n, last ? out : scratch, last ? outBase : t * n, n, last);
+            s.receiveReduce(t, in, recv * n, last ? out : scratch, last ? 0 : t * n, n, last);
         }
     }
 
     /** {@code in} (n floats) goes to segment rank of {@code out}; the caller copies that one. */
-    void allGather(Schedule s, FloatBuffer in, int inBase, FloatBuffer out, int outBase, int n) {
+    void allGather(Schedule s, Region in, Region out, int n) {
         for (int t = 0; t < size - 1; t++) {
             int send = mod(rank - t);
             if (t == 0) {
-                s.send(t, in, inBase, n, false);
+                s.send(t, in, 0, n, false);
             } else {
-                s.send(t, out, outBase + send * n, n, true);
+                s.send(t, out, send * n, n, true);
             }
-            s.receiveCopy(t, out, outBase + mod(rank - t - 1) * n, n);
+            s.receiveCopy(t, out, mod(rank - t - 1) * n, n);
         }
     }
 
-    void broadcast(Schedule s, FloatBuffer buf, int base, int n, int root) {
+    void broadcast(Schedule s, Region buf, int n, int root) {
         int d = mod(rank - root);
         if (d > 0) {
-            s.receiveCopy(0, buf, base, n);
+            s.receiveCopy(0, buf, 0, n);
         }
         if (d < size - 1) {
-            s.send(d == 0 ? 0 : 1, buf, base, n, d > 0);
+            s.send(d == 0 ? 0 : 1, buf, 0, n, d > 0);
         }
     }
 
     /** A chain root+1, ..., root; each rank adds its buffer to the running sum in place. */
-    void reduce(Schedule s, FloatBuffer buf, int base, int n, int root) {
+    void reduce(Schedule s, Region buf, int n, int root) {
         int d = mod(rank - root - 1);
         if (d > 0) {
-            s.receiveReduce(0, buf, base, buf, base, n, d == size - 1);
+            s.receiveReduce(0, buf, 0, buf, 0, n, d == size - 1);
         }
         if (d < size - 1) {
-            s.send(d == 0 ? 0 : 1, buf, base, n, d > 0);
+            s.send(d == 0 ? 0 : 1, buf, 0, n, d > 0);
         }
     }
 

@@ -2,16 +2,14 @@ package dev.raylightning.core.collective.tcp;
 
 import dev.raylightning.core.collective.ReduceOp;
 
-import java.nio.FloatBuffer;
-
 /**
  * One rank's part of one collective: the segments it sends to its next rank and the segments it
  * receives from its previous rank, step by step. A send of step t may depend on the receive of
  * step t-1 (the segment received is the segment passed on), chunk by chunk: that dependency is
  * all the pipelining needs. Filled anew for every call into arrays allocated once.
  *
- * <p>Offsets are absolute float indices into the buffers. Every step moves at least one frame,
- * empty segments included, so both ends always agree on the number of frames.
+ * <p>Offsets are float indices into {@link Region}s. Every step moves at least one frame, empty
+ * segments included, so both ends always agree on the number of frames.
  */
 final class Schedule {
 
@@ -19,7 +17,8 @@ final class Schedule {
     enum Action { REDUCE, COPY }
 
     // The call.
-    String name;
+    /** A fixed label ("connect"), or null for the usual one built by {@link #label()}. */
+    String fixedName;
     int seq;
     int opSig;
     int count;
@@ -32,7 +31,7 @@ final class Schedule {
     // Sends, in order.
     int sends;
     final int[] sendStep;
-    final FloatBuffer[] sendSrc;
+    final Region[] sendSrc;
     final int[] sendOff;
     final int[] sendLen;
     final boolean[] sendDependent;
@@ -41,32 +40,32 @@ final class Schedule {
     int recvs;
     final int[] recvStep;
     final Action[] recvAction;
-    final FloatBuffer[] recvDst;
+    final Region[] recvDst;
     final int[] recvDstOff;
-    final FloatBuffer[] recvMine;
+    final Region[] recvMine;
     final int[] recvMineOff;
     final int[] recvLen;
     final boolean[] recvFinal;
 
     Schedule(int maxSteps) {
         sendStep = new int[maxSteps];
-        sendSrc = new FloatBuffer[maxSteps];
+        sendSrc = new Region[maxSteps];
         sendOff = new int[maxSteps];
         sendLen = new int[maxSteps];
         sendDependent = new boolean[maxSteps];
         recvStep = new int[maxSteps];
         recvAction = new Action[maxSteps];
-        recvDst = new FloatBuffer[maxSteps];
+        recvDst = new Region[maxSteps];
         recvDstOff = new int[maxSteps];
-        recvMine = new FloatBuffer[maxSteps];
+        recvMine = new Region[maxSteps];
         recvMineOff = new int[maxSteps];
         recvLen = new int[maxSteps];
         recvFinal = new boolean[maxSteps];
     }
 
-    void begin(String name, int seq, int opSig, int count, ReduceOp op, int divisor) {
+    void begin(int seq, int opSig, int count, ReduceOp op, int divisor) {
         clear();
-        this.name = name;
+        this.fixedName = null;
         this.seq = seq;
         this.opSig = opSig;
         this.count = count;
@@ -75,8 +74,13 @@ final class Schedule {
         this.deadlineNanos = Long.MAX_VALUE;
     }
 
+    /** The call as messages name it, e.g. {@code allReduce(SUM)#12 of 1000 floats}; built only when needed. */
+    String label() {
+        return fixedName != null ? fixedName : RingPlans.opName(opSig) + "#" + seq + " of " + count + " floats";
+    }
+
     /** Sends {@code len} floats of {@code src} from {@code off}; after receive step-1 if dependent. */
-    void send(int step, FloatBuffer src, int off, int len, boolean dependent) {
+    void send(int step, Region src, int off, int len, boolean dependent) {
         int i = sends++;
         sendStep[i] = step;
         sendSrc[i] = src;
@@ -86,7 +90,7 @@ final class Schedule {
     }
 
     /** Receives {@code len} floats and stores {@code op(mine, received)} into {@code dst}. */
-    void receiveReduce(int step, FloatBuffer mine, int mineOff, FloatBuffer dst, int dstOff, int len,
+    void receiveReduce(int step, Region mine, int mineOff, Region dst, int dstOff, int len,
             boolean last) {
         int i = receive(step, Action.REDUCE, dst, dstOff, len);
         recvMine[i] = mine;
@@ -95,11 +99,11 @@ final class Schedule {
     }
 
     /** Receives {@code len} floats into {@code dst}. */
-    void receiveCopy(int step, FloatBuffer dst, int dstOff, int len) {
+    void receiveCopy(int step, Region dst, int dstOff, int len) {
         receive(step, Action.COPY, dst, dstOff, len);
     }
 
-    private int receive(int step, Action action, FloatBuffer dst, int dstOff, int len) {
+    private int receive(int step, Action action, Region dst, int dstOff, int len) {
         int i = recvs++;
         recvStep[i] = step;
         recvAction[i] = action;
@@ -111,7 +115,7 @@ final class Schedule {
         return i;
     }
 
-    /** Drops the caller's buffers so the group never keeps them reachable after a call. */
+    /** Drops the regions' references (the group's regions forget the caller's buffers separately). */
     void clear() {
         for (int i = 0; i < sends; i++) {
             sendSrc[i] = null;
@@ -124,9 +128,24 @@ final class Schedule {
         recvs = 0;
     }
 
+    /** Smallest frame worth its syscalls and wake-ups (floats). */
+    static final int MIN_FRAME_FLOATS = 16 * 1024;
+    /** Frames a segment is cut into at least, when big enough: reducing one overlaps receiving the next. */
+    static final int MIN_FRAMES = 4;
+
+    /**
+     * Floats per frame of a segment of {@code len} floats: {@code maxFloats} for big segments,
+     * smaller for small ones so that they still pipeline. Both ends derive it from the length.
+     */
+    static int frameFloats(int len, int maxFloats) {
+        int quarter = (int) (((long) len + MIN_FRAMES - 1) / MIN_FRAMES);
+        return Math.max(1, Math.min(maxFloats, Math.max(Math.min(MIN_FRAME_FLOATS, maxFloats), quarter)));
+    }
+
     /** Frames a segment of {@code len} floats takes: at least one, so empty steps still sync. */
-    static int frames(int len, int chunkFloats) {
-        return len == 0 ? 1 : (len + chunkFloats - 1) / chunkFloats;
+    static int frames(int len, int maxFloats) {
+        int f = frameFloats(len, maxFloats);
+        return len == 0 ? 1 : (len + f - 1) / f;
     }
 
     /** Packs (step, chunks done) into one monotonically increasing progress value. */

@@ -5,13 +5,12 @@ import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
 
 import java.io.IOException;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -21,6 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * A {@link ProcessGroup} over plain TCP: the ranks form a ring (rank r sends to r+1) and every
  * collective is a ring algorithm, chunked and pipelined (see {@link RingPlans}). Buffers are
  * reduced in place between position and limit; positions and limits are left as they were.
+ * Every collective also takes native-order floats as a {@link ByteBuffer}: then the sockets
+ * read and write the caller's memory itself (a {@code FloatBuffer} cannot be handed to a
+ * socket, so sends are staged and gathered chunks copied, one memcpy each).
  *
  * <p>Rendezvous, driven by whoever launches the ranks:
  * <pre>{@code
@@ -41,7 +43,6 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class TcpRingProcessGroup implements ProcessGroup {
 
-    private static final FloatBuffer EMPTY = FloatBuffer.allocate(0);
     private static final long STOP_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final int rank;
@@ -49,19 +50,18 @@ public final class TcpRingProcessGroup implements ProcessGroup {
     private final List<Endpoint> endpoints;
     private final RingOptions options;
     private final FailureLatch failures = new FailureLatch();
-    private final RingLink link;
-    private final FrameSender sender;
-    private final FrameReceiver receiver;
-    private final long stallNanos;
+    private final RingEngine engine;
     private final Schedule schedule;
     private final RingPlans plans;
-    private final long graceNanos;
     private final ReentrantLock opLock = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
     private int seq;
     private CollectiveException firstFailure;
-    /** Partial sums of reduceScatter, grown on demand and kept. */
-    private FloatBuffer scratch = EMPTY;
+    private final Region regionA = new Region();
+    private final Region regionB = new Region();
+    private final Region emptyRegion = new Region().of(FloatBuffer.allocate(0));
+    private ByteBuffer scratchBytes = ByteBuffer.allocateDirect(0);
+    private final Region scratchRegion = new Region().of(scratchBytes);
 
     private TcpRingProcessGroup(int rank, List<Endpoint> endpoints, RingOptions options, Rendezvous.Links links)
             throws IOException {
@@ -71,18 +71,7 @@ public final class TcpRingProcessGroup implements ProcessGroup {
         this.options = options;
         this.schedule = new Schedule(RingPlans.maxSteps(size));
         this.plans = new RingPlans(rank, size);
-        // Time a rank that timed out on a neighbour keeps listening for that neighbour's own verdict.
-        this.graceNanos = Math.min(TimeUnit.SECONDS.toNanos(1), options.collectiveTimeout().toNanos() / 4);
-        this.stallNanos = options.collectiveTimeout().toNanos();
-        if (links == null) {
-            link = null;
-            sender = null;
-            receiver = null;
-            return;
-        }
-        link = new RingLink(rank, size, links.prev(), links.next(), failures);
-        sender = new FrameSender(links.next(), options.chunkBytes());
-        receiver = new FrameReceiver(link, failures, options.chunkBytes());
+        this.engine = links == null ? null : new RingEngine(rank, endpoints, links, failures, options);
     }
 
     /** Opens this rank's listening socket on {@code host} (an ephemeral port), default options. */
@@ -127,8 +116,8 @@ public final class TcpRingProcessGroup implements ProcessGroup {
             } catch (IOException e) {
                 Rendezvous.close(links.next());
                 Rendezvous.close(links.prev());
-                throw exception(rank, eps, "connect",
-                        Failure.detected(rank, Reason.ABORTED, "could not set up its sockets: " + e, rank, e));
+                throw Failure.detected(rank, Reason.ABORTED, "could not set up its sockets: " + e, rank, e)
+                        .toException(rank, eps, "connect");
             }
             try {
                 group.connectBarrier(deadline);
@@ -138,7 +127,7 @@ public final class TcpRingProcessGroup implements ProcessGroup {
             }
             return group;
         } catch (IOException e) {
-            throw exception(rank, eps, "connect", Failure.detected(rank, Reason.ABORTED, e.toString(), rank, e));
+            throw Failure.detected(rank, Reason.ABORTED, e.toString(), rank, e).toException(rank, eps, "connect");
         } finally {
             listener.close();
         }
@@ -149,47 +138,7 @@ public final class TcpRingProcessGroup implements ProcessGroup {
      * each rank is connected on its own thread. The groups are returned in rank order.
      */
     public static List<TcpRingProcessGroup> local(int size, RingOptions options) {
-        List<RingListener> listeners = new ArrayList<>();
-        List<Endpoint> eps = new ArrayList<>();
-        for (int r = 0; r < size; r++) {
-            RingListener l = listen("127.0.0.1", options);
-            listeners.add(l);
-            eps.add(l.endpoint());
-        }
-        TcpRingProcessGroup[] groups = new TcpRingProcessGroup[size];
-        RuntimeException[] errors = new RuntimeException[size];
-        List<Thread> threads = new ArrayList<>();
-        for (int r = 0; r < size; r++) {
-            int me = r;
-            Thread t = new Thread(() -> {
-                try {
-                    groups[me] = connect(me, eps, listeners.get(me), options);
-                } catch (RuntimeException e) {
-                    errors[me] = e;
-                }
-            }, "ring-connect-r" + r);
-            t.start();
-            threads.add(t);
-        }
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while connecting", e);
-            }
-        }
-        for (RuntimeException e : errors) {
-            if (e != null) {
-                for (TcpRingProcessGroup g : groups) {
-                    if (g != null) {
-                        g.close();
-                    }
-                }
-                throw e;
-            }
-        }
-        return List.of(groups);
+        return LocalRing.connect(size, options);
     }
 
     @Override
@@ -213,117 +162,139 @@ public final class TcpRingProcessGroup implements ProcessGroup {
 
     @Override
     public void allReduce(FloatBuffer buffer, ReduceOp op) {
-        Objects.requireNonNull(op, "op");
-        int n = buffer.remaining();
-        int base = buffer.position();
-        opLock.lock();
-        try {
-            Schedule s = begin(RingPlans.ALL_REDUCE, op, 0, n);
-            if (size == 1) {
-                return;
-            }
-            plans.allReduce(s, buffer, base, n);
-            run(s);
-        } finally {
-            opLock.unlock();
-        }
+        call(RingPlans.ALL_REDUCE, op, 0, buffer, null);
+    }
+
+    /**
+     * {@link #allReduce(FloatBuffer, ReduceOp)} on native-order floats given as bytes (for
+     * example DJL's {@code toByteBuffer()} view of a tensor): the sockets then read and write the
+     * caller's memory directly, with no staging copies.
+     */
+    public void allReduce(ByteBuffer floats, ReduceOp op) {
+        call(RingPlans.ALL_REDUCE, op, 0, floats, null);
     }
 
     @Override
     public void reduceScatter(FloatBuffer input, FloatBuffer output, ReduceOp op) {
-        Objects.requireNonNull(op, "op");
-        int n = output.remaining();
-        if ((long) input.remaining() != (long) size * n) {
-            throw new IllegalArgumentException("reduceScatter needs size * output = " + ((long) size * n)
-                    + " input floats, got " + input.remaining());
-        }
-        opLock.lock();
-        try {
-            Schedule s = begin(RingPlans.REDUCE_SCATTER, op, 0, n);
-            if (size == 1) {
-                output.put(output.position(), input, input.position(), n);
-                return;
-            }
-            long need = (long) (size - 2) * n;
-            if (scratch.capacity() < need) {
-                scratch = ByteBuffer.allocateDirect(Math.toIntExact(need * 4)).order(ByteOrder.nativeOrder())
-                        .asFloatBuffer();
-            }
-            plans.reduceScatter(s, input, input.position(), output, output.position(), n, scratch);
-            run(s);
-        } finally {
-            opLock.unlock();
-        }
+        call(RingPlans.REDUCE_SCATTER, op, 0, input, output);
+    }
+
+    /** {@link #reduceScatter(FloatBuffer, FloatBuffer, ReduceOp)} on native-order float bytes. */
+    public void reduceScatter(ByteBuffer input, ByteBuffer output, ReduceOp op) {
+        call(RingPlans.REDUCE_SCATTER, op, 0, input, output);
     }
 
     @Override
     public void allGather(FloatBuffer input, FloatBuffer output) {
-        int n = input.remaining();
-        if ((long) output.remaining() != (long) size * n) {
-            throw new IllegalArgumentException("allGather needs size * input = " + ((long) size * n)
-                    + " output floats, got " + output.remaining());
-        }
-        opLock.lock();
-        try {
-            Schedule s = begin(RingPlans.ALL_GATHER, null, 0, n);
-            output.put(output.position() + rank * n, input, input.position(), n);
-            if (size == 1) {
-                return;
-            }
-            plans.allGather(s, input, input.position(), output, output.position(), n);
-            run(s);
-        } finally {
-            opLock.unlock();
-        }
+        call(RingPlans.ALL_GATHER, null, 0, input, output);
+    }
+
+    /** {@link #allGather(FloatBuffer, FloatBuffer)} on native-order float bytes. */
+    public void allGather(ByteBuffer input, ByteBuffer output) {
+        call(RingPlans.ALL_GATHER, null, 0, input, output);
     }
 
     @Override
     public void broadcast(FloatBuffer buffer, int root) {
-        requireRoot(root);
-        opLock.lock();
-        try {
-            Schedule s = begin(RingPlans.BROADCAST, null, root, buffer.remaining());
-            if (size == 1) {
-                return;
-            }
-            plans.broadcast(s, buffer, buffer.position(), buffer.remaining(), root);
-            run(s);
-        } finally {
-            opLock.unlock();
-        }
+        call(RingPlans.BROADCAST, null, root, buffer, null);
+    }
+
+    /** {@link #broadcast(FloatBuffer, int)} on native-order float bytes. */
+    public void broadcast(ByteBuffer floats, int root) {
+        call(RingPlans.BROADCAST, null, root, floats, null);
     }
 
     @Override
     public void reduce(FloatBuffer buffer, ReduceOp op, int root) {
-        Objects.requireNonNull(op, "op");
-        requireRoot(root);
-        opLock.lock();
-        try {
-            Schedule s = begin(RingPlans.REDUCE, op, root, buffer.remaining());
-            if (size == 1) {
-                return;
-            }
-            plans.reduce(s, buffer, buffer.position(), buffer.remaining(), root);
-            run(s);
-        } finally {
-            opLock.unlock();
-        }
+        call(RingPlans.REDUCE, op, root, buffer, null);
+    }
+
+    /** {@link #reduce(FloatBuffer, ReduceOp, int)} on native-order float bytes. */
+    public void reduce(ByteBuffer floats, ReduceOp op, int root) {
+        call(RingPlans.REDUCE, op, root, floats, null);
     }
 
     /** An all-gather of nothing: rank r hears, through the chain, from every other rank. */
     @Override
     public void barrier() {
+        call(RingPlans.BARRIER, null, 0, null, null);
+    }
+
+    /** Checks the arguments, then runs one collective under the group's lock. */
+    private void call(int opcode, ReduceOp op, int root, Buffer a, Buffer b) {
+        if (opcode != RingPlans.ALL_GATHER && opcode != RingPlans.BROADCAST && opcode != RingPlans.BARRIER) {
+            Objects.requireNonNull(op, "op");
+        }
+        if (opcode == RingPlans.BROADCAST || opcode == RingPlans.REDUCE) {
+            requireRoot(root);
+        }
+        long na = floats(a);
+        long nb = floats(b);
+        // Where results land must be writable; checked before anything is sent.
+        Buffer written = opcode == RingPlans.REDUCE_SCATTER || opcode == RingPlans.ALL_GATHER ? b : a;
+        if (written != null && written.isReadOnly()) {
+            throw new IllegalArgumentException("the buffer that receives the result is read-only");
+        }
+        if (opcode == RingPlans.REDUCE_SCATTER && na != size * nb) {
+            throw new IllegalArgumentException("reduceScatter needs size * output = " + size * nb
+                    + " input floats, got " + na);
+        }
+        if (opcode == RingPlans.ALL_GATHER && nb != size * na) {
+            throw new IllegalArgumentException("allGather needs size * input = " + size * na
+                    + " output floats, got " + nb);
+        }
         opLock.lock();
         try {
-            Schedule s = begin(RingPlans.BARRIER, null, 0, 0);
+            Region ra = a == null ? emptyRegion : region(regionA, a);
+            Region rb = b == null ? emptyRegion : region(regionB, b);
+            int n = opcode == RingPlans.REDUCE_SCATTER ? rb.length : ra.length;
+            Schedule s = begin(opcode, op, root, n);
+            if (opcode == RingPlans.ALL_GATHER) {
+                rb.floats.put(rb.base + rank * n, ra.floats, ra.base, n); // our own part
+            }
             if (size == 1) {
+                if (opcode == RingPlans.REDUCE_SCATTER) {
+                    rb.floats.put(rb.base, ra.floats, ra.base, n);
+                }
                 return;
             }
-            plans.allGather(s, EMPTY, 0, EMPTY, 0, 0);
+            switch (opcode) {
+                case RingPlans.ALL_REDUCE -> plans.allReduce(s, ra, n);
+                case RingPlans.REDUCE_SCATTER -> plans.reduceScatter(s, ra, rb, n, scratch((long) (size - 2) * n));
+                case RingPlans.ALL_GATHER -> plans.allGather(s, ra, rb, n);
+                case RingPlans.BROADCAST -> plans.broadcast(s, ra, n, root);
+                case RingPlans.REDUCE -> plans.reduce(s, ra, n, root);
+                default -> plans.allGather(s, emptyRegion, emptyRegion, 0);
+            }
             run(s);
         } finally {
+            regionA.clear();
+            regionB.clear();
             opLock.unlock();
         }
+    }
+
+    private static long floats(Buffer b) {
+        if (b == null) {
+            return 0;
+        }
+        if (b instanceof ByteBuffer && b.remaining() % 4 != 0) {
+            throw new IllegalArgumentException("float bytes must come in fours, got " + b.remaining());
+        }
+        return b instanceof ByteBuffer ? b.remaining() / 4 : b.remaining();
+    }
+
+    private static Region region(Region r, Buffer b) {
+        return b instanceof ByteBuffer bytes ? r.of(bytes) : r.of((FloatBuffer) b);
+    }
+
+    /** Partial sums of reduceScatter: a direct buffer grown on demand and kept, zero-copy on the wire. */
+    private Region scratch(long floats) {
+        if (scratchBytes.capacity() < floats * 4) {
+            scratchBytes = ByteBuffer.allocateDirect(Math.toIntExact(floats * 4)).order(ByteOrder.nativeOrder());
+            scratchRegion.of(scratchBytes);
+        }
+        return scratchRegion;
     }
 
     /** The first exchange on the new ring, bounded by the connect deadline. */
@@ -331,9 +302,9 @@ public final class TcpRingProcessGroup implements ProcessGroup {
         opLock.lock();
         try {
             Schedule s = begin(RingPlans.BARRIER, null, 0, 0);
-            s.name = "connect";
+            s.fixedName = "connect";
             s.deadlineNanos = deadline;
-            plans.allGather(s, EMPTY, 0, EMPTY, 0, 0);
+            plans.allGather(s, emptyRegion, emptyRegion, 0);
             run(s);
         } finally {
             opLock.unlock();
@@ -350,121 +321,23 @@ public final class TcpRingProcessGroup implements ProcessGroup {
                     firstFailure.reason(), firstFailure);
         }
         int sig = RingPlans.opSig(opcode, op, root);
-        schedule.begin(RingPlans.opName(sig) + "#" + (seq + 1) + " of " + count + " floats", ++seq, sig, count,
-                op, op == ReduceOp.AVG ? size : 1);
+        schedule.begin(++seq, sig, count, op, op == ReduceOp.AVG ? size : 1);
         return schedule;
     }
 
-    /** The event loop of one collective: pump receives and sends until both are done. */
     private void run(Schedule s) {
-        boolean ok = false;
-        if (failures.get() == null) {
-            try {
-                loop(s);
-                ok = true;
-            } catch (RingStop stop) {
-                // the latch says why
-            } catch (IOException e) {
-                failures.raise(link.ioFailure(link.nextRank, e));
-            } catch (RuntimeException | Error e) {
-                failures.raise(Failure.detected(rank, Reason.ABORTED, "failed: " + e, rank, e));
-            }
-        }
-        if (!ok) {
-            fail(s);
-        }
-        s.clear();
-    }
-
-    private void loop(Schedule s) throws IOException {
-        receiver.start(s);
-        sender.start(s);
-        while (!receiver.done() || !sender.done()) {
-            if (failures.get() != null) {
-                throw RingStop.INSTANCE;
-            }
-            // Receive first: it frees the sender's dependencies and keeps the previous rank flowing.
-            boolean moved = receiver.pump();
-            moved |= sender.pump(receiver.progress());
-            if (!moved) {
-                awaitPeers(s);
-            }
-        }
-    }
-
-    /** Nothing moved: sleeps until a peer does, or fails the group once one stalls too long. */
-    private void awaitPeers(Schedule s) {
-        long now = System.nanoTime();
-        boolean receiving = !receiver.done();
-        boolean writing = sender.wantsWrite();
-        long deadline = s.deadlineNanos;
-        if (receiving) {
-            deadline = Math.min(deadline, receiver.lastProgress + stallNanos);
-        }
-        if (writing) {
-            deadline = Math.min(deadline, sender.lastProgress + stallNanos);
-        }
-        if (now - deadline >= 0) {
-            boolean blamePrev = receiving && (!writing || receiver.lastProgress <= sender.lastProgress);
-            long since = now - (blamePrev ? receiver.lastProgress : sender.lastProgress);
-            failures.raise(Failure.suspected(blamePrev ? link.prevRank : link.nextRank,
-                    (blamePrev ? "sent nothing for " : "accepted no data for ") + seconds(since), rank));
-            throw RingStop.INSTANCE;
-        }
-        link.waitIo(deadline == Long.MAX_VALUE ? TimeUnit.SECONDS.toNanos(1) : deadline - now, writing);
-    }
-
-    /**
-     * Tells both neighbours who failed; after a timeout, listens a little longer for the
-     * suspect's own verdict (it may only have been waiting on someone else); then throws.
-     */
-    private void fail(Schedule s) {
-        // Put an interrupt aside while telling the others (waits would return at once), then restore it.
-        boolean interrupted = Thread.interrupted();
         try {
-            Failure f = failures.get();
-            if (f == null) {
-                failures.raise(Failure.detected(rank, Reason.ABORTED, "stopped for an unknown reason", rank, null));
-                f = failures.get();
-            }
-            tellNeighbours(f, s.seq);
-            if (f.suspect()) {
-                long end = System.nanoTime() + graceNanos;
-                while (failures.get() == f && end - System.nanoTime() > 0) {
-                    link.waitQuietly(end - System.nanoTime(), false);
-                    receiver.drain();
-                }
-                if (failures.get() != f) {
-                    tellNeighbours(failures.get(), s.seq);
-                }
-            }
-            s.clear();
-            firstFailure = exception(rank, endpoints, s.name, failures.get());
-            throw firstFailure;
-        } finally {
-            if (link.takeLostInterrupt() || interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            engine.run(s);
+        } catch (CollectiveException e) {
+            firstFailure = e;
+            throw e;
         }
-    }
-
-    private void tellNeighbours(Failure f, int seq) {
-        link.notifyPrev(f, seq);
-        sender.announce(f, seq, link, System.nanoTime() + graceNanos);
-    }
-
-    static CollectiveException exception(int self, List<Endpoint> eps, String operation, Failure f) {
-        String who = (f.origin() == self ? "this rank" : "rank " + f.origin())
-                + (f.origin() >= 0 && f.origin() < eps.size() ? " (" + eps.get(f.origin()) + ")" : "");
-        String by = f.reporter() == self ? "" : ", as reported by rank " + f.reporter();
-        String message = "rank " + self + ": " + operation + " failed: " + who + " " + f.detail() + by;
-        return new CollectiveException(message, operation, f.origin(), f.reason(), f.cause());
     }
 
     /** Releases the sockets; a collective running on another thread fails. Idempotent. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true) || link == null) {
+        if (!closed.compareAndSet(false, true) || engine == null) {
             return;
         }
         boolean locked = opLock.tryLock();
@@ -477,7 +350,7 @@ public final class TcpRingProcessGroup implements ProcessGroup {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            link.close();
+            engine.close();
             if (locked) {
                 opLock.unlock();
             }
@@ -488,12 +361,6 @@ public final class TcpRingProcessGroup implements ProcessGroup {
         if (root < 0 || root >= size) {
             throw new IllegalArgumentException("root " + root + " outside 0.." + (size - 1));
         }
-    }
-
-    static String seconds(long nanos) {
-        double s = nanos / 1e9;
-        return (s == Math.rint(s) ? String.format(Locale.ROOT, "%.0f", s) : String.format(Locale.ROOT, "%.3g", s))
-                + " s";
     }
 
     /** FNV-1a over the endpoint list: every rank holds the same list, strangers almost never do. */

@@ -1,0 +1,111 @@
+package dev.raylightning.bench.collective;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The table: per size, the median over rounds of each implementation's per-round median, and
+ * the ratios ring/Gloo and ring/raw TCP (all numbers of a round come from the same run, measured
+ * one after the other, never at the same time).
+ */
+final class CollectiveSummary {
+
+    /** Implementations in column order, with their column titles. */
+    private static final String[][] IMPLS = {
+        {"ring", "ring bytes"}, {"ring-floats", "ring floats"}, {"gloo", "Gloo"}, {"tcp", "TCP 1-way"},
+        {"tcp-bidir", "TCP 2-way"}};
+
+    private CollectiveSummary() {}
+
+    static void print(Path results, boolean markdown) throws IOException {
+        Map<Long, Map<String, List<JsonObject>>> bySize = new TreeMap<>();
+        for (String line : Files.readAllLines(results)) {
+            if (line.startsWith("{")) {
+                JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+                bySize.computeIfAbsent(o.get("bytes").getAsLong(), k -> new TreeMap<>())
+                        .computeIfAbsent(o.get("impl").getAsString(), k -> new ArrayList<>()).add(o);
+            }
+        }
+        List<String> head = new ArrayList<>(List.of("size"));
+        for (String[] impl : IMPLS) {
+            head.add(impl[1] + " ms");
+            head.add(impl[1] + " GB/s");
+        }
+        head.addAll(List.of("ring CPU ms", "ring/Gloo", "ring floats/Gloo", "ring/TCP 1-way", "ring/TCP 2-way",
+                "rounds"));
+        List<List<String>> rows = new ArrayList<>();
+        for (Map.Entry<Long, Map<String, List<JsonObject>>> e : bySize.entrySet()) {
+            Map<String, List<JsonObject>> m = e.getValue();
+            List<String> row = new ArrayList<>(List.of((e.getKey() >> 20) + " MiB"));
+            for (String[] impl : IMPLS) {
+                row.add(fmt(median(m.get(impl[0]), "median_s") * 1e3));
+                row.add(fmt(median(m.get(impl[0]), "busbw_gbps")));
+            }
+            double ring = median(m.get("ring"), "busbw_gbps");
+            double gloo = median(m.get("gloo"), "busbw_gbps");
+            row.add(fmt(median(m.get("ring"), "cpu_s") * 1e3));
+            row.add(fmt(ring / gloo) + "x");
+            row.add(fmt(median(m.get("ring-floats"), "busbw_gbps") / gloo) + "x");
+            row.add(pct(ring / median(m.get("tcp"), "busbw_gbps")));
+            row.add(pct(ring / median(m.get("tcp-bidir"), "busbw_gbps")));
+            row.add(String.valueOf(m.getOrDefault("ring", List.of()).size()));
+            rows.add(row);
+        }
+        if (markdown) {
+            System.out.println("| " + String.join(" | ", head) + " |");
+            System.out.println("|" + "---|".repeat(head.size()));
+            rows.forEach(r -> System.out.println("| " + String.join(" | ", r) + " |"));
+        } else {
+            int[] w = new int[head.size()];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = head.get(i).length();
+                for (List<String> r : rows) {
+                    w[i] = Math.max(w[i], r.get(i).length());
+                }
+            }
+            System.out.println(line(head, w));
+            rows.forEach(r -> System.out.println(line(r, w)));
+        }
+        System.out.println();
+        System.out.println("busbw = 2(N-1)/N * bytes / median time (N = 2 ranks: bytes / time); TCP: bytes / time per"
+                + " direction (2-way: both directions at once); GB = 1e9 bytes; each cell is the median over rounds"
+                + " of per-round medians; ring CPU = CPU time of rank 0's calling thread per all-reduce.");
+    }
+
+    private static String line(List<String> cells, int[] w) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < cells.size(); i++) {
+            s.append(String.format(Locale.ROOT, i == 0 ? "%-" + w[i] + "s" : "  %" + w[i] + "s", cells.get(i)));
+        }
+        return s.toString();
+    }
+
+    private static String fmt(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static String pct(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.0f%%", v * 100);
+    }
+
+    private static double median(List<JsonObject> xs, String field) {
+        if (xs == null || xs.isEmpty() || !xs.get(0).has(field)) {
+            return Double.NaN;
+        }
+        List<Double> s = new ArrayList<>();
+        xs.forEach(o -> s.add(o.get(field).getAsDouble()));
+        Collections.sort(s);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+}

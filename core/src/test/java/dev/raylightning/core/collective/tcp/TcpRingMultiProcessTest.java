@@ -1,0 +1,113 @@
+package dev.raylightning.core.collective.tcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
+import dev.raylightning.core.collective.tcp.Ranks.Outcome;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Ranks in separate JVMs, as Ray workers are: real processes, real sockets, a real kill. */
+class TcpRingMultiProcessTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<Process> children = new ArrayList<>();
+
+    @AfterEach
+    void killChildren() throws InterruptedException {
+        for (Process p : children) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private Process spawn(int rank, int size, String mode) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp",
+                System.getProperty("java.class.path"), RingChild.class.getName(), String.valueOf(rank),
+                String.valueOf(size), dir.toString(), mode)
+                .redirectErrorStream(true)
+                .start();
+        children.add(p);
+        return p;
+    }
+
+    private static String readAll(Process p) throws IOException {
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void twoJvmsAllReduce() throws Exception {
+        Process a = spawn(0, 2, "allreduce");
+        Process b = spawn(1, 2, "allreduce");
+        assertTrue(a.waitFor(60, TimeUnit.SECONDS), "rank 0 did not finish");
+        assertTrue(b.waitFor(60, TimeUnit.SECONDS), "rank 1 did not finish");
+        String outA = readAll(a);
+        String outB = readAll(b);
+        assertEquals(0, a.exitValue(), outA);
+        assertEquals(0, b.exitValue(), outB);
+        assertTrue(outA.contains("OK 0"), outA);
+        assertTrue(outB.contains("OK 1"), outB);
+    }
+
+    @Test
+    void aKilledProcessFailsTheOthersNamingIt() throws Exception {
+        RingOptions options = RingOptions.defaults().withCollectiveTimeout(Duration.ofSeconds(20));
+        List<RingListener> listeners = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            RingListener l = TcpRingProcessGroup.listen("127.0.0.1", options);
+            listeners.add(l);
+            RingChild.publish(dir, r, l.endpoint());
+        }
+        Process child = spawn(2, 3, "hang");
+        List<Endpoint> eps = RingChild.await(dir, 3);
+        List<TcpRingProcessGroup> groups = Ranks.run(2, r -> TcpRingProcessGroup.connect(r, eps, listeners.get(r),
+                options));
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertTrue(line != null && line.startsWith("READY"), "child said: " + line);
+            Thread killer = new Thread(() -> {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                child.destroyForcibly();
+            });
+            killer.start();
+            List<Outcome<Object>> results = Ranks.runAll(2, r -> {
+                groups.get(r).allReduce(TcpRingProcessGroupTest.filled(r, 1 << 20), ReduceOp.SUM);
+                return "done";
+            }, 30);
+            killer.join();
+            for (Outcome<Object> o : results) {
+                CollectiveException e = assertInstanceOf(CollectiveException.class, o.error());
+                assertEquals(2, e.peerRank(), e.getMessage());
+                assertEquals(Reason.CLOSED, e.reason(), e.getMessage());
+                assertTrue(e.getMessage().contains("rank 2 (" + eps.get(2) + ")"), e.getMessage());
+                assertTrue(o.millis() < 5_000, "took " + o.millis() + " ms");
+            }
+        } finally {
+            groups.forEach(TcpRingProcessGroup::close);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+package dev.raylightning.bench.ddp;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.raylightning.bench.Stats;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Predicate;
+
+/**
+ * Tables and ratios from the JSON lines of one {@code bench/run-ddp-benchmarks.sh} invocation:
+ * global samples/s (ours and PyTorch Lightning), ours / Lightning-DDP, scaling efficiency 1 to 2
+ * workers, time to the first step (ours cold and warm, Lightning DDP, Ray Train), and where the
+ * time of a step goes. The k-th result of a series pairs with the k-th of another (one round).
+ */
+@Command(name = "ddp-summary", mixinStandardHelpOptions = true,
+        description = "Summarise RayDdpStrategy benchmark JSON lines (Java and Python).")
+public final class DdpSummary implements Callable<Integer> {
+
+    private static final String[] MODELS = {"mlp", "cnn"};
+
+    @Parameters(arity = "1..*", description = "files of JSON lines")
+    List<Path> files;
+
+    @Option(names = "--markdown", description = "print Markdown tables")
+    boolean markdown;
+
+    private final List<JsonObject> lines = new ArrayList<>();
+
+    @Override
+    public Integer call() throws IOException {
+        for (Path f : files) {
+            for (String s : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                if (s.strip().startsWith("{")) {
+                    try {
+                        lines.add(JsonParser.parseString(s).getAsJsonObject());
+                    } catch (RuntimeException e) {
+                        // a stray log line that starts with a brace
+                    }
+                }
+            }
+        }
+        PrintStream out = System.out;
+        throughput().print(out, markdown);
+        ratios().print(out, markdown);
+        scaling().print(out, markdown);
+        firstStep().print(out, markdown);
+        milestones().print(out, markdown);
+        profile().print(out, markdown);
+        return 0;
+    }
+
+    private Table throughput() {
+        Table t = new Table("Global samples/s (steady state; batch 64 per worker)",
+                "model", "mode", "workers", "n", "median", "min", "max");
+        for (String model : MODELS) {
+            for (String mode : modes(model)) {
+                List<Double> v = series(mode, model, "samples_per_s");
+                Stats s = Stats.of(v);
+                t.row(model, mode, worldSize(mode, model), s.n(), f0(s.median()), f0(s.min()), f0(s.max()));
+            }
+        }
+        return t;
+    }
+
+    private Table ratios() {
+        Table t = new Table("Ours / PyTorch Lightning DDP, global samples/s (goal >= 1.2)",
+                "model", "ratio", "of medians", "round median", "round min", "round max");
+        for (String model : MODELS) {
+            ratioRow(t, model, "java-ray2", "lightning-ddp", 1);
+            ratioRow(t, model, "java-single", "lightning", 1);
+        }
+        return t;
+    }
+
+    private Table scaling() {
+        Table t = new Table("Scaling efficiency 1 -> 2 workers: samples/s(2) / (2 x samples/s(1))",
+                "model", "ratio", "of medians", "round median", "round min", "round max");
+        for (String model : MODELS) {
+            ratioRow(t, model, "java-ray2", "java-ray1", 2);
+            ratioRow(t, model, "java-ray2", "java-single", 2);
+            ratioRow(t, model, "lightning-ddp", "lightning", 2);
+        }
+        return t;
+    }
+
+    /** One ratio row {@code a / (k * b)}: of the medians, and over rounds paired by order. */
+    private void ratioRow(Table t, String model, String a, String b, int k) {
+        List<Double> x = series(a, model, "samples_per_s");
+        List<Double> y = series(b, model, "samples_per_s");
+        if (x.isEmpty() || y.isEmpty()) {
+            return;
+        }
+        List<Double> paired = new ArrayList<>();
+        for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+            paired.add(x.get(i) / (k * y.get(i)));
+        }
+        Stats p = Stats.of(paired);
+        String name = k == 1 ? a + " / " + b : a + " / (" + k + " x " + b + ")";
+        t.row(model, name, f3(Stats.of(x).median() / (k * Stats.of(y).median())), f3(p.median()), f3(p.min()),
+                f3(p.max()));
+    }
+
+    private Table firstStep() {
+        Table t = new Table("Time to the first training step, seconds (MLP, 2 workers)",
+                "what", "n", "median", "min", "max");
+        Map<String, List<Double>> rows = new LinkedHashMap<>();
+        rows.put("ours: fit -> first step, cold (starts the cluster)",
+                values(o -> is(o, "java-ray2-first-step") && "cold".equals(str(o, "kind")), "fit_to_first_step_s"));
+        rows.put("ours: fit -> first step, warm cluster",
+                values(o -> is(o, "java-ray2-first-step") && "warm".equals(str(o, "kind")), "fit_to_first_step_s"));
+        rows.put("Ray Train TorchTrainer: fit -> first step, warm cluster",
+                values(o -> is(o, "raytrain-first-step") && "warm".equals(str(o, "kind")), "fit_to_first_step_s"));
+        rows.put("Ray Train: its warm-up fit -> first step",
+                values(o -> is(o, "raytrain-first-step") && "warm-up".equals(str(o, "kind")), "fit_to_first_step_s"));
+        rows.put("Ray Train: ray.init (cluster start)",
+                values(o -> is(o, "raytrain-first-step") && "warm-up".equals(str(o, "kind")), "ray_init_s"));
+        rows.put("Lightning DDP: Trainer.fit -> first step",
+                values(o -> is(o, "lightning-ddp-first-step"), "fit_to_first_step_s"));
+        rows.put("Lightning DDP: process launch -> first step",
+                values(o -> is(o, "lightning-ddp-first-step"), "launch_to_first_step_s"));
+        rows.put("Lightning DDP: whole command (5 steps)",
+                values(o -> is(o, "lightning-ddp-command"), "wall_s"));
+        for (Map.Entry<String, List<Double>> e : rows.entrySet()) {
+            if (!e.getValue().isEmpty()) {
+                Stats s = Stats.of(e.getValue());
+                t.row(e.getKey(), s.n(), f2(s.median()), f2(s.min()), f2(s.max()));
+            }
+        }
+        List<Double> ours = rows.get("ours: fit -> first step, warm cluster");
+        List<Double> rt = rows.get("Ray Train TorchTrainer: fit -> first step, warm cluster");
+        if (!ours.isEmpty() && !rt.isEmpty()) {
+            t.row("ratio ours warm / Ray Train warm (goal <= 0.5)", "", f3(Stats.of(ours).median() / Stats.of(rt).median()),
+                    "", "");
+        }
+        return t;
+    }
+
+    private Table milestones() {
+        Table t = new Table("Ours: where the time to the first step goes (rank zero, seconds after the fit call, medians)",
+                "fit", "n", "worker process starts", "init hook (ring up)", "setup (model, data)", "first step",
+                "fit returns");
+        for (String kind : List.of("cold", "warm")) {
+            Predicate<JsonObject> p = o -> is(o, "java-ray2-first-step") && kind.equals(str(o, "kind"));
+            List<Double> first = values(p, "fit_to_first_step_s");
+            if (first.isEmpty()) {
+                continue;
+            }
+            t.row(kind, first.size(), f2(med(values(p, "fit_to_process_start_s"))),
+                    f2(med(values(p, "fit_to_init_hook_s"))), f2(med(values(p, "fit_to_setup_s"))), f2(med(first)),
+                    f2(med(values(p, "fit_seconds"))));
+        }
+        return t;
+    }
+
+    private Table profile() {
+        Table t = new Table("Where a step goes, rank by rank (microseconds per step, medians over rounds; "
+                + "wait = run-queue wait per step, cs = context switches per step)",
+                "model", "mode", "rank", "data", "fwd+bwd", "opt step", "opt CPU", "step", "step CPU", "rq wait",
+                "vol cs", "invol cs");
+        for (String model : MODELS) {
+            for (String mode : modes(model)) {
+                if (!mode.startsWith("java-")) {
+                    continue;
+                }
+                for (String r : List.of("", "r1_")) {
+                    if (series(mode, model, r + "step_us_median").isEmpty()) {
+                        continue;
+                    }
+                    t.row(model, mode, r.isEmpty() ? "0" : "1",
+                            f0(med(series(mode, model, r + "data_us_median"))),
+                            f0(med(series(mode, model, r + "fwd_bwd_us_median"))),
+                            f0(med(series(mode, model, r + "opt_us_median"))),
+                            f0(med(series(mode, model, r + "opt_cpu_us_mean"))),
+                            f0(med(series(mode, model, r + "step_us_median"))),
+                            f0(med(series(mode, model, r + "step_cpu_us_mean"))),
+                            f0(med(series(mode, model, r + "sched_rq_wait_us_per_step"))),
+                            f2(med(series(mode, model, r + "voluntary_cs_per_step"))),
+                            f2(med(series(mode, model, r + "involuntary_cs_per_step"))));
+                }
+            }
+        }
+        return t;
+    }
+
+    /** Throughput modes measured for a model, in first-seen order. */
+    private List<String> modes(String model) {
+        List<String> out = new ArrayList<>();
+        for (JsonObject o : lines) {
+            if (model.equals(str(o, "model")) && o.has("samples_per_s") && !out.contains(str(o, "mode"))) {
+                out.add(str(o, "mode"));
+            }
+        }
+        return out;
+    }
+
+    private Object worldSize(String mode, String model) {
+        for (JsonObject o : lines) {
+            if (is(o, mode) && model.equals(str(o, "model")) && o.has("world_size")) {
+                return o.get("world_size").getAsInt();
+            }
+        }
+        return "";
+    }
+
+    private List<Double> series(String mode, String model, String field) {
+        return values(o -> is(o, mode) && model.equals(str(o, "model")) && o.has("samples_per_s"), field);
+    }
+
+    private List<Double> values(Predicate<JsonObject> filter, String field) {
+        List<Double> out = new ArrayList<>();
+        for (JsonObject o : lines) {
+            JsonElement e = o.get(field);
+            if (filter.test(o) && e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()
+                    && !Double.isNaN(e.getAsDouble())) {
+                out.add(e.getAsDouble());
+            }
+        }
+        return out;
+    }
+
+    private static boolean is(JsonObject o, String mode) {
+        return mode.equals(str(o, "mode"));
+    }
+
+    private static String str(JsonObject o, String key) {
+        JsonElement e = o.get(key);
+        return e == null || e.isJsonNull() ? null : e.getAsString();
+    }
+
+    private static double med(List<Double> v) {
+        return v.isEmpty() ? Double.NaN : Stats.of(v).median();
+    }
+
+    private static String f0(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.0f", v);
+    }
+
+    private static String f2(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static String f3(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new DdpSummary()).execute(args));
+    }
+}

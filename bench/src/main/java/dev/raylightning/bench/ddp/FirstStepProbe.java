@@ -1,0 +1,61 @@
+package dev.raylightning.bench.ddp;
+
+import dev.raylightning.core.LightningModule;
+import dev.raylightning.core.Trainer;
+import dev.raylightning.core.TrainerFn;
+import dev.raylightning.core.callbacks.Callback;
+import dev.raylightning.core.data.Batch;
+
+import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Wall-clock milestones of a run's start on the rank that reports back (rank zero), in epoch
+ * milliseconds: the process start, the worker init hook ({@link InitHookStamp}), the trainer's
+ * {@code setup} (module built, data loaded), {@code onFitStart} and the first
+ * {@code onTrainBatchStart}. The driver subtracts its own clock reading taken just before
+ * {@code fit}; both run on one machine, so one wall clock serves.
+ */
+public final class FirstStepProbe implements Callback {
+
+    private static final long serialVersionUID = 1L;
+
+    private Map<String, Object> seen = new LinkedHashMap<>();
+
+    @Override
+    public void setup(Trainer trainer, LightningModule module, TrainerFn fn) {
+        seen.put("process_start_ms", (double) ProcessHandle.current().info().startInstant()
+                .map(java.time.Instant::toEpochMilli).orElse(-1L));
+        seen.put("jvm_start_ms", (double) ManagementFactory.getRuntimeMXBean().getStartTime());
+        String hook = System.getProperty(InitHookStamp.PROPERTY);
+        seen.put("init_hook_ms", hook == null ? -1.0 : Double.parseDouble(hook));
+        seen.put("setup_ms", (double) System.currentTimeMillis());
+    }
+
+    @Override
+    public void onFitStart(Trainer trainer, LightningModule module) {
+        seen.put("fit_start_ms", (double) System.currentTimeMillis());
+    }
+
+    @Override
+    public void onTrainBatchStart(Trainer trainer, LightningModule module, Batch batch, int batchIdx) {
+        seen.putIfAbsent("first_batch_start_ms", (double) System.currentTimeMillis());
+    }
+
+    @Override
+    public Map<String, Object> stateDict() {
+        return new LinkedHashMap<>(seen);
+    }
+
+    @Override
+    public void loadStateDict(Map<String, Object> state) {
+        seen = new LinkedHashMap<>(state);
+    }
+
+    /** Milestone {@code key} in epoch milliseconds, or -1 when not reached. */
+    public double milestone(String key) {
+        Object v = seen.get(key);
+        return v instanceof Number n ? n.doubleValue() : -1;
+    }
+}

@@ -30,6 +30,7 @@ os.environ["OMP_NUM_THREADS"] = "1"  # inherited by the raylet and so by every w
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import shutil  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -156,7 +157,7 @@ def main():
     result_fd = os.dup(1)
     os.dup2(2, 1)
     # short: Ray's socket paths live under it and must fit in 107 characters
-    temp = tempfile.mkdtemp(prefix="rt-", dir="/tmp")
+    temp = tempfile.mkdtemp(prefix="rt-")
     storage = os.path.join(temp, "results")
     t0 = time.time()
     ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", _temp_dir=temp,
@@ -176,6 +177,7 @@ def main():
             os.write(result_fd, (json.dumps(line) + "\n").encode())
     finally:
         ray.shutdown()
+        shutil.rmtree(temp, ignore_errors=True)  # logs and results of this run's private cluster
     return 0
 
 

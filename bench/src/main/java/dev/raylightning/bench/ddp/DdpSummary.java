@@ -62,6 +62,7 @@ public final class DdpSummary implements Callable<Integer> {
         firstStep().print(out, markdown);
         milestones().print(out, markdown);
         profile().print(out, markdown);
+        ring().print(out, markdown);
         return 0;
     }
 
@@ -193,6 +194,22 @@ public final class DdpSummary implements Callable<Integer> {
                             f2(med(series(mode, model, r + "voluntary_cs_per_step"))),
                             f2(med(series(mode, model, r + "involuntary_cs_per_step"))));
                 }
+            }
+        }
+        return t;
+    }
+
+    private Table ring() {
+        Table t = new Table("One all-reduce on an otherwise idle 2-rank TCP ring (two threads of one JVM; "
+                + "microseconds, medians over rounds)", "buffer", "floats", "n", "wall (median call)", "CPU (mean call)");
+        List<String> seen = new ArrayList<>();
+        for (JsonObject o : lines) {
+            String what = str(o, "what");
+            if (is(o, "ring-allreduce") && what != null && !seen.contains(what)) {
+                seen.add(what);
+                Predicate<JsonObject> p = x -> is(x, "ring-allreduce") && what.equals(str(x, "what"));
+                List<Double> wall = values(p, "r0_wall_us_median");
+                t.row(what, o.get("floats").getAsInt(), wall.size(), f0(med(wall)), f0(med(values(p, "r0_cpu_us_mean"))));
             }
         }
         return t;

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Builds the project (fetching the datasets and Ray on first use) and runs the Fashion-MNIST
 # example: by default on 2 Ray workers of a local cluster it starts and stops itself.
-# Arguments go to the example; try --help.
+# With `tune` as the first argument it runs the hyper-parameter search example instead.
+# Other arguments go to the example; try --help.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+main=dev.raylightning.examples.FashionMnistExample
+if [[ "${1:-}" == "tune" ]]; then
+  main=dev.raylightning.examples.FashionMnistTuneExample
+  shift
+fi
 
 mvn -B -q install -DskipTests
 mvn -B -q -pl examples dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
@@ -21,4 +28,4 @@ exec java -Xss4m "${add_opens[@]}" \
   -Dai.djl.pytorch.num_threads="$threads" \
   -Dai.djl.pytorch.num_interop_threads=1 \
   -cp "examples/target/classes:$(cat examples/target/classpath.txt)" \
-  dev.raylightning.examples.FashionMnistExample "$@"
+  "$main" "$@"

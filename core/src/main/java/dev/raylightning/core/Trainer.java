@@ -73,6 +73,8 @@ public final class Trainer {
     private ParameterOptimizer optimizer;
     /** The optimizer state at the end of the last fit, so saveCheckpoint after fit can resume exactly. */
     private ParameterOptimizer.State lastOptimizerState;
+    /** Whether this trainer runs one rank of a launcher's job (its driver is another process). */
+    private boolean workerSide;
 
     private Trainer(TrainerConfig config, List<Logger> loggers, boolean driverSide) {
         this.config = config;
@@ -166,6 +168,7 @@ public final class Trainer {
      */
     public static RunResult runWorker(RunRequest request, Strategy rankStrategy, ProgressListener forwarder) {
         Trainer t = new Trainer(request.config().withStrategy(rankStrategy), List.of(), false);
+        t.workerSide = true;
         if (forwarder != null) {
             t.listeners.add(forwarder);
         }
@@ -223,13 +226,45 @@ public final class Trainer {
 
     /** Rank zero's streamed progress, on the driver: log rows go to loggers, the rest to listeners. */
     private void onRemoteProgress(ProgressEvent e) {
-        if (e.kind() == ProgressEvent.Kind.LOG_ROW) {
+        if (e.kind() == ProgressEvent.Kind.CALLBACK_MESSAGE) {
+            deliver(e.message());
+        } else if (e.kind() == ProgressEvent.Kind.LOG_ROW) {
             for (Logger l : loggers) {
                 l.logMetrics(e.metrics(), e.globalStep());
             }
         } else {
             notifyListeners(e);
         }
+    }
+
+    private void deliver(ProgressEvent.CallbackMessage message) {
+        for (Callback cb : callbacks) {
+            if (cb.stateKey().equals(message.callbackKey())) {
+                cb.onDriverMessage(this, message.payload());
+                return;
+            }
+        }
+        LOG.warn("A worker's callback {} sent a message, but the driver's trainer has no callback with that key",
+                message.callbackKey());
+    }
+
+    /**
+     * Sends {@code payload} from {@code sender} to the same callback on the driver, which gets it
+     * in {@link Callback#onDriverMessage}: right away when this trainer runs on the driver, and
+     * streamed in order with progress when it runs a worker's rank. Only global rank zero sends;
+     * other ranks return without sending, so callbacks may call this on every rank.
+     */
+    public void sendToDriver(Callback sender, java.io.Serializable payload) {
+        if (!strategy.isGlobalZero()) {
+            return;
+        }
+        ProgressEvent.CallbackMessage message = new ProgressEvent.CallbackMessage(sender.stateKey(), payload);
+        if (!workerSide) {
+            deliver(message);
+            return;
+        }
+        notifyListeners(new ProgressEvent(ProgressEvent.Kind.CALLBACK_MESSAGE, currentEpoch, -1, numTrainingBatches,
+                config.maxEpochs, globalStep, Double.NaN, Map.of(), message));
     }
 
     private void notifyListeners(ProgressEvent e) {

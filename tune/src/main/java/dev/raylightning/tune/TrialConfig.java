@@ -194,6 +194,13 @@ public final class TrialConfig implements Serializable {
 
     @SuppressWarnings("unchecked")
     private static Object freeze(Object v, String path) {
+        // whole numbers are kept as Long and others as Double, so a config equals itself after a JSON round trip
+        if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+            return ((Number) v).longValue();
+        }
+        if (v instanceof Float || v instanceof Double) {
+            return ((Number) v).doubleValue();
+        }
         if (v == null || v instanceof Number || v instanceof String || v instanceof Boolean) {
             return v;
         }

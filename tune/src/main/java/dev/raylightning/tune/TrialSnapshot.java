@@ -29,6 +29,11 @@ public record TrialSnapshot(String trialId, TrialConfig config, TrialStatus stat
 
     /** The directory name of the trial inside the experiment directory. */
     public String dirName() {
+        return dirName(trialId);
+    }
+
+    /** The directory name of trial {@code trialId} inside the experiment directory. */
+    public static String dirName(String trialId) {
         return "trial_" + trialId;
     }
 }

@@ -81,6 +81,13 @@ public interface Callback extends Serializable {
     /** A run failed with {@code error}; called before the exception leaves {@code fit}. */
     default void onException(Trainer trainer, LightningModule module, Throwable error) {}
 
+    /**
+     * Receives what this callback sent with {@link Trainer#sendToDriver} on rank zero. Runs on
+     * the driver: right away in a local run, and in order with the streamed progress when the
+     * run happens in worker processes (the driver holds its own copy of this callback).
+     */
+    default void onDriverMessage(Trainer trainer, Serializable payload) {}
+
     /** Adds entries to a checkpoint being saved. */
     default void onSaveCheckpoint(Trainer trainer, LightningModule module, Map<String, Object> checkpointExtra) {}
 

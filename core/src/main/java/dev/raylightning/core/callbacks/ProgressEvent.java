@@ -1,5 +1,7 @@
 package dev.raylightning.core.callbacks;
 
+import dev.raylightning.core.Trainer;
+
 import java.io.Serializable;
 import java.util.Map;
 
@@ -16,9 +18,10 @@ import java.util.Map;
  * @param globalStep optimizer steps taken
  * @param loss the last training loss (NaN when not a batch event)
  * @param metrics progress-bar metrics, or the logger row for LOG_ROW
+ * @param message a rank-zero callback's message to its driver-side twin (CALLBACK_MESSAGE), else null
  */
 public record ProgressEvent(Kind kind, int epoch, int batchIdx, int numBatches, int maxEpochs, long globalStep,
-        double loss, Map<String, Double> metrics) implements Serializable {
+        double loss, Map<String, Double> metrics, CallbackMessage message) implements Serializable {
 
     /** The kinds of progress updates. */
     public enum Kind {
@@ -33,10 +36,24 @@ public record ProgressEvent(Kind kind, int epoch, int batchIdx, int numBatches, 
         /** A row for the loggers (metrics by name at {@code globalStep}). */
         LOG_ROW,
         /** The run ended (successfully or not). */
-        RUN_END
+        RUN_END,
+        /** A callback on rank zero sent its driver-side twin a message ({@link Trainer#sendToDriver}). */
+        CALLBACK_MESSAGE
     }
 
     public ProgressEvent {
         metrics = Map.copyOf(metrics);
     }
+
+    /** An event without a callback message. */
+    public ProgressEvent(Kind kind, int epoch, int batchIdx, int numBatches, int maxEpochs, long globalStep,
+            double loss, Map<String, Double> metrics) {
+        this(kind, epoch, batchIdx, numBatches, maxEpochs, globalStep, loss, metrics, null);
+    }
+
+    /**
+     * A payload from a callback on rank zero to the same callback (by {@link Callback#stateKey()})
+     * on the driver.
+     */
+    public record CallbackMessage(String callbackKey, Serializable payload) implements Serializable {}
 }

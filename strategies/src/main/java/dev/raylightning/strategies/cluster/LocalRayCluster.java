@@ -337,6 +337,9 @@ public final class LocalRayCluster implements AutoCloseable {
             env.put("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0");
             // Never phone home.
             env.put("RAY_USAGE_STATS_ENABLED", "0");
+            // Ray lowers worker processes to nice 15; on a private cluster the training threads
+            // are the work, and at nice 15 they lose the CPU to every other process on the host.
+            env.put("RAY_worker_niceness", "0");
         }
 
         private void awaitReady(Process process, Path log) {

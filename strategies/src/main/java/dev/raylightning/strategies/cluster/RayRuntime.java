@@ -21,7 +21,8 @@ import java.util.jar.Manifest;
  * This JVM's Ray: a connection to the cluster named by {@code ray.address} (system property) or
  * {@code RAY_ADDRESS}, or else a private local cluster on 127.0.0.1 that this JVM starts and
  * stops (also at JVM exit). Ray's Java runtime is a JVM-wide singleton, so this is too: every
- * Ray strategy in the JVM shares it, across any number of {@code fit} calls.
+ * Ray strategy in the JVM shares it, across any number of {@code fit} calls. Inside a Ray worker
+ * process (a Tune trial, say) it is the connection Ray already made.
  */
 public final class RayRuntime {
 
@@ -63,7 +64,9 @@ public final class RayRuntime {
         RayRuntime r = current;
         current = null;
         try {
-            r.driver.close();
+            if (r.driver != null) {
+                r.driver.close();
+            }
         } finally {
             if (r.cluster != null) {
                 r.cluster.close();
@@ -80,6 +83,10 @@ public final class RayRuntime {
     }
 
     private static RayRuntime start() {
+        if (Ray.isInitialized()) {
+            // this JVM is a Ray worker (e.g. a Tune trial actor): Ray is already connected
+            return new RayRuntime("the cluster of this Ray worker", null, null);
+        }
         String address = System.getProperty("ray.address");
         if (address == null || address.isBlank()) {
             address = System.getenv("RAY_ADDRESS");
@@ -108,6 +115,11 @@ public final class RayRuntime {
     /** The cluster's GCS address. */
     public String address() {
         return address;
+    }
+
+    /** Whether this JVM is one of Ray's worker processes rather than a driver. */
+    public boolean isInsideWorker() {
+        return driver == null;
     }
 
     /** Whether this JVM started the cluster itself. */

@@ -11,16 +11,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Rank zero's progress events, waiting for the driver's next poll. Batch events are coalesced
- * (only the latest is kept between polls): the driver needs the current position, not every
- * step, while every log row and epoch event is kept in order.
+ * Rank zero's progress events, waiting for the driver's next drain. Batch events are coalesced
+ * (only the latest is kept between drains): the driver needs the current position, not every
+ * step, while every log row, epoch event and callback message is kept in order. A drain waits
+ * for something worth sending, so the driver holds one outstanding call instead of polling.
  */
 final class EventQueue implements ProgressListener {
 
     private static final byte[] EMPTY = new byte[0];
+    /** Batch-only updates are sent at most this often (the progress bar's refresh rate). */
+    static final long BATCH_INTERVAL_MILLIS = 200;
 
     private final List<ProgressEvent> pending = new ArrayList<>();
     private boolean closed;
+    private boolean urgent;
+    private long lastDrainNanos = System.nanoTime();
 
     @Override
     public synchronized void onProgress(ProgressEvent e) {
@@ -34,10 +39,38 @@ final class EventQueue implements ProgressListener {
         } else {
             pending.add(e);
         }
+        if (e.kind() != ProgressEvent.Kind.BATCH_END) {
+            urgent = true;
+        }
+        notifyAll();
     }
 
-    /** The events since the last call, serialized as a list; an empty array when none. */
-    synchronized byte[] drain() {
+    /**
+     * Waits up to {@code maxWaitMillis} until there is something to send (any non-batch event,
+     * a batch update older than {@link #BATCH_INTERVAL_MILLIS}, or the end of the run), then
+     * returns the events since the last call, serialized as a list; an empty array when none.
+     */
+    synchronized byte[] drain(long maxWaitMillis) {
+        long deadline = System.nanoTime() + maxWaitMillis * 1_000_000L;
+        try {
+            while (!closed && !urgent) {
+                long now = System.nanoTime();
+                long batchDue = lastDrainNanos + BATCH_INTERVAL_MILLIS * 1_000_000L;
+                if (!pending.isEmpty() && now >= batchDue) {
+                    break;
+                }
+                long until = pending.isEmpty() ? deadline : Math.min(deadline, batchDue);
+                if (now >= deadline) {
+                    break;
+                }
+                long waitMillis = Math.max(1, (until - now) / 1_000_000L);
+                wait(waitMillis);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        lastDrainNanos = System.nanoTime();
+        urgent = false;
         if (pending.isEmpty()) {
             return EMPTY;
         }
@@ -55,11 +88,18 @@ final class EventQueue implements ProgressListener {
     /** Stops taking events (the run is over); queued ones can still be drained. */
     synchronized void close() {
         closed = true;
+        notifyAll();
+    }
+
+    /** Whether the run is over (nothing more will be queued until {@link #reopen()}). */
+    synchronized boolean isClosed() {
+        return closed;
     }
 
     /** Allows events again for the next run of this worker. */
     synchronized void reopen() {
         closed = false;
+        urgent = false;
         pending.clear();
     }
 }

@@ -42,7 +42,8 @@ import java.util.function.Consumer;
 public final class RayLauncher implements Launcher {
 
     private static final Logger LOG = LoggerFactory.getLogger(RayLauncher.class);
-    private static final int POLL_MILLIS = 200;
+    /** How often the driver looks at its thread's interrupt flag while workers run. */
+    private static final int WAIT_MILLIS = 500;
     private static final long ACTOR_START_MILLIS = 120_000;
     private static final long FAILURE_GRACE_MILLIS = 3_000;
 
@@ -58,9 +59,14 @@ public final class RayLauncher implements Launcher {
     @Override
     public RunResult launch(RunRequest request, Consumer<ProgressEvent> progress) {
         RayRuntime runtime = RayRuntime.get();
-        checkClusterCanFit(runtime);
+        java.util.Optional<PlacementScope.Reservation> reserved = PlacementScope.current();
+        if (reserved.isPresent()) {
+            checkReservationFits(reserved.get());
+        } else {
+            checkClusterCanFit(runtime);
+        }
         byte[] payload = ShippedPayload.of(request).toBytes();
-        Job job = new Job();
+        Job job = new Job(reserved.orElse(null));
         try {
             job.reserve();
             job.startActors();
@@ -92,13 +98,43 @@ public final class RayLauncher implements Launcher {
         }
     }
 
-    /** One launch: its placement group and actors. */
+    /** Fails at once when the bundles reserved for this process cannot hold the workers. */
+    private void checkReservationFits(PlacementScope.Reservation r) {
+        if (strategy.numWorkers() > r.bundleCount()) {
+            throw new IllegalStateException(String.format(
+                    "%s needs %d workers, but this process holds %d reserved worker bundles (%s); "
+                            + "ask for as many workers in the trial's resources as the strategy uses.",
+                    strategy, strategy.numWorkers(), r.bundleCount(), r.bundle()));
+        }
+        for (Map.Entry<String, Double> need : strategy.bundle().entrySet()) {
+            double have = r.bundle().getOrDefault(need.getKey(), 0.0);
+            if (need.getValue() > have + 1e-9) {
+                throw new IllegalStateException(String.format(
+                        "%s needs %s per worker, but each reserved worker bundle holds %s (short of %s); "
+                                + "ask for matching per-worker resources in the trial's resources.",
+                        strategy, strategy.bundle(), r.bundle(), need.getKey()));
+            }
+        }
+    }
+
+    /** One launch: its placement group (own or borrowed) and actors. */
     private final class Job {
         private final String name = NAME_PREFIX + UUID.randomUUID().toString().substring(0, 8);
+        private final PlacementScope.Reservation borrowed;
         private PlacementGroup group;
+        private int firstBundle;
         private final List<ActorHandle<RayWorker>> actors = new ArrayList<>();
 
+        Job(PlacementScope.Reservation borrowed) {
+            this.borrowed = borrowed;
+        }
+
         void reserve() {
+            if (borrowed != null) {
+                group = borrowed.group();
+                firstBundle = borrowed.firstBundle();
+                return;
+            }
             List<Map<String, Double>> bundles = new ArrayList<>();
             for (int i = 0; i < strategy.numWorkers(); i++) {
                 bundles.add(strategy.bundle());
@@ -125,7 +161,7 @@ public final class RayLauncher implements Launcher {
             for (int i = 0; i < strategy.numWorkers(); i++) {
                 actors.add(Ray.actor(RayWorker::new)
                         .setName(name + "-rank-" + i)
-                        .setPlacementGroup(group, i)
+                        .setPlacementGroup(group, firstBundle + i)
                         .setResources(strategy.bundle())
                         .setMaxConcurrency(2)
                         .setJvmOptions(jvm)
@@ -170,21 +206,30 @@ public final class RayLauncher implements Launcher {
             }
             WorkerOutcome[] outcomes = new WorkerOutcome[refs.size()];
             int done = 0;
+            // one drain call stays outstanding: it returns when rank zero has something to send
+            ObjectRef<byte[]> drain = actors.get(0).task(RayWorker::drainEvents).remote();
             while (done < refs.size()) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new IllegalStateException("interrupted while " + strategy.numWorkers()
                             + " Ray workers were training; workers and their placement group are being released");
                 }
-                List<ObjectRef<byte[]>> pending = new ArrayList<>();
+                List<ObjectRef<byte[]>> waitFor = new ArrayList<>();
                 for (int i = 0; i < refs.size(); i++) {
                     if (outcomes[i] == null) {
-                        pending.add(refs.get(i));
+                        waitFor.add(refs.get(i));
                     }
                 }
-                WaitResult<byte[]> w = Ray.wait(pending, 1, POLL_MILLIS, true);
-                drainEvents(progress);
+                if (drain != null) {
+                    waitFor.add(drain);
+                }
+                WaitResult<byte[]> w = Ray.wait(waitFor, 1, WAIT_MILLIS, true);
                 boolean failed = false;
                 for (ObjectRef<byte[]> ready : w.getReady()) {
+                    if (ready.equals(drain)) {
+                        deliverEvents(drain, progress);
+                        drain = outcomes[0] == null ? actors.get(0).task(RayWorker::drainEvents).remote() : null;
+                        continue;
+                    }
                     int rank = refs.indexOf(ready);
                     outcomes[rank] = outcomeOf(rank, ready);
                     done++;
@@ -194,7 +239,11 @@ public final class RayLauncher implements Launcher {
                     throw rootCause(refs, outcomes);
                 }
             }
-            drainEvents(progress);
+            // rank zero's run is over: finish the outstanding drain, then take what is left, in order
+            if (drain != null) {
+                deliverEvents(drain, progress);
+            }
+            deliverEvents(actors.get(0).task(RayWorker::drainEvents).remote(), progress);
             WorkerOutcome zero = outcomes[0];
             restoreBestCheckpoint(zero.bestCheckpoint());
             RunResult result = zero.result();
@@ -219,9 +268,9 @@ public final class RayLauncher implements Launcher {
             }
         }
 
-        private void drainEvents(Consumer<ProgressEvent> progress) {
+        private void deliverEvents(ObjectRef<byte[]> drain, Consumer<ProgressEvent> progress) {
             try {
-                byte[] bytes = Ray.get(actors.get(0).task(RayWorker::drainEvents).remote(), 10_000);
+                byte[] bytes = Ray.get(drain, 10_000);
                 if (bytes == null || bytes.length == 0) {
                     return;
                 }
@@ -291,7 +340,7 @@ public final class RayLauncher implements Launcher {
                     LOG.warn("could not kill Ray worker {}", a.getId(), e);
                 }
             }
-            if (group != null) {
+            if (group != null && borrowed == null) {
                 try {
                     PlacementGroups.removePlacementGroup(group.getId());
                 } catch (RuntimeException e) {

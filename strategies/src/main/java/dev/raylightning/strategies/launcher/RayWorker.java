@@ -23,6 +23,9 @@ import java.util.List;
  */
 public final class RayWorker {
 
+    /** Longest wait of one {@link #drainEvents()} call. */
+    static final long DRAIN_WAIT_MILLIS = 2_000;
+
     private final EventQueue events = new EventQueue();
     private volatile GroupRendezvous.Pending pending;
 
@@ -80,9 +83,12 @@ public final class RayWorker {
         }
     }
 
-    /** Rank zero's progress events since the last call, serialized; empty when none. */
+    /**
+     * Rank zero's progress events since the last call, serialized; empty when none. Waits (up
+     * to {@link #DRAIN_WAIT_MILLIS}) until there is something to send or the run has ended.
+     */
     public byte[] drainEvents() {
-        return events.drain();
+        return events.drain(DRAIN_WAIT_MILLIS);
     }
 
     static byte[] serialize(Object o) {

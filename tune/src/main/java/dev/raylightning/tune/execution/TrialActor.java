@@ -1,0 +1,156 @@
+package dev.raylightning.tune.execution;
+
+import dev.raylightning.strategies.launcher.PlacementScope;
+import dev.raylightning.strategies.shipping.ShippedPayload;
+import dev.raylightning.tune.Trainable;
+import dev.raylightning.tune.TrialConfig;
+import dev.raylightning.tune.TuneResources;
+import io.ray.api.PlacementGroups;
+import io.ray.api.placementgroup.PlacementGroup;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The Ray actor that drives one trial (Ray Tune's trial actor): it runs the training function in
+ * the head bundle of the trial's placement group, and a {@code RayDdpStrategy} started from there
+ * puts its workers into the group's worker bundles. The controller calls {@link #run} once and
+ * keeps one {@link #nextReports()} call outstanding; the actor runs two threads for that.
+ * Arguments and replies are bytes and strings only.
+ */
+public final class TrialActor {
+
+    /** Longest wait of one {@link #nextReports()} call. */
+    static final long REPORT_WAIT_MILLIS = 2_000;
+
+    private final Object lock = new Object();
+    private TuneSession session;
+
+    /** Ray constructs actors with a public no-argument constructor. */
+    public TrialActor() {}
+
+    /** This actor's process id (for tests and diagnostics). */
+    public long pid() {
+        return ProcessHandle.current().pid();
+    }
+
+    /**
+     * Runs the trial's training function and returns a serialized {@link TrialOutcome}; errors
+     * of the function are captured in the outcome, not thrown.
+     *
+     * @param shippedTrainable the {@link Trainable}, shipped with any classes workers lack
+     * @param resourcesBytes the serialized {@link TuneResources}
+     * @param configJson the trial's config as JSON
+     * @param restore checkpoint bytes to resume from, or empty
+     * @param control {@code trialId|placementGroupName|startIteration|timeOffsetSeconds|restoreFilename}
+     */
+    public byte[] run(byte[] shippedTrainable, byte[] resourcesBytes, String configJson, byte[] restore, String control) {
+        String[] parts = control.split("\\|", -1);
+        String trialId = parts[0];
+        ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        TuneSession s = null;
+        try {
+            TuneResources resources = (TuneResources) readObject(resourcesBytes);
+            Path checkpoint = restore.length == 0 ? null : writeRestore(trialId, parts[4], restore);
+            s = new TuneSession(trialId, resources, checkpoint, Long.parseLong(parts[2]), Double.parseDouble(parts[3]));
+            synchronized (lock) {
+                session = s;
+                lock.notifyAll();
+            }
+            Trainable trainable = (Trainable) ShippedPayload.fromBytes(shippedTrainable)
+                    .open(TrialActor.class.getClassLoader());
+            Thread.currentThread().setContextClassLoader(trainable.getClass().getClassLoader());
+            TuneSession.open(s);
+            try (PlacementScope scope = workerScope(parts[1], resources)) {
+                trainable.train(TrialConfig.fromJson(configJson), s);
+            } finally {
+                TuneSession.closeCurrent();
+            }
+            return serialize(TrialOutcome.success());
+        } catch (Throwable t) {
+            return serialize(TrialOutcome.failure(t));
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
+            if (s != null) {
+                s.finish();
+            } else {
+                synchronized (lock) {
+                    // nothing ran: let a waiting nextReports end
+                    session = new TuneSession(trialId, null, null, 0, 0);
+                    session.finish();
+                    lock.notifyAll();
+                }
+            }
+        }
+    }
+
+    /**
+     * The reports since the last call, as a serialized {@link ReportBatch}. Waits (up to
+     * {@link #REPORT_WAIT_MILLIS}) until there is one or the training function has ended.
+     */
+    public byte[] nextReports() {
+        long deadline = System.currentTimeMillis() + REPORT_WAIT_MILLIS;
+        try {
+            TuneSession s;
+            synchronized (lock) {
+                while (session == null && System.currentTimeMillis() < deadline) {
+                    lock.wait(Math.max(1, deadline - System.currentTimeMillis()));
+                }
+                s = session;
+            }
+            if (s != null) {
+                return serialize(s.take(Math.max(1, deadline - System.currentTimeMillis())));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return serialize(new ReportBatch(java.util.List.of(), false));
+    }
+
+    private static PlacementScope workerScope(String groupName, TuneResources resources) {
+        if (resources.numWorkers() == 0) {
+            return null;
+        }
+        PlacementGroup group = PlacementGroups.getPlacementGroup(groupName);
+        if (group == null) {
+            throw new IllegalStateException("the trial's placement group " + groupName + " is gone");
+        }
+        return PlacementScope.open(new PlacementScope.Reservation(group, 1, resources.numWorkers(),
+                resources.workerBundle()));
+    }
+
+    private static Path writeRestore(String trialId, String filename, byte[] bytes) throws IOException {
+        Path dir = Files.createTempDirectory("ray-lightning-restore-" + trialId + "-");
+        Path file = dir.resolve(filename.isBlank() ? "checkpoint" : filename);
+        Files.write(file, bytes);
+        file.toFile().deleteOnExit();
+        dir.toFile().deleteOnExit();
+        return file;
+    }
+
+    static byte[] serialize(Object o) {
+        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(); ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(o);
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not serialize " + o.getClass().getSimpleName(), e);
+        }
+    }
+
+    static Object readObject(byte[] bytes) {
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+            return in.readObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("missing class " + e.getMessage(), e);
+        }
+    }
+}

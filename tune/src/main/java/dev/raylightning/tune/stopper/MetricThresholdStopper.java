@@ -1,0 +1,42 @@
+package dev.raylightning.tune.stopper;
+
+import dev.raylightning.tune.Mode;
+import dev.raylightning.tune.TrialResult;
+
+/** Stops a trial once its metric reaches a threshold: {@code >=} for MAX, {@code <=} for MIN. */
+final class MetricThresholdStopper implements Stopper {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String metric;
+    private final double threshold;
+    private final Mode mode;
+
+    MetricThresholdStopper(String metric, double threshold, Mode mode) {
+        if (metric == null || metric.isBlank()) {
+            throw new IllegalArgumentException("metric must be a result key, got '" + metric + "'");
+        }
+        if (Double.isNaN(threshold)) {
+            throw new IllegalArgumentException("threshold for '" + metric + "' must be a number, got NaN");
+        }
+        if (mode == null) {
+            throw new IllegalArgumentException("mode for '" + metric + "' must be MAX or MIN, got null");
+        }
+        this.metric = metric;
+        this.threshold = threshold;
+        this.mode = mode;
+    }
+
+    @Override
+    public boolean stopTrial(String trialId, TrialResult result) {
+        double value = ResultKeys.require(result, metric, toString());
+        // NaN compares false either way: a diverged trial has not reached any threshold.
+        return mode == Mode.MAX ? value >= threshold : value <= threshold;
+    }
+
+    @Override
+    public String toString() {
+        return "MetricThresholdStopper(stop a trial when " + metric + (mode == Mode.MAX ? " >= " : " <= ")
+                + ResultKeys.format(threshold) + ")";
+    }
+}

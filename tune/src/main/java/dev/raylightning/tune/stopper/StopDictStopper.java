@@ -1,0 +1,51 @@
+package dev.raylightning.tune.stopper;
+
+import dev.raylightning.tune.TrialResult;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/** Ray's {@code stop={...}} dict: a trial stops once any key's value is at least its criterion. */
+final class StopDictStopper implements Stopper {
+
+    private static final long serialVersionUID = 1L;
+
+    private final LinkedHashMap<String, Double> criteria = new LinkedHashMap<>();
+
+    StopDictStopper(Map<String, ? extends Number> criteria) {
+        if (criteria == null) {
+            throw new IllegalArgumentException("stop criteria must not be null");
+        }
+        criteria.forEach((key, value) -> {
+            if (key == null || key.isBlank()) {
+                throw new IllegalArgumentException("stop criteria keys must be result keys, got '" + key + "'");
+            }
+            if (value == null || Double.isNaN(value.doubleValue())) {
+                throw new IllegalArgumentException("stop criterion for '" + key + "' must be a number, got " + value);
+            }
+            this.criteria.put(key, value.doubleValue());
+        });
+    }
+
+    @Override
+    public boolean stopTrial(String trialId, TrialResult result) {
+        // Every key is checked, even after one is met, so a misspelt key fails on the first result.
+        boolean stop = false;
+        for (Map.Entry<String, Double> c : criteria.entrySet()) {
+            double value = ResultKeys.require(result, c.getKey(), "stop criterion");
+            stop |= value >= c.getValue();
+        }
+        return stop;
+    }
+
+    @Override
+    public String toString() {
+        if (criteria.isEmpty()) {
+            return "StopDict(never)";
+        }
+        StringJoiner j = new StringJoiner(" or ", "StopDict(stop a trial when ", ")");
+        criteria.forEach((k, v) -> j.add(k + " >= " + ResultKeys.format(v)));
+        return j.toString();
+    }
+}

@@ -300,8 +300,9 @@ class TuneOnRayTest {
         runner.start();
         Path experiment = storage.resolve("resume");
         long deadline = System.currentTimeMillis() + 120_000;
-        while (terminated(experiment) < 2) {
-            assertTrue(System.currentTimeMillis() < deadline, "two trials should finish");
+        // two trials finished and the third one's training function is running
+        while (terminated(experiment) < 2 || markCount(marks) < 3) {
+            assertTrue(System.currentTimeMillis() < deadline, "two trials should finish and a third start");
             Thread.sleep(200);
         }
         runner.interrupt();
@@ -326,6 +327,12 @@ class TuneOnRayTest {
             // the finished two ran once; the interrupted one twice; the last one only after resuming
             assertEquals(i == 2 ? 2 : 1, runs, "runs of trial i=" + i);
             assertEquals(List.of((double) i), t.results().stream().map(r -> r.metrics().get("i")).toList());
+        }
+    }
+
+    private static long markCount(Path marks) throws java.io.IOException {
+        try (var files = Files.list(marks)) {
+            return files.count();
         }
     }
 

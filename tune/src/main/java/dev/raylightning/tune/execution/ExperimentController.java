@@ -141,7 +141,8 @@ public final class ExperimentController {
     /** Runs trials until all are finished; returns whether the thread was interrupted. */
     private boolean loop() {
         while (true) {
-            if (Thread.currentThread().isInterrupted()) {
+            if (Thread.interrupted()) {
+                // cleared here and set again when run() returns, so the clean-up is not interrupted
                 LOG.warn("Experiment {} interrupted: stopping {} running trials; resume runs the unfinished ones",
                         s.name(), count(TrialStatus.RUNNING));
                 return true;

@@ -57,7 +57,8 @@ public final class TrialActor {
         TuneSession s = null;
         try {
             TuneResources resources = (TuneResources) readObject(resourcesBytes);
-            Path checkpoint = restore.length == 0 ? null : writeRestore(trialId, parts[4], restore);
+            // Ray hands an empty byte array over as null
+            Path checkpoint = restore == null || restore.length == 0 ? null : writeRestore(trialId, parts[4], restore);
             s = new TuneSession(trialId, resources, checkpoint, Long.parseLong(parts[2]), Double.parseDouble(parts[3]));
             synchronized (lock) {
                 session = s;

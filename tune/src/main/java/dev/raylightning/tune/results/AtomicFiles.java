@@ -2,14 +2,12 @@ package dev.raylightning.tune.results;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.io.FileOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 /**
  * Whole-file writes that readers never see half done: the bytes go to a hidden temporary file
@@ -23,6 +21,13 @@ final class AtomicFiles {
     private AtomicFiles() {
     }
 
+    /** Appends text without an interruptible channel (see {@link #write(Path, byte[])}). */
+    static void append(Path target, String text) throws IOException {
+        try (FileOutputStream out = new FileOutputStream(target.toFile(), true)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
     static void write(Path target, String text) {
         write(target, text.getBytes(StandardCharsets.UTF_8));
     }
@@ -33,12 +38,11 @@ final class AtomicFiles {
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", TEMP_SUFFIX);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(bytes);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
+            // a FileOutputStream, not a channel: an interrupt of the writing thread (how Tune is
+            // stopped) must not abort the write of the state that resuming depends on
+            try (FileOutputStream out = new FileOutputStream(tmp.toFile())) {
+                out.write(bytes);
+                out.getFD().sync();
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

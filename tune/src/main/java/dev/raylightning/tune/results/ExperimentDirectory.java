@@ -107,8 +107,7 @@ public final class ExperimentDirectory {
         line.add("config", Json.parse(config.toJson()));
         try {
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve(RESULT_FILE), Json.GSON.toJson(line) + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            AtomicFiles.append(dir.resolve(RESULT_FILE), Json.GSON.toJson(line) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to " + dir.resolve(RESULT_FILE), e);
         }
@@ -159,7 +158,7 @@ public final class ExperimentDirectory {
                     : 0;
             String block = FAILURE_HEADER + (previous + 1) + " (occurred at " + LocalDateTime.now(clock).format(ERROR_TIME)
                     + ")\n" + text.stripTrailing() + "\n\n";
-            Files.writeString(file, block, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            AtomicFiles.append(file, block);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to " + file, e);
         }

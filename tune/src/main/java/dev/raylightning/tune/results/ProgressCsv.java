@@ -47,10 +47,11 @@ final class ProgressCsv {
                 }
                 AtomicFiles.write(file, text.toString());
             } else if (header.containsAll(row.keySet())) {
-                try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-                        CSVPrinter out = new CSVPrinter(w, FORMAT)) {
+                StringBuilder line = new StringBuilder();
+                try (CSVPrinter out = new CSVPrinter(line, FORMAT)) {
                     out.printRecord(cells(header, row));
                 }
+                AtomicFiles.append(file, line.toString());
             } else {
                 widen(file, header, row);
             }

@@ -15,6 +15,7 @@ public final class Engines {
         if (System.getProperty("ai.djl.offline") == null && System.getenv("DJL_OFFLINE") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
+        NativeAllocator.tune();
         return Engine.getEngine("PyTorch");
     }
 

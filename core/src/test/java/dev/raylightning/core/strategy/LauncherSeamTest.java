@@ -43,6 +43,38 @@ class LauncherSeamTest {
         return Trainer.builder().defaultRootDir(root).enableProgressBar(false).logger(false).seed(3).maxEpochs(2);
     }
 
+    /** Sends one message per epoch from every rank; the driver's copy records what reaches it. */
+    static final class Messenger implements Callback {
+        private static final long serialVersionUID = 1L;
+        final List<String> received = new ArrayList<>();
+
+        @Override
+        public void onTrainEpochEnd(Trainer trainer, LightningModule module) {
+            trainer.sendToDriver(this, "epoch " + trainer.currentEpoch() + " from rank " + trainer.strategy().globalRank());
+        }
+
+        @Override
+        public void onDriverMessage(Trainer trainer, java.io.Serializable payload) {
+            received.add((String) payload);
+        }
+    }
+
+    @Test
+    void callbackMessagesReachTheDriverFromRankZeroOnlyAndInOrder() {
+        Messenger remote = new Messenger();
+        try (TinyClassifier m = new TinyClassifier()) {
+            trainer().maxEpochs(3).enableCheckpointing(false).callbacks(remote).strategy(new ThreadDdpStrategy(2)).build()
+                    .fit(m, data(16));
+        }
+        assertEquals(List.of("epoch 0 from rank 0", "epoch 1 from rank 0", "epoch 2 from rank 0"), remote.received);
+
+        Messenger local = new Messenger();
+        try (TinyClassifier m = new TinyClassifier()) {
+            trainer().maxEpochs(2).enableCheckpointing(false).callbacks(local).build().fit(m, data(16));
+        }
+        assertEquals(List.of("epoch 0 from rank 0", "epoch 1 from rank 0"), local.received, "a local run delivers at once");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"sgd", "adam"})
     void twoRanksWithBatchBEqualOneRankWithBatchTwoB(String optimizer) {

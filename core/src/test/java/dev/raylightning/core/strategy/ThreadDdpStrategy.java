@@ -51,10 +51,10 @@ final class ThreadDdpStrategy implements Strategy {
 
     @Override
     public Optional<Launcher> launcher() {
-        return driver ? Optional.of((request, progress) -> launch(request)) : Optional.empty();
+        return driver ? Optional.of(this::launch) : Optional.empty();
     }
 
-    private RunResult launch(RunRequest request) {
+    private RunResult launch(RunRequest request, java.util.function.Consumer<dev.raylightning.core.callbacks.ProgressEvent> progress) {
         byte[] wire = serialize(request);
         String id = java.util.UUID.randomUUID().toString();
         GROUPS.put(id, new ThreadGroup(worldSize));
@@ -63,9 +63,11 @@ final class ThreadDdpStrategy implements Strategy {
             List<Future<RunResult>> futures = new ArrayList<>();
             for (int r = 0; r < worldSize; r++) {
                 ThreadDdpStrategy rankStrategy = new ThreadDdpStrategy(worldSize, r, id, false);
+                // rank zero streams its events to the driver, as a real launcher does
+                dev.raylightning.core.callbacks.ProgressListener forwarder = r == 0 ? progress::accept : null;
                 futures.add(pool.submit(() -> {
                     try {
-                        return Trainer.runWorker((RunRequest) deserialize(wire), rankStrategy);
+                        return Trainer.runWorker((RunRequest) deserialize(wire), rankStrategy, forwarder);
                     } catch (RuntimeException | Error e) {
                         GROUPS.get(id).abort();
                         throw e;

@@ -1,13 +1,11 @@
 package dev.raylightning.strategies;
 
 import ai.djl.ndarray.NDArray;
-import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.strategy.Launcher;
-import dev.raylightning.core.strategy.Strategy;
+import dev.raylightning.core.strategy.IdentityCollectivesStrategy;
 import dev.raylightning.strategies.launcher.RankInfo;
 import dev.raylightning.strategies.launcher.RayLauncher;
 
-import java.io.Serializable;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +27,7 @@ import java.util.Optional;
  * Without {@code ray.address} (system property) or {@code RAY_ADDRESS}, a private local cluster
  * on 127.0.0.1 is started on first use and stopped when the JVM exits.
  */
-public final class RayDdpStrategy implements Strategy {
+public final class RayDdpStrategy extends IdentityCollectivesStrategy {
 
     private static final long serialVersionUID = 1L;
 
@@ -133,39 +131,11 @@ public final class RayDdpStrategy implements Strategy {
         }
     }
 
-    // The driver's view: the loop itself runs on the workers.
+    // The driver's view (rank zero, identity collectives): the loop itself runs on the workers.
 
     @Override
     public int worldSize() {
         return numWorkers;
-    }
-
-    @Override
-    public int globalRank() {
-        return 0;
-    }
-
-    @Override
-    public int localRank() {
-        return 0;
-    }
-
-    @Override
-    public int nodeRank() {
-        return 0;
-    }
-
-    @Override
-    public void barrier(String name) {}
-
-    @Override
-    public <T extends Serializable> T broadcast(T value, int src) {
-        return value;
-    }
-
-    @Override
-    public double[] reduce(double[] values, ReduceOp op) {
-        return values.clone();
     }
 
     @Override

@@ -16,7 +16,6 @@ import dev.raylightning.core.metrics.LogOptions;
 import dev.raylightning.strategies.cluster.RayRuntime;
 import dev.raylightning.strategies.launcher.RayWorkerException;
 import dev.raylightning.core.testing.Blobs;
-import dev.raylightning.core.testing.Fixtures;
 import dev.raylightning.strategies.testing.RayProbe;
 import dev.raylightning.core.testing.TinyClassifier;
 import org.junit.jupiter.api.AfterAll;

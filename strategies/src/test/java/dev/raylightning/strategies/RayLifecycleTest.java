@@ -1,6 +1,5 @@
 package dev.raylightning.strategies;
 
-import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.Trainer;
 import dev.raylightning.core.TrainerStatus;
 import dev.raylightning.core.callbacks.Callback;

@@ -187,50 +187,13 @@ public final class TensorBoardLogger implements Logger {
     }
 
     /** Options for {@link TensorBoardLogger}, defaults as in Lightning and PyTorch. */
-    public static final class Builder {
-        private final Path saveDir;
-        private String name = "lightning_logs";
-        private Integer versionNumber;
-        private String versionText;
-        private String prefix = "";
+    public static final class Builder extends FileLoggerBuilder<Builder> {
         private boolean defaultHpMetric = true;
         private int maxQueue = 10;
         private double flushSecs = 120;
 
         private Builder(Path saveDir) {
-            this.saveDir = Objects.requireNonNull(saveDir, "saveDir");
-        }
-
-        /** Experiment name, default {@code lightning_logs}; empty means log directly under saveDir. */
-        public Builder name(String name) {
-            this.name = Objects.requireNonNull(name, "name");
-            return this;
-        }
-
-        /** Uses directory {@code version_<version>}. */
-        public Builder version(int version) {
-            if (version < 0) {
-                throw new IllegalArgumentException("version must be >= 0: " + version);
-            }
-            this.versionNumber = version;
-            this.versionText = null;
-            return this;
-        }
-
-        /** Uses the given directory name as the version, e.g. {@code "run_a"}. */
-        public Builder version(String version) {
-            if (Objects.requireNonNull(version, "version").isBlank()) {
-                throw new IllegalArgumentException("version must not be blank");
-            }
-            this.versionText = version;
-            this.versionNumber = null;
-            return this;
-        }
-
-        /** Prefix joined to every metric tag with a dash, default none. */
-        public Builder prefix(String prefix) {
-            this.prefix = Objects.requireNonNull(prefix, "prefix");
-            return this;
+            super(saveDir);
         }
 
         /** Whether {@code logHyperparams} logs {@code hp_metric = -1} when given no metrics (default true). */

@@ -1,13 +1,12 @@
 package dev.raylightning.core.strategy;
 
 import ai.djl.ndarray.NDArray;
-import dev.raylightning.core.collective.ReduceOp;
 
 import java.io.Serializable;
 import java.util.List;
 
 /** One process, one device: the loop runs in the calling thread and nothing is reduced. */
-public final class SingleDeviceStrategy implements Strategy {
+public final class SingleDeviceStrategy extends IdentityCollectivesStrategy {
 
     private static final long serialVersionUID = 1L;
 
@@ -16,35 +15,13 @@ public final class SingleDeviceStrategy implements Strategy {
         return 1;
     }
 
-    @Override
-    public int globalRank() {
-        return 0;
-    }
-
-    @Override
-    public int localRank() {
-        return 0;
-    }
-
-    @Override
-    public int nodeRank() {
-        return 0;
-    }
-
-    @Override
-    public void barrier(String name) {}
-
+    /** Only source 0 exists in a group of one. */
     @Override
     public <T extends Serializable> T broadcast(T value, int src) {
         if (src != 0) {
             throw new IllegalArgumentException("src must be 0 with one process, got " + src);
         }
         return value;
-    }
-
-    @Override
-    public double[] reduce(double[] values, ReduceOp op) {
-        return values.clone();
     }
 
     @Override

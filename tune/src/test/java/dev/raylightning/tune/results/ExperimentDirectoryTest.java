@@ -3,7 +3,6 @@ package dev.raylightning.tune.results;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.raylightning.tune.TrialConfig;
-import dev.raylightning.tune.TrialResult;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;

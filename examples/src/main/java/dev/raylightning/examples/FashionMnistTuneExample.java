@@ -83,8 +83,9 @@ public final class FashionMnistTuneExample implements Callable<Integer> {
                 .defaultRootDir(Path.of(System.getProperty("java.io.tmpdir"), "ray-lightning-tune-" + context.trialId()))
                 .callbacks(new TuneReportCheckpointCallback(metrics, "checkpoint", TuneHook.VALIDATION_END))
                 .build();
+        int trainLimit = config.find("train_limit").map(v -> ((Number) v).intValue()).orElse(Integer.MAX_VALUE);
         var dataModule = new FashionMnistDataModule(Path.of(config.getString("data_dir")), config.getInt("batch_size"),
-                5_000, config.getLong("seed"), config.getInt("train_limit"));
+                5_000, config.getLong("seed"), trainLimit);
         try (var module = new FashionMnistClassifier(FashionMnistClassifier.Architecture.MLP,
                 config.getInt("hidden"), config.getDouble("lr"))) {
             trainer.fit(module, dataModule, context.checkpoint().orElse(null));
@@ -101,7 +102,9 @@ public final class FashionMnistTuneExample implements Callable<Integer> {
         space.put("batch_size", choice(32, 64, 128));
         space.put("epochs", epochs);
         space.put("seed", seed);
-        space.put("train_limit", trainLimit);
+        if (trainLimit < Integer.MAX_VALUE) {
+            space.put("train_limit", trainLimit);
+        }
         space.put("data_dir", dataDir.toString());
         TuneOptions.Builder options = TuneOptions.builder()
                 .config(space)

@@ -2,6 +2,7 @@
 # All-reduce bus bandwidth, 2 ranks in 2 processes on 127.0.0.1, in one invocation:
 #   * ring        dev.raylightning.core.collective.tcp.TcpRingProcessGroup, ByteBuffer entry (zero-copy)
 #   * ring-floats the same through the ProcessGroup SPI's FloatBuffer (one staging copy per send)
+#   * shm         the ring wrapped in SharedMemoryGroup: the same-host shared-memory all-reduce
 #   * gloo        torch.distributed all_reduce on the Gloo backend (bench/python/gloo_allreduce.py)
 #   * tcp         raw loopback TCP between two JVMs, one way (the ceiling the brief names)
 #   * tcp-bidir   raw loopback TCP, both ways at once (what a 2-rank ring actually moves)
@@ -74,12 +75,14 @@ run() {
     ring) java -cp "$CP" "$MAIN" ring --ranks "$RANKS" --api bytes --round "$round" "${FLAGS[@]}" ${RING_ARGS:-} ;;
     # shellcheck disable=SC2086
     ring-floats) java -cp "$CP" "$MAIN" ring --ranks "$RANKS" --api floats --round "$round" "${FLAGS[@]}" ${RING_ARGS:-} ;;
+    # shellcheck disable=SC2086
+    shm) java -cp "$CP" "$MAIN" ring --ranks "$RANKS" --api shm --round "$round" "${FLAGS[@]}" ${RING_ARGS:-} ;;
     gloo) [ -n "$PY" ] && "$PY" bench/python/gloo_allreduce.py --ranks "$RANKS" --round "$round" "${FLAGS[@]}" ;;
     tcp|tcp-bidir) java -cp "$CP" "$MAIN" "$what" --round "$round" "${FLAGS[@]}" ;;
   esac >> "$RESULTS" 2>> "$OUT/stderr.log" || log "WARNING: $what failed in round $round (see stderr.log)"
 }
 
-ORDER=(ring gloo tcp tcp-bidir ring-floats)
+ORDER=(ring gloo tcp shm tcp-bidir ring-floats)
 for (( r = 0; r < ROUNDS; r++ )); do
   if (( r % 2 == 0 )); then seq=("${ORDER[@]}"); else seq=(); for (( i=${#ORDER[@]}-1; i>=0; i-- )); do seq+=("${ORDER[i]}"); done; fi
   for what in "${seq[@]}"; do run "$r" "$what"; done

@@ -111,6 +111,31 @@ public final class TrialConfig implements Serializable {
         throw new IllegalArgumentException("config value at '" + path + "' is " + v + ", not a number");
     }
 
+    /** A copy with the value at a dotted path replaced (or added, creating nested maps on the way). */
+    @SuppressWarnings("unchecked")
+    public TrialConfig with(String path, Object value) {
+        Map<String, Object> root = thaw(values);
+        Map<String, Object> cur = root;
+        String[] parts = path.split("\\.");
+        for (int i = 0; i < parts.length - 1; i++) {
+            Object next = cur.get(parts[i]);
+            Map<String, Object> m = next instanceof Map<?, ?> ? (Map<String, Object>) next : new LinkedHashMap<>();
+            cur.put(parts[i], m);
+            cur = m;
+        }
+        cur.put(parts[parts.length - 1], value);
+        return of(root);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> thaw(Map<String, Object> m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : m.entrySet()) {
+            out.put(e.getKey(), e.getValue() instanceof Map<?, ?> inner ? thaw((Map<String, Object>) inner) : e.getValue());
+        }
+        return out;
+    }
+
     /** The nested values (immutable). */
     public Map<String, Object> asMap() {
         return values;

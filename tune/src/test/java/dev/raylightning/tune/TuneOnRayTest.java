@@ -196,6 +196,51 @@ class TuneOnRayTest {
         assertNoTunePlacementGroupsLeft();
     }
 
+    /** Grows a checkpointed state by {@code rate} per step; all four trials start together. */
+    static void growing(TrialConfig config, TrialContext context) throws Exception {
+        Path marks = Path.of(config.getString("marks"));
+        Files.writeString(marks.resolve(context.trialId() + "-" + System.nanoTime()), "");
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (markCount(marks) < 4 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        double state = 0;
+        if (context.checkpoint().isPresent()) {
+            state = Double.parseDouble(Files.readString(context.checkpoint().get()));
+        }
+        for (long t = context.iteration() + 1; t <= 8; t++) {
+            Thread.sleep(400);
+            state += config.getDouble("rate");
+            context.report(Map.of("score", state), Double.toString(state).getBytes(StandardCharsets.UTF_8), "state");
+        }
+    }
+
+    @Test
+    void populationBasedTrainingMovesTheWorstTrialOntoTheBestOnesCheckpoint() throws Exception {
+        Path marks = Files.createDirectories(storage.resolve("pbt-marks"));
+        var pbt = dev.raylightning.tune.schedulers.PopulationBasedTraining.builder()
+                .perturbationInterval(2).quantileFraction(0.25).resampleProbability(0)
+                .mutate("rate", List.of(0.1, 1.0, 2.0, 4.0)).seed(1).build();
+        ExperimentAnalysis analysis = Tune.run(TuneOnRayTest::growing, options("pbt")
+                .config(Map.of("rate", gridSearch(0.1, 1.0, 2.0, 4.0), "marks", marks.toString()))
+                .metric("score").mode(Mode.MAX)
+                .scheduler(pbt)
+                .resourcesPerTrial(TuneResources.headOnly(0.5))
+                .build());
+        assertTrue(pbt.numPerturbations() >= 1, pbt.describe());
+        // the trial that started at rate 0.1 could reach 0.8 alone; exploiting puts it on a far better track
+        TrialSnapshot slow = analysis.trials().get(0);
+        assertEquals(TrialStatus.TERMINATED, slow.status(), slow.errorMessage());
+        assertNotEquals(0.1, slow.config().getDouble("rate"), "explored config: a neighbour of a top trial's rate");
+        // after an exploit its iterations continue from the cloned checkpoint's, with the source's state
+        double best = slow.results().stream().mapToDouble(r -> r.metrics().get("score")).max().orElseThrow();
+        assertTrue(best > 4, slow.results().toString());
+        assertTrue(slow.results().stream().anyMatch(r -> r.trainingIteration() > 2), slow.results().toString());
+        assertEquals(slow.config(), TrialConfig.fromJson(Files.readString(
+                analysis.experimentPath().resolve(slow.dirName()).resolve("params.json"))), "params.json follows");
+        assertNoTunePlacementGroupsLeft();
+    }
+
     // ---- failures ----------------------------------------------------------------------------------
 
     static void failsWhenAsked(TrialConfig config, TrialContext context) {
@@ -330,7 +375,7 @@ class TuneOnRayTest {
         }
     }
 
-    private static long markCount(Path marks) throws java.io.IOException {
+    static long markCount(Path marks) throws java.io.IOException {
         try (var files = Files.list(marks)) {
             return files.count();
         }

@@ -38,8 +38,8 @@ record BenchArgs(List<Integer> sizesMb, int iters, int warmup, int round, int ch
                 default -> throw new IllegalArgumentException("unknown flag " + args[i]);
             }
         }
-        if (!api.equals("bytes") && !api.equals("floats")) {
-            throw new IllegalArgumentException("--api is bytes or floats, got " + api);
+        if (!api.equals("bytes") && !api.equals("floats") && !api.equals("shm")) {
+            throw new IllegalArgumentException("--api is bytes, floats or shm, got " + api);
         }
         return new BenchArgs(sizes, iters, warmup, round, chunk, sockBuf, api);
     }

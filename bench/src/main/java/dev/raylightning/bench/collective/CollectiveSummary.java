@@ -22,8 +22,8 @@ final class CollectiveSummary {
 
     /** Implementations in column order, with their column titles. */
     private static final String[][] IMPLS = {
-        {"ring", "ring bytes"}, {"ring-floats", "ring floats"}, {"gloo", "Gloo"}, {"tcp", "TCP 1-way"},
-        {"tcp-bidir", "TCP 2-way"}};
+        {"ring", "ring bytes"}, {"ring-floats", "ring floats"}, {"shm", "shared memory"}, {"gloo", "Gloo"},
+        {"tcp", "TCP 1-way"}, {"tcp-bidir", "TCP 2-way"}};
 
     private CollectiveSummary() {}
 
@@ -42,7 +42,7 @@ final class CollectiveSummary {
             head.add(impl[1] + " GB/s");
         }
         head.addAll(List.of("ring CPU ms", "ring/Gloo", "ring floats/Gloo", "ring/TCP 1-way", "ring/TCP 2-way",
-                "rounds"));
+                "shm/Gloo", "shm/TCP 1-way", "rounds"));
         List<List<String>> rows = new ArrayList<>();
         for (Map.Entry<Long, Map<String, List<JsonObject>>> e : bySize.entrySet()) {
             Map<String, List<JsonObject>> m = e.getValue();
@@ -58,6 +58,9 @@ final class CollectiveSummary {
             row.add(fmt(median(m.get("ring-floats"), "busbw_gbps") / gloo) + "x");
             row.add(pct(ring / median(m.get("tcp"), "busbw_gbps")));
             row.add(pct(ring / median(m.get("tcp-bidir"), "busbw_gbps")));
+            double shm = median(m.get("shm"), "busbw_gbps");
+            row.add(fmt(shm / gloo) + "x");
+            row.add(pct(shm / median(m.get("tcp"), "busbw_gbps")));
             row.add(String.valueOf(m.getOrDefault("ring", List.of()).size()));
             rows.add(row);
         }

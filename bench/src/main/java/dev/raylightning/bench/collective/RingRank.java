@@ -1,6 +1,8 @@
 package dev.raylightning.bench.collective;
 
+import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.collective.shm.SharedMemoryGroup;
 import dev.raylightning.core.collective.tcp.Endpoint;
 import dev.raylightning.core.collective.tcp.RingListener;
 import dev.raylightning.core.collective.tcp.RingOptions;
@@ -34,8 +36,11 @@ final class RingRank {
             eps.add(Endpoint.parse(Children.await(dir, "rank-" + r)));
         }
         ByteBuffer all = ByteBuffer.allocateDirect(a.maxBytes()).order(ByteOrder.nativeOrder());
-        boolean bytes = a.api().equals("bytes");
-        try (TcpRingProcessGroup group = TcpRingProcessGroup.connect(rank, eps, listener, options)) {
+        boolean bytes = !a.api().equals("floats");
+        TcpRingProcessGroup ring = TcpRingProcessGroup.connect(rank, eps, listener, options);
+        // "shm": the same ring wrapped in the same-host shared-memory all-reduce (all sizes)
+        try (ProcessGroup group = a.api().equals("shm") ? SharedMemoryGroup.wrap(ring, dir.getFileName().toString(), 0)
+                : ring) {
             // Warm the JIT on every size first, so the first size measured is not the slowest.
             for (int mb : a.sizesMb()) {
                 for (int i = 0; i < 2; i++) {
@@ -62,7 +67,8 @@ final class RingRank {
                     t.add(System.nanoTime() - t0, mx.getCurrentThreadCpuTime() - c0);
                 }
                 if (rank == 0) {
-                    System.out.println(t.json(bytes ? "ring" : "ring-floats", a.round(), (long) mb << 20, size,
+                    String impl = a.api().equals("shm") ? "shm" : bytes ? "ring" : "ring-floats";
+                    System.out.println(t.json(impl, a.round(), (long) mb << 20, size,
                             2.0 * (size - 1) / size));
                     System.out.flush();
                 }
@@ -70,7 +76,7 @@ final class RingRank {
         }
     }
 
-    private static void allReduce(TcpRingProcessGroup group, ByteBuffer b, boolean bytes) {
+    private static void allReduce(ProcessGroup group, ByteBuffer b, boolean bytes) {
         if (bytes) {
             group.allReduce(b, ReduceOp.SUM);
         } else {

@@ -1,6 +1,7 @@
 package dev.raylightning.strategies.launcher;
 
 import dev.raylightning.core.collective.ProcessGroup;
+import dev.raylightning.core.collective.shm.SharedMemoryGroup;
 import dev.raylightning.core.collective.tcp.Endpoint;
 import dev.raylightning.core.collective.tcp.RingListener;
 import dev.raylightning.core.collective.tcp.RingOptions;
@@ -43,7 +44,14 @@ final class GroupRendezvous {
             RingOptions options = RingOptions.defaults()
                     .withCollectiveTimeout(Duration.ofMillis(timeoutMillis))
                     .withGroupId(groupId);
-            return TcpRingProcessGroup.connect(rank, eps, listener, options);
+            TcpRingProcessGroup ring = TcpRingProcessGroup.connect(rank, eps, listener, options);
+            try {
+                // ranks on one host all-reduce large buckets through shared memory
+                return SharedMemoryGroup.wrap(ring, Long.toHexString(groupId));
+            } catch (RuntimeException e) {
+                ring.close();
+                throw e;
+            }
         }
     }
 }

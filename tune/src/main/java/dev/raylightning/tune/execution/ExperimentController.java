@@ -106,7 +106,7 @@ public final class ExperimentController {
         dir = saved.isPresent() ? ExperimentDirectory.open(experimentPath)
                 : ExperimentDirectory.create(s.storagePath(), s.name());
         for (TrialRun t : trials) {
-            s.scheduler().onTrialAdd(t.id);
+            s.scheduler().onTrialAdd(t.id, t.config);
             if (t.status.isFinished()) {
                 t.results.forEach(r -> metricNames.addAll(r.metrics().keySet()));
             } else if (saved.isEmpty()) {
@@ -251,9 +251,11 @@ public final class ExperimentController {
         metricNames.addAll(r.metrics().keySet());
         dir.appendResult(t.id, t.config, r);
         dirty = true;
+        TrialScheduler.Decision decision;
         boolean stopNow;
         try {
-            stopNow = s.scheduler().onTrialResult(t.id, r) == TrialScheduler.Decision.STOP
+            decision = s.scheduler().onTrialResult(t.id, r);
+            stopNow = decision == TrialScheduler.Decision.STOP
                     | (s.stopper().isPresent() && s.stopper().get().stopTrial(t.id, r));
         } catch (RuntimeException e) {
             // a result the scheduler or stopper cannot judge (e.g. the metric is missing): the
@@ -264,7 +266,32 @@ public final class ExperimentController {
         if (stopNow) {
             stop(t);
             s.scheduler().onTrialComplete(t.id, r);
+        } else if (decision == TrialScheduler.Decision.EXPLOIT) {
+            exploit(t, s.scheduler().exploitFor(t.id).orElseThrow(() -> new IllegalStateException(
+                    s.scheduler().describe() + " asked to exploit trial " + t.id + " without saying how")));
         }
+    }
+
+    /**
+     * Population-based training: the trial restarts from the source trial's latest checkpoint
+     * (copied into its own directory) with the new config, and its iterations continue from there.
+     */
+    private void exploit(TrialRun t, TrialScheduler.Exploit e) {
+        TrialRun source = trials.stream().filter(x -> x.id.equals(e.sourceTrialId())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no trial " + e.sourceTrialId() + " to exploit"));
+        if (source.latestCheckpoint == null) {
+            throw new IllegalStateException("trial " + source.id + " has no checkpoint to exploit");
+        }
+        release(t);
+        t.latestCheckpoint = dir.copyCheckpoint(source.id, source.latestCheckpoint, t.id).toString();
+        t.checkpointIteration = source.checkpointIteration;
+        t.checkpointTime = source.checkpointTime;
+        t.config = e.newConfig();
+        dir.writeParams(t.id, t.config);
+        t.status = TrialStatus.PENDING;
+        dirty = true;
+        LOG.info("Trial {} continues from trial {}'s checkpoint at iteration {} with {}", t.id, source.id,
+                source.checkpointIteration, t.config);
     }
 
     private void complete(TrialRun t) {

@@ -15,7 +15,8 @@ import java.util.List;
 final class TrialRun {
 
     final String id;
-    final TrialConfig config;
+    /** Changes only when population-based training hands the trial another trial's explored config. */
+    TrialConfig config;
     TrialStatus status = TrialStatus.PENDING;
     final List<TrialResult> results = new ArrayList<>();
     String error;

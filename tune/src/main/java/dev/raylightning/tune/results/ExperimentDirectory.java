@@ -134,6 +134,23 @@ public final class ExperimentDirectory {
         return String.format("checkpoint_%06d", iteration);
     }
 
+    /**
+     * Copies a checkpoint of one trial into another's directory, as
+     * {@code exploited_<sourceTrialId>_<checkpoint dir>/<file>} (population-based training).
+     *
+     * @return the copy's path relative to the receiving trial's directory
+     */
+    public synchronized Path copyCheckpoint(String fromTrialId, String relative, String toTrialId) {
+        Path from = resolveCheckpoint(fromTrialId, relative);
+        Path rel = Path.of("exploited_" + fromTrialId + "_" + from.getParent().getFileName(), from.getFileName().toString());
+        try {
+            AtomicFiles.write(trialDir(toTrialId).resolve(rel), Files.readAllBytes(from));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy checkpoint " + from, e);
+        }
+        return rel;
+    }
+
     /** The absolute path of a checkpoint given relative to the trial directory; refuses paths leaving it. */
     public Path resolveCheckpoint(String trialId, String relative) {
         Path dir = trialDir(trialId);

@@ -18,7 +18,23 @@ public interface TrialScheduler {
         /** Let the trial keep training. */
         CONTINUE,
         /** Stop the trial now; it ends as terminated, not as failed. */
-        STOP
+        STOP,
+        /**
+         * Restart the trial from another trial's checkpoint with a new config (population-based
+         * training); {@link #exploitFor} says which and how.
+         */
+        EXPLOIT
+    }
+
+    /**
+     * For {@link Decision#EXPLOIT}: the trial whose latest checkpoint the exploited trial continues
+     * from, and the exploited trial's new config.
+     */
+    record Exploit(String sourceTrialId, dev.raylightning.tune.TrialConfig newConfig) {}
+
+    /** The exploit decided by the last {@link #onTrialResult} of {@code trialId} that returned EXPLOIT. */
+    default java.util.Optional<Exploit> exploitFor(String trialId) {
+        return java.util.Optional.empty();
     }
 
     /**
@@ -34,6 +50,11 @@ public interface TrialScheduler {
 
     /** A new trial was added to the experiment. */
     default void onTrialAdd(String trialId) {
+    }
+
+    /** A new trial was added, with its config (what the controller calls; schedulers that need configs override it). */
+    default void onTrialAdd(String trialId, dev.raylightning.tune.TrialConfig config) {
+        onTrialAdd(trialId);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.raylightning.core.collective.tcp;
 
+import dev.raylightning.core.collective.ReduceKernels;
 import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
 
 import java.io.IOException;
@@ -24,8 +25,8 @@ final class FrameReceiver {
     private final FloatBuffer payloadFloats;
     private final ByteBuffer[] frame;
     /** L1-sized blocks for the reduction: C2 vectorizes loops over arrays, not over buffers. */
-    private final float[] blockA = new float[Kernels.BLOCK];
-    private final float[] blockB = new float[Kernels.BLOCK];
+    private final float[] blockA = new float[ReduceKernels.BLOCK];
+    private final float[] blockB = new float[ReduceKernels.BLOCK];
     private Schedule s;
     private int entry;
     private int chunk;
@@ -131,10 +132,10 @@ final class FrameReceiver {
         int off = chunk * Schedule.frameFloats(s.recvLen[entry], chunkFloats);
         Region dst = s.recvDst[entry];
         if (s.recvAction[entry] == Schedule.Action.COPY) {
-            Kernels.copy(payloadFloats, dst.floats, dst.base + s.recvDstOff[entry] + off, length);
+            ReduceKernels.copy(payloadFloats, dst.floats, dst.base + s.recvDstOff[entry] + off, length);
         } else {
             Region mine = s.recvMine[entry];
-            Kernels.reduce(s.op, payloadFloats, mine.floats, mine.base + s.recvMineOff[entry] + off, dst.floats,
+            ReduceKernels.reduce(s.op, payloadFloats, mine.floats, mine.base + s.recvMineOff[entry] + off, dst.floats,
                     dst.base + s.recvDstOff[entry] + off, length, s.recvFinal[entry] ? s.divisor : 1, blockA,
                     blockB);
         }

@@ -1,5 +1,7 @@
 package dev.raylightning.core.collective.tcp;
 
+import dev.raylightning.core.collective.ReduceKernels;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -94,7 +96,7 @@ final class FrameSender {
         if (src.sendView != null) {
             frame[1] = Region.window(src.sendView, s.sendOff[entry] + off, n); // straight from the caller
         } else {
-            Kernels.stage(src.floats, src.base + s.sendOff[entry] + off, stagingFloats, n);
+            ReduceKernels.stage(src.floats, src.base + s.sendOff[entry] + off, stagingFloats, n);
             staging.clear().limit(n * 4);
             frame[1] = staging;
         }

@@ -1,8 +1,12 @@
 package dev.raylightning.core.collective.tcp;
 
+import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.collective.shm.SharedMemoryGroup;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +21,7 @@ import java.util.List;
  *
  * <pre>java -cp ... RingChild rank size dir mode</pre>
  * mode {@code allreduce}: all-reduces known data, checks it, prints {@code OK rank}.
+ * mode {@code shm}: the same through {@link SharedMemoryGroup}, which must find shared memory.
  * mode {@code hang}: connects, prints {@code READY}, then waits to be killed.
  */
 public final class RingChild {
@@ -34,14 +39,26 @@ public final class RingChild {
         RingListener listener = TcpRingProcessGroup.listen("127.0.0.1", options);
         publish(dir, rank, listener.endpoint());
         List<Endpoint> eps = await(dir, size);
-        try (TcpRingProcessGroup group = TcpRingProcessGroup.connect(rank, eps, listener, options)) {
+        TcpRingProcessGroup ring = TcpRingProcessGroup.connect(rank, eps, listener, options);
+        try (ProcessGroup group = mode.equals("shm") ? SharedMemoryGroup.wrap(ring, dir.getFileName().toString(), 0) : ring) {
+            if (group instanceof SharedMemoryGroup g && !g.isShared()) {
+                System.out.println("NOT SHARED " + rank);
+                System.exit(3);
+            }
             if (mode.equals("hang")) {
                 System.out.println("READY " + rank);
                 System.out.flush();
                 Thread.sleep(Long.MAX_VALUE);
             }
             FloatBuffer b = TcpRingProcessGroupTest.filled(rank, N);
-            group.allReduce(b, ReduceOp.SUM);
+            if (mode.equals("shm")) {
+                ByteBuffer bytes = ByteBuffer.allocateDirect(N * 4).order(ByteOrder.nativeOrder());
+                bytes.asFloatBuffer().put(b);
+                group.allReduce(bytes, ReduceOp.SUM);
+                b = bytes.asFloatBuffer();
+            } else {
+                group.allReduce(b, ReduceOp.SUM);
+            }
             for (int i = 0; i < N; i++) {
                 float want = TcpRingProcessGroupTest.reference(ReduceOp.SUM, size, i);
                 if (b.get(i) != want) {

@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Ranks in separate JVMs, as Ray workers are: real processes, real sockets, a real kill. */
@@ -53,10 +55,11 @@ class TcpRingMultiProcessTest {
         return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
 
-    @Test
-    void twoJvmsAllReduce() throws Exception {
-        Process a = spawn(0, 2, "allreduce");
-        Process b = spawn(1, 2, "allreduce");
+    @ParameterizedTest
+    @ValueSource(strings = {"allreduce", "shm"})
+    void twoJvmsAllReduce(String mode) throws Exception {
+        Process a = spawn(0, 2, mode);
+        Process b = spawn(1, 2, mode);
         assertTrue(a.waitFor(60, TimeUnit.SECONDS), "rank 0 did not finish");
         assertTrue(b.waitFor(60, TimeUnit.SECONDS), "rank 1 did not finish");
         String outA = readAll(a);

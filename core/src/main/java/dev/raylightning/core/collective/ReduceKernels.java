@@ -1,20 +1,18 @@
-package dev.raylightning.core.collective.tcp;
-
-import dev.raylightning.core.collective.ReduceOp;
+package dev.raylightning.core.collective;
 
 import java.nio.FloatBuffer;
 
 /**
- * The element loops of the ring: one pass over a received chunk, combining it with the rank's
- * own values straight into the destination. Absolute indexing only: the caller's positions and
+ * The element loops of the collectives: one pass over a peer's chunk, combining it with the
+ * rank's own values straight into the destination. Absolute indexing only: the caller's positions and
  * limits are never touched. One loop per op so the JIT sees a branch-free body.
  */
-final class Kernels {
+public final class ReduceKernels {
 
-    private Kernels() {}
+    private ReduceKernels() {}
 
     /** Floats per block of the reduction: 16 KiB, so both blocks stay in L1. */
-    static final int BLOCK = 4096;
+    public static final int BLOCK = 4096;
 
     /**
      * {@code dst[d+i] = op(mine[m+i], recv[i])}, divided by {@code divisor} when it is above 1.
@@ -22,7 +20,7 @@ final class Kernels {
      * vectorizes, a bulk copy out. About 1.5x faster than a loop over the buffers, which C2
      * does not vectorize.
      */
-    static void reduce(ReduceOp op, FloatBuffer recv, FloatBuffer mine, int m, FloatBuffer dst, int d, int len,
+    public static void reduce(ReduceOp op, FloatBuffer recv, FloatBuffer mine, int m, FloatBuffer dst, int d, int len,
             int divisor, float[] a, float[] b) {
         for (int s = 0; s < len; s += BLOCK) {
             int k = Math.min(BLOCK, len - s);
@@ -34,7 +32,7 @@ final class Kernels {
     }
 
     /** {@code b[i] = op(b[i], a[i])} for i below k, then divided by {@code divisor} if above 1. */
-    static void combine(ReduceOp op, float[] a, float[] b, int k, int divisor) {
+    public static void combine(ReduceOp op, float[] a, float[] b, int k, int divisor) {
         switch (op) {
             case SUM, AVG -> {
                 if (divisor > 1) {
@@ -62,12 +60,12 @@ final class Kernels {
     }
 
     /** Copies {@code len} received floats into {@code dst} at {@code d} (a memcpy when orders match). */
-    static void copy(FloatBuffer recv, FloatBuffer dst, int d, int len) {
+    public static void copy(FloatBuffer recv, FloatBuffer dst, int d, int len) {
         dst.put(d, recv, 0, len);
     }
 
     /** Copies {@code len} floats of {@code src} at {@code s} to the start of {@code staging}. */
-    static void stage(FloatBuffer src, int s, FloatBuffer staging, int len) {
+    public static void stage(FloatBuffer src, int s, FloatBuffer staging, int len) {
         staging.put(0, src, s, len);
     }
 }

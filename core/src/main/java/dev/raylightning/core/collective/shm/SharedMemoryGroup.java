@@ -1,0 +1,260 @@
+package dev.raylightning.core.collective.shm;
+
+import dev.raylightning.core.collective.ProcessGroup;
+import dev.raylightning.core.collective.ReduceKernels;
+import dev.raylightning.core.collective.ReduceOp;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A process group whose large all-reduces go through shared memory when every rank runs on the
+ * same host, and everything else through the wrapped group (a TCP ring, say). A socket ring
+ * copies every byte through the kernel twice per hop; here each rank copies its buffer into its
+ * own mapped segment, reduces its chunk straight out of its peers' segments, and copies the
+ * reduced chunks back: three passes over memory, with two barriers of the wrapped group as the
+ * only messages.
+ *
+ * <p>Each rank owns two segments and alternates between them call by call, so a rank may start
+ * the next call while a slower peer still reads the last one's result. Segment files are removed
+ * as soon as every rank has mapped them: a crash leaves nothing behind.
+ */
+public final class SharedMemoryGroup implements ProcessGroup {
+
+    /** System property: smallest all-reduce in bytes that uses shared memory; a negative value turns it off. */
+    public static final String THRESHOLD_PROPERTY = "ray.lightning.shm-threshold-bytes";
+    /** Default threshold: below it the two barriers cost more than the ring's sockets. */
+    public static final long DEFAULT_THRESHOLD = 256 * 1024;
+    static final Path SHM_DIR = Path.of("/dev/shm");
+
+    private final ProcessGroup inner;
+    private final String key;
+    private final long threshold;
+    private final boolean shared;
+    private final float[] blockA = new float[ReduceKernels.BLOCK];
+    private final float[] blockB = new float[ReduceKernels.BLOCK];
+    /** [parity][rank]: the mapped segments of the current generation. */
+    private MappedSegment[][] segments;
+    private long capacity;
+    private int generation;
+    private long calls;
+
+    private SharedMemoryGroup(ProcessGroup inner, String key, long threshold, boolean shared) {
+        this.inner = inner;
+        this.key = key;
+        this.threshold = threshold;
+        this.shared = shared;
+    }
+
+    /**
+     * Wraps {@code inner}; every rank must call this at the same point (it runs collectives to
+     * find out whether all ranks share a host). {@code key} names the group's files and must be
+     * the same on every rank and unique to the group (a launch id).
+     */
+    public static SharedMemoryGroup wrap(ProcessGroup inner, String key) {
+        return wrap(inner, key, Long.getLong(THRESHOLD_PROPERTY, DEFAULT_THRESHOLD));
+    }
+
+    /** As {@link #wrap(ProcessGroup, String)} with an explicit threshold in bytes (negative: never). */
+    public static SharedMemoryGroup wrap(ProcessGroup inner, String key, long thresholdBytes) {
+        if (!key.matches("[A-Za-z0-9_-]+")) {
+            throw new IllegalArgumentException("key must be letters, digits, '-' or '_', got " + key);
+        }
+        boolean shared = thresholdBytes >= 0 && inner.size() > 1 && allSeeEachOther(inner, key);
+        return new SharedMemoryGroup(inner, key, thresholdBytes, shared);
+    }
+
+    /** Whether every rank can see the others' files in shared memory (probed with one file each). */
+    private static boolean allSeeEachOther(ProcessGroup g, String key) {
+        Path mine = SHM_DIR.resolve("ray-lightning-" + key + "-probe-" + g.rank());
+        boolean ok;
+        try {
+            Files.deleteIfExists(mine);
+            Files.createFile(mine);
+            ok = true;
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            ok = false;
+        }
+        g.barrier();
+        for (int r = 0; r < g.size() && ok; r++) {
+            ok = Files.exists(SHM_DIR.resolve("ray-lightning-" + key + "-probe-" + r));
+        }
+        FloatBuffer votes = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        votes.put(0, ok ? 1 : 0);
+        g.allReduce(votes, ReduceOp.MIN);
+        try {
+            Files.deleteIfExists(mine);
+        } catch (IOException e) {
+            // a stale probe file is harmless: the next probe of this key replaces it
+        }
+        return votes.get(0) == 1;
+    }
+
+    /** Whether large all-reduces of this group go through shared memory. */
+    public boolean isShared() {
+        return shared;
+    }
+
+    @Override
+    public int rank() {
+        return inner.rank();
+    }
+
+    @Override
+    public int size() {
+        return inner.size();
+    }
+
+    @Override
+    public void allReduce(FloatBuffer buffer, ReduceOp op) {
+        inner.allReduce(buffer, op);
+    }
+
+    @Override
+    public void allReduce(ByteBuffer floats, ReduceOp op) {
+        int bytes = floats.remaining();
+        if (!shared || bytes < threshold || bytes % Float.BYTES != 0) {
+            inner.allReduce(floats, op);
+            return;
+        }
+        ensureCapacity(bytes);
+        int parity = (int) (calls++ & 1);
+        MappedSegment[] seg = segments[parity];
+        int rank = rank();
+        int size = size();
+        int pos = floats.position();
+        seg[rank].bytes.put(0, floats, pos, bytes);
+        inner.barrier();
+        int n = bytes / Float.BYTES;
+        int start = chunkStart(n, rank);
+        int len = chunkStart(n, rank + 1) - start;
+        FloatBuffer mine = seg[rank].floats;
+        int last = rank == size - 1 ? size - 2 : size - 1;
+        for (int k = 0; k < size; k++) {
+            if (k == rank) {
+                continue;
+            }
+            int divisor = op == ReduceOp.AVG && k == last ? size : 1;
+            ReduceKernels.reduce(op, seg[k].floats.slice(start, len), mine, start, mine, start, len, divisor,
+                    blockA, blockB);
+        }
+        inner.barrier();
+        for (int k = 0; k < size; k++) {
+            int s = chunkStart(n, k);
+            int l = chunkStart(n, k + 1) - s;
+            floats.put(pos + s * Float.BYTES, seg[k].bytes, s * Float.BYTES, l * Float.BYTES);
+        }
+    }
+
+    private int chunkStart(int n, int k) {
+        return (int) ((long) n * k / size());
+    }
+
+    /**
+     * Maps segments of at least {@code bytes}. Every rank calls with the same sizes, so all ranks
+     * grow together without asking each other; the barriers order create, map and unlink.
+     */
+    private void ensureCapacity(long bytes) {
+        if (segments != null && capacity >= bytes) {
+            return;
+        }
+        releaseSegments();
+        long size = Math.max(bytes, capacity * 2);
+        generation++;
+        MappedSegment[][] next = new MappedSegment[2][size()];
+        for (int p = 0; p < 2; p++) {
+            next[p][rank()] = MappedSegment.create(path(rank(), p), size);
+        }
+        inner.barrier();
+        for (int p = 0; p < 2; p++) {
+            for (int r = 0; r < size(); r++) {
+                if (r != rank()) {
+                    next[p][r] = MappedSegment.open(path(r, p), size);
+                }
+            }
+        }
+        inner.barrier();
+        for (int p = 0; p < 2; p++) {
+            next[p][rank()].unlink();
+        }
+        segments = next;
+        capacity = size;
+    }
+
+    private Path path(int rank, int parity) {
+        return SHM_DIR.resolve("ray-lightning-" + key + "-g" + generation + "-r" + rank + "-p" + parity);
+    }
+
+    private void releaseSegments() {
+        if (segments == null) {
+            return;
+        }
+        List<RuntimeException> errors = new ArrayList<>();
+        for (MappedSegment[] bySlot : segments) {
+            for (MappedSegment s : bySlot) {
+                try {
+                    if (s != null) {
+                        s.close();
+                    }
+                } catch (RuntimeException e) {
+                    errors.add(e);
+                }
+            }
+        }
+        segments = null;
+        if (!errors.isEmpty()) {
+            throw errors.get(0);
+        }
+    }
+
+    @Override
+    public void reduceScatter(FloatBuffer input, FloatBuffer output, ReduceOp op) {
+        inner.reduceScatter(input, output, op);
+    }
+
+    @Override
+    public void allGather(FloatBuffer input, FloatBuffer output) {
+        inner.allGather(input, output);
+    }
+
+    @Override
+    public void broadcast(FloatBuffer buffer, int root) {
+        inner.broadcast(buffer, root);
+    }
+
+    @Override
+    public void broadcast(ByteBuffer floats, int root) {
+        inner.broadcast(floats, root);
+    }
+
+    @Override
+    public void reduce(FloatBuffer buffer, ReduceOp op, int root) {
+        inner.reduce(buffer, op, root);
+    }
+
+    @Override
+    public void barrier() {
+        inner.barrier();
+    }
+
+    @Override
+    public void close() {
+        try {
+            releaseSegments();
+        } finally {
+            inner.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SharedMemoryGroup(" + (shared ? "shared memory from " + threshold + " bytes" : "not shared")
+                + ", " + inner + ")";
+    }
+}

@@ -1,0 +1,97 @@
+package dev.raylightning.core.collective.tcp;
+
+import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.collective.shm.SharedMemoryGroup;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The shared-memory all-reduce over a TCP ring, with ranks as threads of this JVM. */
+class SharedMemoryGroupTest {
+
+    private List<SharedMemoryGroup> groups;
+    private final String key = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+
+    @AfterEach
+    void close() {
+        if (groups != null) {
+            groups.forEach(SharedMemoryGroup::close);
+        }
+    }
+
+    private List<SharedMemoryGroup> wrap(int size, long threshold) {
+        List<TcpRingProcessGroup> rings = TcpRingProcessGroup.local(size, RingOptions.defaults());
+        groups = Ranks.run(size, r -> SharedMemoryGroup.wrap(rings.get(r), key, threshold));
+        return groups;
+    }
+
+    private static ByteBuffer bytesOf(FloatBuffer floats, int n) {
+        ByteBuffer b = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < n; i++) {
+            b.putFloat(i * 4, floats.get(i));
+        }
+        return b;
+    }
+
+    private void assertAllReduce(int size, int n, ReduceOp op) {
+        List<ByteBuffer> out = Ranks.run(size, r -> {
+            ByteBuffer b = bytesOf(TcpRingProcessGroupTest.filled(r, n), n);
+            groups.get(r).allReduce(b, op);
+            return b;
+        });
+        for (int r = 0; r < size; r++) {
+            for (int i = 0; i < n; i++) {
+                float want = TcpRingProcessGroupTest.reference(op, size, i);
+                float got = out.get(r).getFloat(i * 4);
+                assertEquals(want, got, Math.abs(want) * 1e-6f, "rank " + r + " element " + i + " of " + n);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ReduceOp.class)
+    void threeRanksReduceThroughSharedMemory(ReduceOp op) {
+        wrap(3, 0);
+        assertTrue(groups.stream().allMatch(SharedMemoryGroup::isShared), "ranks of one JVM share memory");
+        assertAllReduce(3, (1 << 18) + 5, op);
+    }
+
+    @Test
+    void segmentsGrowAlternateAndLeaveNoFilesBehind() throws IOException {
+        wrap(2, 1024);
+        // below the threshold (ring), then growing sizes, then repeats that alternate segments
+        for (int n : new int[] {17, 1000, 70_000, 70_000, 300_001, 1000, 300_001}) {
+            assertAllReduce(2, n, ReduceOp.AVG);
+        }
+        assertEquals(List.of(), files(), "segment files are unlinked once mapped");
+        groups.forEach(SharedMemoryGroup::close);
+        groups = null;
+        assertEquals(List.of(), files());
+    }
+
+    @Test
+    void aNegativeThresholdKeepsEverythingOnTheRing() {
+        wrap(2, -1);
+        assertTrue(groups.stream().noneMatch(SharedMemoryGroup::isShared));
+        assertAllReduce(2, 100_000, ReduceOp.SUM);
+    }
+
+    private List<Path> files() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/dev/shm"))) {
+            return s.filter(p -> p.getFileName().toString().contains(key)).toList();
+        }
+    }
+}

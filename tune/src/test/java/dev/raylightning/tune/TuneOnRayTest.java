@@ -357,12 +357,17 @@ class TuneOnRayTest {
         assertNoTunePlacementGroupsLeft();
 
         Files.writeString(marks.resolve("resumed"), "");
+        AshaScheduler asha = AshaScheduler.builder().gracePeriod(1).reductionFactor(2).maxT(4).build();
         ExperimentAnalysis resumed = Tune.run(TuneOnRayTest::resumable, options("resume")
                 .config(Map.of("i", gridSearch(0, 1, 2, 3), "marks", marks.toString()))
                 .resourcesPerTrial(TuneResources.headOnly(2))
+                .metric("i").mode(Mode.MAX).scheduler(asha)
                 .resume(true)
                 .build());
         assertEquals(4, resumed.count(TrialStatus.TERMINATED));
+        // the two trials finished before the interruption were replayed into the scheduler
+        assertTrue(asha.describeBrackets().startsWith("Bracket 0: at 1.000: ")
+                && asha.describeBrackets().contains("(4 recorded)"), asha.describeBrackets());
         for (TrialSnapshot t : resumed.trials()) {
             long runs;
             try (var files = Files.list(marks)) {

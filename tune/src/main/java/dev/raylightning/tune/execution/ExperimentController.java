@@ -107,10 +107,11 @@ public final class ExperimentController {
                 : ExperimentDirectory.create(s.storagePath(), s.name());
         for (TrialRun t : trials) {
             s.scheduler().onTrialAdd(t.id, t.config);
-            if (t.status.isFinished()) {
-                t.results.forEach(r -> metricNames.addAll(r.metrics().keySet()));
-            } else if (saved.isEmpty()) {
+            t.results.forEach(r -> metricNames.addAll(r.metrics().keySet()));
+            if (saved.isEmpty()) {
                 dir.writeParams(t.id, t.config);
+            } else {
+                replay(t);
             }
         }
         saveState(true);
@@ -136,6 +137,25 @@ public final class ExperimentController {
             Thread.currentThread().interrupt();
         }
         return analysis;
+    }
+
+    /**
+     * Feeds a resumed trial's saved results to the scheduler, so that ASHA's rungs and PBT's
+     * scores hold what happened before the interruption; its decisions about the past are moot.
+     */
+    private void replay(TrialRun t) {
+        try {
+            for (TrialResult r : t.results) {
+                s.scheduler().onTrialResult(t.id, r);
+            }
+            if (t.status == TrialStatus.TERMINATED) {
+                s.scheduler().onTrialComplete(t.id, t.results.isEmpty() ? null : t.results.get(t.results.size() - 1));
+            } else if (t.status == TrialStatus.ERROR) {
+                s.scheduler().onTrialError(t.id);
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("Could not replay trial {}'s results into {}", t.id, s.scheduler().describe(), e);
+        }
     }
 
     /** Runs trials until all are finished; returns whether the thread was interrupted. */

@@ -9,12 +9,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -160,16 +155,7 @@ public final class TrainerOverheadBench implements Callable<Integer> {
     }
 
     private void emit(String line) {
-        System.out.println(line);
-        System.out.flush();
-        if (jsonOut != null) {
-            try {
-                Files.writeString(jsonOut, line + System.lineSeparator(), StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not append to " + jsonOut, e);
-            }
-        }
+        new JsonLines(jsonOut).emit(line);
     }
 
     private void summarize(ResultTable table, List<Variant> chosen, List<PhaseRow> phaseRows) {

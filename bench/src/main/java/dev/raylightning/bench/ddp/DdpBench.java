@@ -1,6 +1,7 @@
 package dev.raylightning.bench.ddp;
 
 import ai.djl.pytorch.jni.JniUtils;
+import dev.raylightning.bench.JsonLines;
 import dev.raylightning.core.engine.Engines;
 import dev.raylightning.examples.DataDirectory;
 import dev.raylightning.strategies.cluster.RayRuntime;

@@ -1,6 +1,7 @@
 package dev.raylightning.bench.ddp;
 
 import com.google.gson.JsonObject;
+import dev.raylightning.bench.JsonLines;
 import dev.raylightning.core.Trainer;
 import dev.raylightning.examples.FashionMnistClassifier;
 

@@ -2,6 +2,7 @@ package dev.raylightning.bench.ddp;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.raylightning.bench.JsonLines;
 import dev.raylightning.core.Trainer;
 import dev.raylightning.examples.FashionMnistClassifier;
 

@@ -1,4 +1,4 @@
-package dev.raylightning.bench.ddp;
+package dev.raylightning.bench;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -12,18 +12,23 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /** Emits results as JSON lines on stdout and, when a file is given, appends them there too. */
-final class JsonLines {
+public final class JsonLines {
 
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     private final Path file;
 
-    JsonLines(Path file) {
+    /** @param file where lines are appended as well, or null for stdout only */
+    public JsonLines(Path file) {
         this.file = file;
     }
 
-    void emit(JsonObject o) {
-        String line = GSON.toJson(o);
+    public void emit(JsonObject o) {
+        emit(GSON.toJson(o));
+    }
+
+    /** Emits one line that already is JSON. */
+    public void emit(String line) {
         System.out.println(line);
         System.out.flush();
         if (file == null) {
@@ -41,7 +46,7 @@ final class JsonLines {
     }
 
     /** Milliseconds to seconds, three decimals; NaN when the milestone was never reached. */
-    static double seconds(double fromMillis, double toMillis) {
+    public static double seconds(double fromMillis, double toMillis) {
         if (fromMillis < 0 || toMillis < 0) {
             return Double.NaN;
         }
@@ -49,7 +54,7 @@ final class JsonLines {
     }
 
     /** Rounded to {@code digits} decimals, for readable lines. */
-    static double round(double v, int digits) {
+    public static double round(double v, int digits) {
         double f = Math.pow(10, digits);
         return Math.round(v * f) / f;
     }

@@ -192,9 +192,24 @@ public final class RayDriver implements AutoCloseable {
                 throw e;
             }
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            quietLog4jStatus();
             deleteExtractedLibrary();
             LOG.info("Connected to Ray at {} in {} ms", address, took.toMillis());
             return new RayDriver(previous, took);
+        }
+
+        /**
+         * Ray configures its log4j with status level INFO, which prints log4j's own
+         * "Stopping configuration" lines on the console when the JVM exits; warnings and errors
+         * of log4j itself still show.
+         */
+        private static void quietLog4jStatus() {
+            try {
+                org.apache.logging.log4j.status.StatusLogger.getLogger().getFallbackListener()
+                        .setLevel(org.apache.logging.log4j.Level.WARN);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.debug("Could not lower log4j's status level", e);
+            }
         }
 
         private void checkReachable() {

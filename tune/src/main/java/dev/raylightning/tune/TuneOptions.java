@@ -47,6 +47,7 @@ public final class TuneOptions {
     final PrintStream out;
     final List<String> metricColumns;
     final Duration placementTimeout;
+    final int keepCheckpoints;
 
     private TuneOptions(Builder b) {
         this.space = b.space;
@@ -68,6 +69,7 @@ public final class TuneOptions {
         this.out = b.out;
         this.metricColumns = List.copyOf(b.metricColumns);
         this.placementTimeout = b.placementTimeout;
+        this.keepCheckpoints = b.keepCheckpoints;
     }
 
     /** Ray Tune's default: {@code ray_results} in the user's home. */
@@ -157,6 +159,11 @@ public final class TuneOptions {
         return placementTimeout;
     }
 
+    /** Checkpoints kept per trial; 0 keeps all. */
+    public int keepCheckpoints() {
+        return keepCheckpoints;
+    }
+
     /** Builder of {@link TuneOptions}. */
     public static final class Builder {
         private SearchSpace space = SearchSpace.of(Map.of());
@@ -177,6 +184,7 @@ public final class TuneOptions {
         private PrintStream out = System.out;
         private final List<String> metricColumns = new ArrayList<>();
         private Duration placementTimeout = Duration.ofMinutes(2);
+        private int keepCheckpoints;
 
         private Builder() {}
 
@@ -336,7 +344,24 @@ public final class TuneOptions {
             return this;
         }
 
+        /**
+         * Ray's {@code keep_checkpoints_num}: per trial, keep the {@code n} checkpoints that scored
+         * best on the experiment's metric, plus always the latest (restarts resume from it); older
+         * ones are deleted as new ones arrive. 0 (default) keeps every checkpoint.
+         */
+        public Builder keepCheckpoints(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("keepCheckpoints must be >= 0, got " + n);
+            }
+            this.keepCheckpoints = n;
+            return this;
+        }
+
         public TuneOptions build() {
+            if (keepCheckpoints > 0 && (metric == null || mode == null)) {
+                throw new IllegalArgumentException("keepCheckpoints needs the experiment's metric and mode to rank "
+                        + "checkpoints: set metric(...) and mode(...)");
+            }
             return new TuneOptions(this);
         }
 

@@ -241,6 +241,30 @@ class TuneOnRayTest {
         assertNoTunePlacementGroupsLeft();
     }
 
+    /** Six checkpointed reports with scores 1, 5, 2, 4, 3, 0. */
+    static void sixCheckpoints(TrialConfig config, TrialContext context) {
+        double[] scores = {1, 5, 2, 4, 3, 0};
+        for (double v : scores) {
+            context.report(Map.of("score", v), Double.toString(v).getBytes(StandardCharsets.UTF_8), "state");
+        }
+    }
+
+    @Test
+    void keepCheckpointsKeepsTheBestAndTheLatest() throws Exception {
+        ExperimentAnalysis analysis = Tune.run(TuneOnRayTest::sixCheckpoints, options("keep")
+                .metric("score").mode(Mode.MAX).keepCheckpoints(2)
+                .resourcesPerTrial(TuneResources.headOnly(1))
+                .build());
+        Path trialDir = analysis.experimentPath().resolve(analysis.trials().get(0).dirName());
+        List<String> left;
+        try (var files = Files.list(trialDir)) {
+            left = files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("checkpoint_")).sorted().toList();
+        }
+        // scores 5 (iteration 2) and 4 (iteration 4) are the best two; iteration 6 is the latest
+        assertEquals(List.of("checkpoint_000002", "checkpoint_000004", "checkpoint_000006"), left);
+        assertEquals(trialDir.resolve("checkpoint_000002").resolve("state"), analysis.bestCheckpoint().orElseThrow());
+    }
+
     // ---- failures ----------------------------------------------------------------------------------
 
     static void failsWhenAsked(TrialConfig config, TrialContext context) {

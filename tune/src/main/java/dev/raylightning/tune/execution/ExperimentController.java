@@ -268,6 +268,9 @@ public final class ExperimentController {
             t.checkpointTime = r.timeTotalSeconds();
         }
         t.results.add(r);
+        if (rr.checkpoint() != null && s.keepCheckpoints() > 0) {
+            pruneCheckpoints(t);
+        }
         metricNames.addAll(r.metrics().keySet());
         dir.appendResult(t.id, t.config, r);
         dirty = true;
@@ -312,6 +315,38 @@ public final class ExperimentController {
         dirty = true;
         LOG.info("Trial {} continues from trial {}'s checkpoint at iteration {} with {}", t.id, source.id,
                 source.checkpointIteration, t.config);
+    }
+
+    /**
+     * Keeps the trial's {@code keepCheckpoints} best-scoring checkpoints and its latest; deletes
+     * the others (each result names its checkpoint, so the ranking needs no extra state).
+     */
+    private void pruneCheckpoints(TrialRun t) {
+        Mode mode = mode();
+        List<TrialResult> withCheckpoint = new ArrayList<>();
+        for (TrialResult r : t.results) {
+            if (r.checkpoint() != null && !r.checkpoint().equals(t.latestCheckpoint)
+                    && Files.exists(dir.resolveCheckpoint(t.id, r.checkpoint()))) {
+                withCheckpoint.add(r);
+            }
+        }
+        // best first; results without the metric rank last
+        java.util.function.ToDoubleFunction<TrialResult> score = r -> r.get(metric()).map(mode::score)
+                .filter(v -> !Double.isNaN(v)).orElse(Double.NEGATIVE_INFINITY);
+        withCheckpoint.sort((a, b) -> Double.compare(score.applyAsDouble(b), score.applyAsDouble(a)));
+        Set<String> keep = new LinkedHashSet<>();
+        keep.add(t.latestCheckpoint);
+        for (TrialResult r : withCheckpoint) {
+            if (keep.size() >= s.keepCheckpoints() + 1) {
+                break;
+            }
+            keep.add(r.checkpoint());
+        }
+        for (TrialResult r : withCheckpoint) {
+            if (!keep.contains(r.checkpoint())) {
+                dir.deleteCheckpoint(t.id, r.checkpoint());
+            }
+        }
     }
 
     private void complete(TrialRun t) {

@@ -129,6 +129,27 @@ public final class ExperimentDirectory {
         return relative;
     }
 
+    /**
+     * Deletes a checkpoint (its file and, when empty, its directory). Results that named it keep
+     * the name; {@link ExperimentAnalysis#bestCheckpoint()} only returns files that exist.
+     */
+    public synchronized void deleteCheckpoint(String trialId, String relative) {
+        Path file = resolveCheckpoint(trialId, relative);
+        try {
+            Files.deleteIfExists(file);
+            Path parent = file.getParent();
+            if (!parent.equals(trialDir(trialId))) {
+                try (var left = Files.list(parent)) {
+                    if (left.findAny().isEmpty()) {
+                        Files.delete(parent);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete checkpoint " + file, e);
+        }
+    }
+
     /** {@code checkpoint_000042} for iteration 42. */
     public static String checkpointDirName(long iteration) {
         return String.format("checkpoint_%06d", iteration);

@@ -163,4 +163,9 @@ final class DdpWorkerStrategy implements Strategy {
             throw new IllegalStateException("broadcast payload unreadable", e);
         }
     }
+
+    @Override
+    public String toString() {
+        return "DdpWorkerStrategy(rank " + rank.globalRank() + " of " + rank.worldSize() + ", " + group + ")";
+    }
 }

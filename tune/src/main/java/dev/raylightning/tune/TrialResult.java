@@ -1,7 +1,9 @@
 package dev.raylightning.tune;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -37,6 +39,23 @@ public record TrialResult(String trialId, long trainingIteration, double timeTot
             case TIMESTAMP -> Optional.of((double) timestamp);
             default -> Optional.ofNullable(metrics.get(key));
         };
+    }
+
+    /**
+     * The value of {@code key} for {@code who} (a scheduler or stopper); throws naming the key,
+     * who needs it and the keys this result has, so the report can be fixed.
+     */
+    public double require(String key, String who) {
+        return get(key).orElseThrow(() -> new IllegalArgumentException(
+                who + " needs '" + key + "' but the result of trial " + trialId
+                        + " does not have it; the result has " + keys()));
+    }
+
+    /** The keys {@link #get} answers: the metrics, then the automatic fields. */
+    public List<String> keys() {
+        List<String> keys = new ArrayList<>(metrics.keySet());
+        keys.addAll(List.of(TRAINING_ITERATION, TIME_TOTAL_S, TIME_THIS_ITER_S, TIMESTAMP));
+        return keys;
     }
 
     /** Metrics then automatic fields, as one flat row (the order of progress.csv). */

@@ -83,8 +83,8 @@ public final class AshaScheduler implements TrialScheduler {
     public synchronized Decision onTrialResult(String trialId, TrialResult result) {
         requireReady();
         AshaBracket bracket = bracketFor(trialId);
-        double time = ResultKeys.require(result, timeAttr, "AshaScheduler time attribute");
-        double value = ResultKeys.require(result, metric, "AshaScheduler metric");
+        double time = result.require(timeAttr, "AshaScheduler (time attribute)");
+        double value = result.require(metric, "AshaScheduler (metric)");
         Decision decision = time >= maxT ? Decision.STOP : bracket.onResult(trialId, time, score(value));
         if (decision == Decision.STOP) {
             numStopped++;

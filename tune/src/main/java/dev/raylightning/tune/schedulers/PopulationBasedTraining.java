@@ -86,8 +86,8 @@ public final class PopulationBasedTraining implements TrialScheduler {
         if (metric == null) {
             throw new IllegalStateException("setDefaults was not called");
         }
-        double t = ResultKeys.require(result, timeAttr, "time attribute");
-        double value = ResultKeys.require(result, metric, "metric");
+        double t = result.require(timeAttr, "PopulationBasedTraining (time attribute)");
+        double value = result.require(metric, "PopulationBasedTraining (metric)");
         lastScore.put(trialId, Double.isNaN(value) ? Double.NEGATIVE_INFINITY : mode.score(value));
         hasCheckpoint.put(trialId, result.checkpoint() != null);
         if (t < burnInPeriod || t - lastPerturbation.getOrDefault(trialId, 0.0) < perturbationInterval) {

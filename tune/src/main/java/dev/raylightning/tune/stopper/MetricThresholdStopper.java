@@ -29,7 +29,7 @@ final class MetricThresholdStopper implements Stopper {
 
     @Override
     public boolean stopTrial(String trialId, TrialResult result) {
-        double value = ResultKeys.require(result, metric, toString());
+        double value = result.require(metric, toString());
         // NaN compares false either way: a diverged trial has not reached any threshold.
         return mode == Mode.MAX ? value >= threshold : value <= threshold;
     }
@@ -37,6 +37,6 @@ final class MetricThresholdStopper implements Stopper {
     @Override
     public String toString() {
         return "MetricThresholdStopper(stop a trial when " + metric + (mode == Mode.MAX ? " >= " : " <= ")
-                + ResultKeys.format(threshold) + ")";
+                + StopperText.format(threshold) + ")";
     }
 }

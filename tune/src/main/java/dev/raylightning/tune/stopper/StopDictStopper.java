@@ -33,7 +33,7 @@ final class StopDictStopper implements Stopper {
         // Every key is checked, even after one is met, so a misspelt key fails on the first result.
         boolean stop = false;
         for (Map.Entry<String, Double> c : criteria.entrySet()) {
-            double value = ResultKeys.require(result, c.getKey(), "stop criterion");
+            double value = result.require(c.getKey(), "stop criterion");
             stop |= value >= c.getValue();
         }
         return stop;
@@ -45,7 +45,7 @@ final class StopDictStopper implements Stopper {
             return "StopDict(never)";
         }
         StringJoiner j = new StringJoiner(" or ", "StopDict(stop a trial when ", ")");
-        criteria.forEach((k, v) -> j.add(k + " >= " + ResultKeys.format(v)));
+        criteria.forEach((k, v) -> j.add(k + " >= " + StopperText.format(v)));
         return j.toString();
     }
 }

@@ -43,7 +43,7 @@ final class TrialPlateauStopper implements Stopper {
 
     @Override
     public synchronized boolean stopTrial(String trialId, TrialResult result) {
-        double value = ResultKeys.require(result, metric, toString());
+        double value = result.require(metric, toString());
         ArrayDeque<Double> window = windows.computeIfAbsent(trialId, id -> new ArrayDeque<>());
         window.addLast(value);
         if (window.size() > numResults) {
@@ -64,6 +64,6 @@ final class TrialPlateauStopper implements Stopper {
     public String toString() {
         return String.format(Locale.ROOT,
                 "TrialPlateauStopper(stop a trial when the std of its last %d %s values is <= %s, after %d results)",
-                numResults, metric, ResultKeys.format(std), gracePeriod);
+                numResults, metric, StopperText.format(std), gracePeriod);
     }
 }

@@ -5,13 +5,7 @@ import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.strategy.Strategy;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -142,24 +136,13 @@ final class DdpWorkerStrategy implements Strategy {
     }
 
     private static byte[] toBytes(Object o) {
-        try (ByteArrayOutputStream b = new ByteArrayOutputStream(); ObjectOutputStream out = new ObjectOutputStream(b)) {
-            out.writeObject(o);
-            out.flush();
-            return b.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return JavaBytes.write(o);
     }
 
     private static Object fromBytes(byte[] bytes) {
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes)) {
-            @Override
-            protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws IOException, ClassNotFoundException {
-                return Class.forName(desc.getName(), false, Thread.currentThread().getContextClassLoader());
-            }
-        }) {
-            return in.readObject();
-        } catch (IOException | ClassNotFoundException e) {
+        try {
+            return JavaBytes.read(bytes);
+        } catch (RuntimeException e) {
             throw new IllegalStateException("broadcast payload unreadable", e);
         }
     }

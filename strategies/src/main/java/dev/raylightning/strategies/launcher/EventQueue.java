@@ -3,10 +3,6 @@ package dev.raylightning.strategies.launcher;
 import dev.raylightning.core.callbacks.ProgressEvent;
 import dev.raylightning.core.callbacks.ProgressListener;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectOutputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -76,24 +72,13 @@ final class EventQueue implements ProgressListener {
         }
         ArrayList<ProgressEvent> out = new ArrayList<>(pending);
         pending.clear();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
-            o.writeObject(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
+        return JavaBytes.write(out);
     }
 
     /** Stops taking events (the run is over); queued ones can still be drained. */
     synchronized void close() {
         closed = true;
         notifyAll();
-    }
-
-    /** Whether the run is over (nothing more will be queued until {@link #reopen()}). */
-    synchronized boolean isClosed() {
-        return closed;
     }
 
     /** Allows events again for the next run of this worker. */

@@ -8,11 +8,9 @@ import dev.raylightning.strategies.RayDdpStrategy;
 import dev.raylightning.strategies.shipping.ShippedPayload;
 import io.ray.api.Ray;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
@@ -91,22 +89,18 @@ public final class RayWorker {
         return events.drain(DRAIN_WAIT_MILLIS);
     }
 
-    static byte[] serialize(Object o) {
-        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(); ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(o);
-            out.flush();
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            // the outcome itself could not be serialized (e.g. a user exception with odd fields)
+    /**
+     * The outcome as bytes; an outcome that cannot be serialized (e.g. a user exception with odd
+     * fields) becomes a failure that says so.
+     */
+    static byte[] serialize(WorkerOutcome o) {
+        try {
+            return JavaBytes.write(o);
+        } catch (UncheckedIOException e) {
             StringWriter sw = new StringWriter();
-            e.printStackTrace(new PrintWriter(sw));
-            try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(); ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-                out.writeObject(WorkerOutcome.failure("java.io.NotSerializableException",
-                        "the worker's result could not be serialized: " + e.getMessage(), sw.toString()));
-                return bytes.toByteArray();
-            } catch (IOException impossible) {
-                throw new IllegalStateException(impossible);
-            }
+            e.getCause().printStackTrace(new PrintWriter(sw));
+            return JavaBytes.write(WorkerOutcome.failure("java.io.NotSerializableException",
+                    "the worker's result could not be serialized: " + e.getCause().getMessage(), sw.toString()));
         }
     }
 }

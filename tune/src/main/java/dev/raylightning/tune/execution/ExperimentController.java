@@ -1,6 +1,7 @@
 package dev.raylightning.tune.execution;
 
 import dev.raylightning.strategies.cluster.RayRuntime;
+import dev.raylightning.strategies.launcher.JavaBytes;
 import dev.raylightning.strategies.shipping.ShippedPayload;
 import dev.raylightning.tune.Mode;
 import dev.raylightning.tune.Trainable;
@@ -96,7 +97,7 @@ public final class ExperimentController {
         }
         s.scheduler().setDefaults(metric(), mode());
         shippedTrainable = ShippedPayload.of(trainable).toBytes();
-        shippedResources = TrialActor.serialize(s.resourcesPerTrial());
+        shippedResources = JavaBytes.write(s.resourcesPerTrial());
 
         RayRuntime runtime = RayRuntime.get();
         clusterCpus = runtime.totalCpus();
@@ -223,7 +224,7 @@ public final class ExperimentController {
             if (ready.equals(t.runRef)) {
                 t.runDone = true;
                 try {
-                    t.outcome = (TrialOutcome) TrialActor.readObject(Ray.get(t.runRef));
+                    t.outcome = (TrialOutcome) JavaBytes.read(Ray.get(t.runRef));
                 } catch (RayException e) {
                     t.outcome = new TrialOutcome("TrialActorDied", "the process of trial " + t.id
                             + " died or was killed (" + firstLine(e.getMessage()) + ")", String.valueOf(e));
@@ -236,7 +237,7 @@ public final class ExperimentController {
     private void onReports(TrialRun t) {
         ReportBatch batch;
         try {
-            batch = (ReportBatch) TrialActor.readObject(Ray.get(t.reportsRef));
+            batch = (ReportBatch) JavaBytes.read(Ray.get(t.reportsRef));
         } catch (RayException e) {
             t.reportsDone = true;
             return;

@@ -1,5 +1,6 @@
 package dev.raylightning.tune.execution;
 
+import dev.raylightning.strategies.launcher.JavaBytes;
 import dev.raylightning.strategies.launcher.PlacementScope;
 import dev.raylightning.strategies.shipping.ShippedPayload;
 import dev.raylightning.tune.Trainable;
@@ -8,12 +9,7 @@ import dev.raylightning.tune.TuneResources;
 import io.ray.api.PlacementGroups;
 import io.ray.api.placementgroup.PlacementGroup;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -56,7 +52,7 @@ public final class TrialActor {
         ClassLoader previous = Thread.currentThread().getContextClassLoader();
         TuneSession s = null;
         try {
-            TuneResources resources = (TuneResources) readObject(resourcesBytes);
+            TuneResources resources = (TuneResources) JavaBytes.read(resourcesBytes);
             // Ray hands an empty byte array over as null
             Path checkpoint = restore == null || restore.length == 0 ? null : writeRestore(trialId, parts[4], restore);
             s = new TuneSession(trialId, resources, checkpoint, Long.parseLong(parts[2]), Double.parseDouble(parts[3]));
@@ -73,9 +69,9 @@ public final class TrialActor {
             } finally {
                 TuneSession.closeCurrent();
             }
-            return serialize(TrialOutcome.success());
+            return JavaBytes.write(TrialOutcome.success());
         } catch (Throwable t) {
-            return serialize(TrialOutcome.failure(t));
+            return JavaBytes.write(TrialOutcome.failure(t));
         } finally {
             Thread.currentThread().setContextClassLoader(previous);
             if (s != null) {
@@ -106,12 +102,12 @@ public final class TrialActor {
                 s = session;
             }
             if (s != null) {
-                return serialize(s.take(Math.max(1, deadline - System.currentTimeMillis())));
+                return JavaBytes.write(s.take(Math.max(1, deadline - System.currentTimeMillis())));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return serialize(new ReportBatch(java.util.List.of(), false));
+        return JavaBytes.write(new ReportBatch(java.util.List.of(), false));
     }
 
     private static PlacementScope workerScope(String groupName, TuneResources resources) {
@@ -133,25 +129,5 @@ public final class TrialActor {
         file.toFile().deleteOnExit();
         dir.toFile().deleteOnExit();
         return file;
-    }
-
-    static byte[] serialize(Object o) {
-        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(); ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(o);
-            out.flush();
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not serialize " + o.getClass().getSimpleName(), e);
-        }
-    }
-
-    static Object readObject(byte[] bytes) {
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-            return in.readObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("missing class " + e.getMessage(), e);
-        }
     }
 }

@@ -20,10 +20,6 @@ import io.ray.api.runtimecontext.NodeInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -71,7 +67,7 @@ public final class RayLauncher implements Launcher {
             job.reserve();
             job.startActors();
             List<RankInfo> ranks = job.rendezvousRanks();
-            List<String> endpoints = job.listen(ranks, runtime.isLocal());
+            List<String> endpoints = job.listen(runtime.isLocal());
             return job.run(payload, endpoints, ranks, progress);
         } finally {
             job.release();
@@ -124,6 +120,8 @@ public final class RayLauncher implements Launcher {
         private PlacementGroup group;
         private int firstBundle;
         private final List<ActorHandle<RayWorker>> actors = new ArrayList<>();
+        /** The Ray node of each actor, in the order of {@link #actors}. */
+        private List<String> nodeIds;
 
         Job(PlacementScope.Reservation borrowed) {
             this.borrowed = borrowed;
@@ -174,19 +172,17 @@ public final class RayLauncher implements Launcher {
             for (ActorHandle<RayWorker> a : actors) {
                 refs.add(a.task(RayWorker::nodeId).remote());
             }
-            return RankMapping.fromNodeIds(getAll(refs, ACTOR_START_MILLIS, "start"));
+            nodeIds = getAll(refs, ACTOR_START_MILLIS, "start");
+            return RankMapping.fromNodeIds(nodeIds);
         }
 
-        List<String> listen(List<RankInfo> ranks, boolean local) {
+        /** Each worker opens its endpoint on its node's address (the nodes {@link #rendezvousRanks} found). */
+        List<String> listen(boolean local) {
             Map<String, String> nodeAddress = new HashMap<>();
             for (NodeInfo n : Ray.getRuntimeContext().getAllNodeInfo()) {
                 nodeAddress.put(n.nodeId.toString(), n.nodeAddress);
             }
             List<ObjectRef<String>> refs = new ArrayList<>();
-            List<String> nodeIds = new ArrayList<>();
-            for (ActorHandle<RayWorker> a : actors) {
-                nodeIds.add(Ray.get(a.task(RayWorker::nodeId).remote()));
-            }
             for (int i = 0; i < actors.size(); i++) {
                 String host = local ? "127.0.0.1" : nodeAddress.getOrDefault(nodeIds.get(i), "127.0.0.1");
                 refs.add(actors.get(i).task(RayWorker::listen, host).remote());
@@ -371,31 +367,11 @@ public final class RayLauncher implements Launcher {
     }
 
     private static WorkerOutcome decode(byte[] bytes) {
-        return (WorkerOutcome) readObject(bytes);
+        return (WorkerOutcome) JavaBytes.read(bytes);
     }
 
     @SuppressWarnings("unchecked")
     private static List<ProgressEvent> decodeEvents(byte[] bytes) {
-        return (List<ProgressEvent>) readObject(bytes);
-    }
-
-    private static Object readObject(byte[] bytes) {
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes)) {
-            @Override
-            protected Class<?> resolveClass(java.io.ObjectStreamClass desc) throws IOException, ClassNotFoundException {
-                ClassLoader tccl = Thread.currentThread().getContextClassLoader();
-                try {
-                    return Class.forName(desc.getName(), false, tccl != null ? tccl : RayLauncher.class.getClassLoader());
-                } catch (ClassNotFoundException e) {
-                    return super.resolveClass(desc);
-                }
-            }
-        }) {
-            return in.readObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read a worker's reply", e);
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("a worker's reply needs a class the driver lacks: " + e.getMessage(), e);
-        }
+        return (List<ProgressEvent>) JavaBytes.read(bytes);
     }
 }

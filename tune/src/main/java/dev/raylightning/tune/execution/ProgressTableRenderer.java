@@ -1,10 +1,12 @@
 package dev.raylightning.tune.execution;
 
+import dev.raylightning.tune.TrialSnapshot;
 import dev.raylightning.tune.results.ExperimentAnalysis;
 import dev.raylightning.tune.results.ProgressTable;
 import dev.raylightning.tune.results.StatusHeader;
 
 import java.time.LocalDateTime;
+import java.util.List;
 
 /** Feeds the controller's live state to {@link ProgressTable}. */
 final class ProgressTableRenderer {
@@ -15,11 +17,12 @@ final class ProgressTableRenderer {
     private ProgressTableRenderer() {}
 
     static String table(ExperimentController c) {
-        return ProgressTable.render(header(c), c.snapshots(), c.metricColumns(), MAX_ROWS);
+        List<TrialSnapshot> trials = c.snapshots();
+        return ProgressTable.render(header(c, trials.size()), trials, c.metricColumns(), MAX_ROWS);
     }
 
     static String summary(ExperimentController c, ExperimentAnalysis analysis, boolean interrupted) {
-        StatusHeader h = header(c);
+        StatusHeader h = header(c, analysis.trials().size());
         if (interrupted) {
             h = h.withExtra("Interrupted: resume with the same name and storage path to run the unfinished trials");
         }
@@ -28,8 +31,8 @@ final class ProgressTableRenderer {
                 c.options().metric().orElse(null), c.options().mode().orElse(null));
     }
 
-    private static StatusHeader header(ExperimentController c) {
+    private static StatusHeader header(ExperimentController c, int totalTrials) {
         return StatusHeader.of(c.options().name(), LocalDateTime.now(), c.elapsed(), c.options().scheduler().describe(),
-                c.resourcesLine()).withTrainableName("train").withTotalTrials(c.snapshots().size());
+                c.resourcesLine()).withTrainableName("train").withTotalTrials(totalTrials);
     }
 }

@@ -1,15 +1,12 @@
 package dev.raylightning.tune;
 
+import dev.raylightning.core.testing.JShellSession;
 import dev.raylightning.strategies.cluster.RayRuntime;
-import jdk.jshell.JShell;
-import jdk.jshell.Snippet;
-import jdk.jshell.SnippetEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -30,41 +27,20 @@ class TuneJShellTest {
         RayRuntime.shutdown();
     }
 
-    private static String eval(JShell js, String code) {
-        StringBuilder values = new StringBuilder();
-        for (SnippetEvent e : js.eval(code)) {
-            if (e.exception() != null) {
-                throw new AssertionError("snippet threw: " + code, e.exception());
-            }
-            if (e.status() == Snippet.Status.REJECTED) {
-                String diags = js.diagnostics(e.snippet())
-                        .map(d -> d.getMessage(java.util.Locale.ROOT)).reduce("", (a, b) -> a + "\n" + b);
-                fail("snippet rejected: " + code + diags);
-            }
-            if (e.value() != null) {
-                values.append(e.value());
-            }
-        }
-        return values.toString();
-    }
-
     @Test
     void aLambdaWrittenInJShellRunsAsTheTrainingFunction() {
-        try (JShell js = JShell.builder().executionEngine("local").build()) {
-            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-                js.addToClasspath(entry);
-            }
-            eval(js, "import dev.raylightning.tune.*; import dev.raylightning.tune.search.SearchSpace; import java.util.*;");
-            eval(js, "double square(double x) { return x * x; }");
-            eval(js, "Trainable fn = (config, trial) -> { for (int i = 1; i <= 3; i++) "
+        try (JShellSession js = JShellSession.open()) {
+            js.eval("import dev.raylightning.tune.*; import dev.raylightning.tune.search.SearchSpace; import java.util.*;");
+            js.eval("double square(double x) { return x * x; }");
+            js.eval("Trainable fn = (config, trial) -> { for (int i = 1; i <= 3; i++) "
                     + "trial.report(Map.of(\"y\", square(config.getDouble(\"x\")) * i)); };");
-            eval(js, "var analysis = Tune.run(fn, TuneOptions.builder().config(Map.of(\"x\", SearchSpace.gridSearch(1.0, 3.0)))"
+            js.eval("var analysis = Tune.run(fn, TuneOptions.builder().config(Map.of(\"x\", SearchSpace.gridSearch(1.0, 3.0)))"
                     + ".metric(\"y\").mode(Mode.MAX).verbose(TuneOptions.SILENT)"
                     + ".storagePath(java.nio.file.Path.of(\"" + storage.toString().replace("\\", "\\\\") + "\"))"
                     + ".name(\"jshell\").resourcesPerTrial(TuneResources.headOnly(1)).build());");
-            assertEquals("2", eval(js, "analysis.count(TrialStatus.TERMINATED)"));
-            assertEquals("3.0", eval(js, "analysis.bestConfig().get().getDouble(\"x\")"));
-            assertEquals("27.0", eval(js, "analysis.bestResult().get().metrics().get(\"y\")"));
+            assertEquals("2", js.eval("analysis.count(TrialStatus.TERMINATED)"));
+            assertEquals("3.0", js.eval("analysis.bestConfig().get().getDouble(\"x\")"));
+            assertEquals("27.0", js.eval("analysis.bestResult().get().metrics().get(\"y\")"));
         }
     }
 }

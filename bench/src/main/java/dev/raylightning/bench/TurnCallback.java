@@ -5,6 +5,7 @@ import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.Trainer;
 import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.data.Batch;
+import dev.raylightning.core.callbacks.TrainerView;
 
 /**
  * Connects our trainer's loop to a {@link TurnClock}: the first turn is awaited when training
@@ -24,27 +25,27 @@ final class TurnCallback implements Callback {
     }
 
     @Override
-    public void onTrainStart(Trainer trainer, LightningModule module) {
+    public void onTrainStart(TrainerView trainer, LightningModule module) {
         clock.begin();
     }
 
     @Override
-    public void onTrainBatchStart(Trainer trainer, LightningModule module, Batch batch, int batchIdx) {
+    public void onTrainBatchStart(TrainerView trainer, LightningModule module, Batch batch, int batchIdx) {
         clock.phases().mark(Phase.BATCH);
     }
 
     @Override
-    public void onBeforeBackward(Trainer trainer, LightningModule module, NDArray loss) {
+    public void onBeforeBackward(TrainerView trainer, LightningModule module, NDArray loss) {
         clock.phases().mark(Phase.FORWARD);
     }
 
     @Override
-    public void onBeforeOptimizerStep(Trainer trainer, LightningModule module) {
+    public void onBeforeOptimizerStep(TrainerView trainer, LightningModule module) {
         clock.phases().mark(Phase.BACKWARD);
     }
 
     @Override
-    public void onTrainBatchEnd(Trainer trainer, LightningModule module, double loss, Batch batch, int batchIdx) {
+    public void onTrainBatchEnd(TrainerView trainer, LightningModule module, double loss, Batch batch, int batchIdx) {
         clock.phases().mark(Phase.OPTIMIZER);
         lastLoss = loss;
         clock.afterStep(trainer.globalStep());

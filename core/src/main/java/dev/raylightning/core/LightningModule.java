@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import dev.raylightning.core.callbacks.TrainerView;
 import dev.raylightning.core.checkpoint.Checkpoint;
 import dev.raylightning.core.checkpoint.CheckpointIO;
 import dev.raylightning.core.checkpoint.ModelState;
@@ -42,9 +43,7 @@ public abstract class LightningModule implements Serializable, AutoCloseable {
     private transient Block block;
     private transient ParameterStore parameterStore;
     private transient ModelParameters parameters;
-    private transient Trainer trainer;
-    private transient boolean training;
-    private transient int currentBatchSize;
+    private transient ModuleContext context;
 
     // ---- what a subclass defines ------------------------------------------------------------
 
@@ -75,6 +74,12 @@ public abstract class LightningModule implements Serializable, AutoCloseable {
 
     // ---- hooks (Lightning's ModelHooks) -------------------------------------------------------
 
+    /** Called on every rank when a run starts, before any other hook (Lightning's {@code setup}). */
+    public void setup(TrainerFn fn) {}
+
+    /** Called on every rank when a run ends, also on failure. */
+    public void teardown(TrainerFn fn) {}
+
     public void onFitStart() {}
 
     public void onFitEnd() {}
@@ -87,17 +92,40 @@ public abstract class LightningModule implements Serializable, AutoCloseable {
 
     public void onTrainEpochEnd() {}
 
+    public void onTrainBatchStart(Batch batch, int batchIdx) {}
+
+    /** After the step; {@code loss} is the step's loss value (before accumulation scaling). */
+    public void onTrainBatchEnd(double loss, Batch batch, int batchIdx) {}
+
+    public void onValidationStart() {}
+
+    public void onValidationEnd() {}
+
     public void onValidationEpochStart() {}
 
     public void onValidationEpochEnd() {}
+
+    public void onValidationBatchEnd(Batch batch, int batchIdx) {}
+
+    public void onTestStart() {}
+
+    public void onTestEnd() {}
 
     public void onTestEpochStart() {}
 
     public void onTestEpochEnd() {}
 
+    public void onTestBatchEnd(Batch batch, int batchIdx) {}
+
+    public void onPredictStart() {}
+
+    public void onPredictEnd() {}
+
     public void onPredictEpochStart() {}
 
     public void onPredictEpochEnd() {}
+
+    public void onPredictBatchEnd(Batch batch, int batchIdx) {}
 
     public void onBeforeBackward(NDArray loss) {}
 
@@ -149,7 +177,7 @@ public abstract class LightningModule implements Serializable, AutoCloseable {
 
     /** Runs the block in the current mode (training inside training steps, else inference). */
     public NDList forward(NDList inputs) {
-        return block().forward(parameterStore, inputs, training);
+        return block().forward(parameterStore, inputs, isTraining());
     }
 
     /** Runs the block on one input array. */
@@ -159,11 +187,7 @@ public abstract class LightningModule implements Serializable, AutoCloseable {
 
     /** Whether the block runs in training mode (dropout active, batch-norm statistics updated). */
     public final boolean isTraining() {
-        return training;
-    }
-
-    final void setTraining(boolean training) {
-        this.training = training;
+        return context != null && context.training();
     }
 
     /** A copy of the current weights. */
@@ -190,23 +214,20 @@ public abstract class LightningModule implements Serializable, AutoCloseable {
 
     /** Logs a value; the batch size of the current step weights its epoch mean. */
     public final void log(String name, double value, LogOptions options) {
-        if (trainer == null) {
+        if (context == null) {
             throw new IllegalStateException("log('" + name + "') called outside a trainer run");
         }
-        trainer.logFromModule(name, value, options, currentBatchSize);
-    }
-
-    final void setCurrentBatchSize(int size) {
-        this.currentBatchSize = size;
+        context.log(name, value, options);
     }
 
     /** The trainer running this module, when inside a run. */
-    public final Optional<Trainer> trainer() {
-        return Optional.ofNullable(trainer);
+    public final Optional<TrainerView> trainer() {
+        return Optional.ofNullable(context).map(ModuleContext::trainer);
     }
 
-    final void attach(Trainer trainer) {
-        this.trainer = trainer;
+    /** Attaches the module to a run (null detaches it); called by the trainer's loops. */
+    public final void attach(ModuleContext context) {
+        this.context = context;
     }
 
     // ---- hyper-parameters -----------------------------------------------------------------------

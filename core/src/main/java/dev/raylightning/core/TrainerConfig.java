@@ -5,45 +5,45 @@ import dev.raylightning.core.strategy.SingleDeviceStrategy;
 import dev.raylightning.core.strategy.Strategy;
 
 import java.io.Serializable;
-import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A trainer's settings, Lightning's {@code Trainer(...)} arguments, as a serializable value so
- * workers can build the same trainer. Created by {@link Trainer.Builder}; defaults follow
- * Lightning.
+ * workers can build the same trainer. Created by {@link Trainer.Builder} (see
+ * {@link TrainerConfigBuilder} for what each setting means); defaults follow Lightning.
  */
-public final class TrainerConfig implements Serializable {
+public final class TrainerConfig implements Serializable, Cloneable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     /** How gradients are clipped, Lightning's {@code gradient_clip_algorithm}. */
     public enum ClipAlgorithm { NORM, VALUE }
 
-    final int maxEpochs;
-    final int minEpochs;
-    final long maxSteps;
-    final BatchLimit limitTrainBatches;
-    final BatchLimit limitValBatches;
-    final BatchLimit limitTestBatches;
-    final BatchLimit limitPredictBatches;
-    final BatchLimit valCheckInterval;
-    final int checkValEveryNEpoch;
-    final int numSanityValSteps;
-    final int accumulateGradBatches;
-    final double gradientClipVal;
-    final ClipAlgorithm gradientClipAlgorithm;
-    final Long seed;
-    final String defaultRootDir;
-    final List<Callback> callbacks;
-    final boolean enableProgressBar;
-    final boolean enableCheckpointing;
-    final boolean enableLogger;
-    final int logEveryNSteps;
-    final Strategy strategy;
+    private final int maxEpochs;
+    private final int minEpochs;
+    private final long maxSteps;
+    private final BatchLimit limitTrainBatches;
+    private final BatchLimit limitValBatches;
+    private final BatchLimit limitTestBatches;
+    private final BatchLimit limitPredictBatches;
+    private final BatchLimit valCheckInterval;
+    private final int checkValEveryNEpoch;
+    private final int numSanityValSteps;
+    private final int accumulateGradBatches;
+    private final double gradientClipVal;
+    private final ClipAlgorithm gradientClipAlgorithm;
+    private final Long seed;
+    private final String defaultRootDir;
+    private final List<Callback> callbacks;
+    private final boolean enableProgressBar;
+    private final boolean enableCheckpointing;
+    private final boolean enableLogger;
+    private final int logEveryNSteps;
+    private Strategy strategy;
 
-    private TrainerConfig(Trainer.Builder b) {
+    TrainerConfig(TrainerConfigBuilder<?> b) {
         this.maxEpochs = b.maxEpochs;
         this.minEpochs = b.minEpochs;
         this.maxSteps = b.maxSteps;
@@ -67,60 +67,103 @@ public final class TrainerConfig implements Serializable {
         this.strategy = b.strategy == null ? new SingleDeviceStrategy() : b.strategy;
     }
 
-    static TrainerConfig of(Trainer.Builder b) {
-        if (b.minEpochs > b.maxEpochs && b.maxEpochs >= 0) {
-            throw new IllegalArgumentException("minEpochs (" + b.minEpochs + ") must not exceed maxEpochs (" + b.maxEpochs + ")");
-        }
-        Objects.requireNonNull(b.defaultRootDir, "defaultRootDir");
-        return new TrainerConfig(b);
-    }
-
     /** A copy with another strategy (a worker's per-rank view of the same settings). */
     public TrainerConfig withStrategy(Strategy s) {
-        Trainer.Builder b = toBuilder();
-        b.strategy(s);
-        return new TrainerConfig(b);
-    }
-
-    /** A builder holding these settings. */
-    public Trainer.Builder toBuilder() {
-        Trainer.Builder b = Trainer.builder()
-                .maxEpochs(maxEpochs).minEpochs(minEpochs).maxSteps(maxSteps)
-                .limitTrainBatches(limitTrainBatches).limitValBatches(limitValBatches)
-                .limitTestBatches(limitTestBatches).limitPredictBatches(limitPredictBatches)
-                .valCheckInterval(valCheckInterval).checkValEveryNEpoch(checkValEveryNEpoch)
-                .numSanityValSteps(numSanityValSteps).accumulateGradBatches(accumulateGradBatches)
-                .gradientClipVal(gradientClipVal).gradientClipAlgorithm(gradientClipAlgorithm)
-                .defaultRootDir(defaultRootDir).enableProgressBar(enableProgressBar)
-                .enableCheckpointing(enableCheckpointing).logger(enableLogger).logEveryNSteps(logEveryNSteps)
-                .strategy(strategy).callbacks(new ArrayList<>(callbacks));
-        if (seed != null) {
-            b.seed(seed);
+        try {
+            TrainerConfig copy = (TrainerConfig) clone();
+            copy.strategy = s;
+            return copy;
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
         }
-        return b;
     }
 
     public int maxEpochs() {
         return maxEpochs;
     }
 
+    public int minEpochs() {
+        return minEpochs;
+    }
+
     public long maxSteps() {
         return maxSteps;
     }
 
-    public Strategy strategy() {
-        return strategy;
+    public BatchLimit limitTrainBatches() {
+        return limitTrainBatches;
     }
 
-    public List<Callback> callbacks() {
-        return callbacks;
+    public BatchLimit limitValBatches() {
+        return limitValBatches;
     }
 
-    public java.util.Optional<Long> seed() {
-        return java.util.Optional.ofNullable(seed);
+    public BatchLimit limitTestBatches() {
+        return limitTestBatches;
+    }
+
+    public BatchLimit limitPredictBatches() {
+        return limitPredictBatches;
+    }
+
+    public BatchLimit valCheckInterval() {
+        return valCheckInterval;
+    }
+
+    public int checkValEveryNEpoch() {
+        return checkValEveryNEpoch;
+    }
+
+    public int numSanityValSteps() {
+        return numSanityValSteps;
+    }
+
+    public int accumulateGradBatches() {
+        return accumulateGradBatches;
+    }
+
+    public double gradientClipVal() {
+        return gradientClipVal;
+    }
+
+    public ClipAlgorithm gradientClipAlgorithm() {
+        return gradientClipAlgorithm;
+    }
+
+    public Optional<Long> seed() {
+        return Optional.ofNullable(seed);
     }
 
     public String defaultRootDir() {
         return defaultRootDir;
+    }
+
+    public Path defaultRootPath() {
+        return Path.of(defaultRootDir);
+    }
+
+    /** The callbacks as given (defaults such as the progress bar are added by the trainer). */
+    public List<Callback> callbacks() {
+        return callbacks;
+    }
+
+    public boolean enableProgressBar() {
+        return enableProgressBar;
+    }
+
+    public boolean enableCheckpointing() {
+        return enableCheckpointing;
+    }
+
+    public boolean enableLogger() {
+        return enableLogger;
+    }
+
+    public int logEveryNSteps() {
+        return logEveryNSteps;
+    }
+
+    public Strategy strategy() {
+        return strategy;
     }
 }

@@ -3,6 +3,7 @@ package dev.raylightning.core;
 import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.testing.Fixtures;
 import dev.raylightning.core.testing.TinyClassifier;
+import dev.raylightning.core.callbacks.TrainerView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +45,7 @@ class MemoryTest {
         final long[] atStep = new long[4201];
 
         @Override
-        public void onTrainBatchEnd(Trainer trainer, LightningModule module, double loss,
+        public void onTrainBatchEnd(TrainerView trainer, LightningModule module, double loss,
                 dev.raylightning.core.data.Batch batch, int batchIdx) {
             long step = trainer.globalStep();
             if (step < atStep.length) {
@@ -59,7 +60,7 @@ class MemoryTest {
         long[] rss = new long[2];
         Callback rssProbe = new Callback() {
             @Override
-            public void onTrainBatchEnd(Trainer trainer, LightningModule module, double loss,
+            public void onTrainBatchEnd(TrainerView trainer, LightningModule module, double loss,
                     dev.raylightning.core.data.Batch batch, int batchIdx) {
                 try {
                     if (trainer.globalStep() == 2200) {

@@ -4,6 +4,7 @@ import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.checkpoint.NamedArray;
 import dev.raylightning.core.testing.Fixtures;
 import dev.raylightning.core.testing.TinyClassifier;
+import dev.raylightning.core.callbacks.TrainerView;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class ResumeTest {
         final List<Map<String, Double>> epochs = new ArrayList<>();
 
         @Override
-        public void onTrainEpochEnd(Trainer trainer, LightningModule module) {
+        public void onTrainEpochEnd(TrainerView trainer, LightningModule module) {
             Map<String, Double> row = new LinkedHashMap<>(trainer.callbackMetrics());
             row.put("epoch", (double) trainer.currentEpoch());
             row.put("step", (double) trainer.globalStep());
@@ -90,7 +91,7 @@ class ResumeTest {
             Trainer t = Fixtures.quietTrainer(root).maxSteps(17).logger(false).enableCheckpointing(false)
                     .callbacks(new Callback() {
                         @Override
-                        public void onTrainBatchEnd(Trainer trainer, LightningModule module, double loss,
+                        public void onTrainBatchEnd(TrainerView trainer, LightningModule module, double loss,
                                 dev.raylightning.core.data.Batch batch, int batchIdx) {
                             if (trainer.globalStep() == 17) {
                                 trainer.saveCheckpoint(ckpt);

@@ -4,6 +4,7 @@ import dev.raylightning.core.callbacks.ModelCheckpoint;
 import dev.raylightning.core.checkpoint.ModelState;
 import dev.raylightning.core.testing.Fixtures;
 import dev.raylightning.core.testing.TinyClassifier;
+import dev.raylightning.core.callbacks.TrainerView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -155,7 +156,7 @@ class TrainerFitTest {
         Trainer t = Fixtures.quietTrainer(root).maxEpochs(5).logger(false).enableCheckpointing(false)
                 .callbacks(new dev.raylightning.core.callbacks.Callback() {
                     @Override
-                    public void onTrainBatchEnd(Trainer trainer, LightningModule module, double loss,
+                    public void onTrainBatchEnd(TrainerView trainer, LightningModule module, double loss,
                             dev.raylightning.core.data.Batch batch, int batchIdx) {
                         if (trainer.globalStep() == 3) {
                             Thread.currentThread().interrupt();
@@ -177,26 +178,26 @@ class TrainerFitTest {
         int sanity;
 
         @Override
-        public void onTrainBatchEnd(Trainer trainer, LightningModule module, double loss,
+        public void onTrainBatchEnd(TrainerView trainer, LightningModule module, double loss,
                 dev.raylightning.core.data.Batch batch, int batchIdx) {
             trainBatches++;
         }
 
         @Override
-        public void onValidationEnd(Trainer trainer, LightningModule module) {
+        public void onValidationEnd(TrainerView trainer, LightningModule module) {
             if (!trainer.sanityChecking()) {
                 validations++;
             }
         }
 
         @Override
-        public void onValidationBatchEnd(Trainer trainer, LightningModule module, dev.raylightning.core.data.Batch batch,
+        public void onValidationBatchEnd(TrainerView trainer, LightningModule module, dev.raylightning.core.data.Batch batch,
                 int batchIdx) {
             valBatches++;
         }
 
         @Override
-        public void onSanityCheckEnd(Trainer trainer, LightningModule module) {
+        public void onSanityCheckEnd(TrainerView trainer, LightningModule module) {
             sanity++;
         }
     }

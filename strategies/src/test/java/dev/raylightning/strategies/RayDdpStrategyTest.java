@@ -6,10 +6,13 @@ import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.Prediction;
 import dev.raylightning.core.Trainer;
 import dev.raylightning.core.TrainerStatus;
+import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.callbacks.EarlyStopping;
 import dev.raylightning.core.callbacks.ModelCheckpoint;
+import dev.raylightning.core.callbacks.TrainerView;
 import dev.raylightning.core.checkpoint.ModelState;
 import dev.raylightning.core.checkpoint.NamedArray;
+import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.data.Batch;
 import dev.raylightning.core.data.DataLoader;
 import dev.raylightning.core.metrics.LogOptions;
@@ -161,6 +164,59 @@ class RayDdpStrategyTest {
         assertEquals(2, t.currentEpoch());
         assertTrue(t.shouldStop() || es.stopReason().isPresent(), "early stopping state came back");
         assertEquals(1, es.stoppedEpoch());
+    }
+
+    /** A validation metric, not synced, that becomes NaN on rank 1 only from the second epoch. */
+    static final class NanOnRankOne extends TinyClassifier {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void validationStep(Batch batch, int batchIdx) {
+            TrainerView t = trainer().orElseThrow();
+            boolean nan = t.strategy().globalRank() == 1 && t.currentEpoch() >= 1;
+            log("watched", nan ? Double.NaN : 1.0 - 0.1 * t.currentEpoch());
+        }
+    }
+
+    /** At fit end, every rank's global step, reduced; rank zero sends (min, max) to the driver. */
+    static final class StepsAtEnd implements Callback {
+        private static final long serialVersionUID = 1L;
+        final List<double[]> received = new java.util.ArrayList<>();
+
+        @Override
+        public void onFitEnd(TrainerView trainer, LightningModule module) {
+            double step = trainer.globalStep();
+            double min = trainer.strategy().reduce(new double[] {step}, ReduceOp.MIN)[0];
+            double max = trainer.strategy().reduce(new double[] {step}, ReduceOp.MAX)[0];
+            trainer.sendToDriver(this, new double[] {min, max});
+        }
+
+        @Override
+        public void onDriverMessage(TrainerView trainer, java.io.Serializable payload) {
+            received.add((double[]) payload);
+        }
+    }
+
+    @Test
+    void nonFiniteMetricOnOneRankStopsEveryRankAtTheSameStep() {
+        EarlyStopping es = EarlyStopping.builder("watched").patience(100).build();
+        StepsAtEnd steps = new StepsAtEnd();
+        RayDdpStrategy strategy = RayDdpStrategy.builder(2).collectiveTimeout(java.time.Duration.ofSeconds(20)).build();
+        Trainer t = trainer().maxEpochs(5).logger(false).enableCheckpointing(false).callbacks(es, steps)
+                .strategy(strategy).build();
+        try (NanOnRankOne m = new NanOnRankOne()) {
+            t.fit(m, data(16));
+        }
+        assertEquals(TrainerStatus.FINISHED, t.status(), "fit returns normally");
+        assertEquals(2, t.currentEpoch(), "stopped after the epoch whose validation went NaN");
+        assertEquals(16, t.globalStep());
+        assertEquals(1, steps.received.size());
+        assertArrayEquals(new double[] {16, 16}, steps.received.get(0), "both ranks stopped at the same step");
+        String why = t.state().stopReason().orElseThrow();
+        assertTrue(why.contains("Rank 1") && why.contains("not finite"), why);
+        assertTrue(t.shouldStop());
+        assertEquals(1, es.stoppedEpoch(), "rank zero's EarlyStopping knows it stopped, though its metric was finite");
+        assertTrue(es.stopReason().orElseThrow().contains("Rank 1"), es.stopReason().toString());
     }
 
     static final class FailsOnRankOne extends TinyClassifier {

@@ -5,6 +5,7 @@ import dev.raylightning.core.Trainer;
 import dev.raylightning.core.TrainerFn;
 import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.data.Batch;
+import dev.raylightning.core.callbacks.TrainerView;
 
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
@@ -24,7 +25,7 @@ public final class FirstStepProbe implements Callback {
     private Map<String, Object> seen = new LinkedHashMap<>();
 
     @Override
-    public void setup(Trainer trainer, LightningModule module, TrainerFn fn) {
+    public void setup(TrainerView trainer, LightningModule module, TrainerFn fn) {
         seen.put("process_start_ms", (double) ProcessHandle.current().info().startInstant()
                 .map(java.time.Instant::toEpochMilli).orElse(-1L));
         seen.put("jvm_start_ms", (double) ManagementFactory.getRuntimeMXBean().getStartTime());
@@ -34,12 +35,12 @@ public final class FirstStepProbe implements Callback {
     }
 
     @Override
-    public void onFitStart(Trainer trainer, LightningModule module) {
+    public void onFitStart(TrainerView trainer, LightningModule module) {
         seen.put("fit_start_ms", (double) System.currentTimeMillis());
     }
 
     @Override
-    public void onTrainBatchStart(Trainer trainer, LightningModule module, Batch batch, int batchIdx) {
+    public void onTrainBatchStart(TrainerView trainer, LightningModule module, Batch batch, int batchIdx) {
         seen.putIfAbsent("first_batch_start_ms", (double) System.currentTimeMillis());
     }
 

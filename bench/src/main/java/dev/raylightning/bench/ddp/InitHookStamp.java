@@ -1,7 +1,7 @@
 package dev.raylightning.bench.ddp;
 
-import dev.raylightning.strategies.WorkerInitHook;
-import dev.raylightning.strategies.launcher.RankInfo;
+import dev.raylightning.strategies.launcher.WorkerInitHook;
+import dev.raylightning.core.strategy.RankInfo;
 
 /**
  * A worker init hook that only notes when it ran (wall clock, in a system property of the

@@ -6,6 +6,7 @@ import dev.raylightning.core.Trainer;
 import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.data.Batch;
+import dev.raylightning.core.callbacks.TrainerView;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,17 +66,17 @@ public final class StepClock implements Callback {
     }
 
     @Override
-    public void onTrainStart(Trainer trainer, LightningModule module) {
+    public void onTrainStart(TrainerView trainer, LightningModule module) {
         rec = new Recorder();
     }
 
     @Override
-    public void onTrainBatchStart(Trainer trainer, LightningModule module, Batch batch, int batchIdx) {
+    public void onTrainBatchStart(TrainerView trainer, LightningModule module, Batch batch, int batchIdx) {
         rec.mark(Recorder.START);
     }
 
     @Override
-    public void onBeforeOptimizerStep(Trainer trainer, LightningModule module) {
+    public void onBeforeOptimizerStep(TrainerView trainer, LightningModule module) {
         rec.mark(Recorder.OPT);
         if (syncProbe) {
             trainer.strategy().reduce(new double[] {0}, ReduceOp.SUM);
@@ -84,14 +85,14 @@ public final class StepClock implements Callback {
     }
 
     @Override
-    public void onTrainBatchEnd(Trainer trainer, LightningModule module, double loss, Batch batch, int batchIdx) {
+    public void onTrainBatchEnd(TrainerView trainer, LightningModule module, double loss, Batch batch, int batchIdx) {
         long step = trainer.globalStep();
         rec.end(step > warmup, step == warmup, step == lastStep);
         rec.lastLoss = loss;
     }
 
     @Override
-    public void onFitEnd(Trainer trainer, LightningModule module) {
+    public void onFitEnd(TrainerView trainer, LightningModule module) {
         if (rec == null) {
             return;
         }

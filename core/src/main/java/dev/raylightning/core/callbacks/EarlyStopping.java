@@ -1,7 +1,6 @@
 package dev.raylightning.core.callbacks;
 
 import dev.raylightning.core.LightningModule;
-import dev.raylightning.core.Trainer;
 import dev.raylightning.core.TrainerFn;
 
 import java.util.LinkedHashMap;
@@ -11,7 +10,9 @@ import java.util.Optional;
 /**
  * Lightning's {@code EarlyStopping}: stops fitting when a monitored metric stops improving, goes
  * non-finite, or crosses a threshold. It checks after each validation run, or at the end of each
- * training epoch when no validation ran in it.
+ * training epoch when no validation ran in it. In a distributed run each rank checks its own
+ * metrics and the decision is reduced: when any rank decides to stop, every rank stops, and each
+ * records the reason of the lowest such rank.
  */
 public final class EarlyStopping implements Callback {
 
@@ -56,17 +57,17 @@ public final class EarlyStopping implements Callback {
     }
 
     @Override
-    public void setup(Trainer trainer, LightningModule module, TrainerFn fn) {
+    public void setup(TrainerView trainer, LightningModule module, TrainerFn fn) {
         validatedThisEpoch = false;
     }
 
     @Override
-    public void onTrainEpochStart(Trainer trainer, LightningModule module) {
+    public void onTrainEpochStart(TrainerView trainer, LightningModule module) {
         validatedThisEpoch = false;
     }
 
     @Override
-    public void onValidationEnd(Trainer trainer, LightningModule module) {
+    public void onValidationEnd(TrainerView trainer, LightningModule module) {
         if (trainer.sanityChecking() || trainer.state().fn().orElse(null) != TrainerFn.FITTING) {
             return;
         }
@@ -75,52 +76,61 @@ public final class EarlyStopping implements Callback {
     }
 
     @Override
-    public void onTrainEpochEnd(Trainer trainer, LightningModule module) {
+    public void onTrainEpochEnd(TrainerView trainer, LightningModule module) {
         if (!validatedThisEpoch) {
             check(trainer);
         }
     }
 
-    private void check(Trainer trainer) {
+    private void check(TrainerView trainer) {
         Double current = trainer.callbackMetrics().get(monitor);
-        if (current == null) {
-            if (strict) {
-                throw new IllegalStateException("EarlyStopping could not find the monitored metric '" + monitor
-                        + "'; available: " + trainer.callbackMetrics().keySet()
-                        + " (log it, or build the callback with strict(false))");
-            }
-            return;
+        if (current == null && strict) {
+            throw new IllegalStateException("EarlyStopping could not find the monitored metric '" + monitor
+                    + "'; available: " + trainer.callbackMetrics().keySet()
+                    + " (log it, or build the callback with strict(false))");
         }
-        String reason = null;
-        if (checkFinite && !Double.isFinite(current)) {
-            reason = "Monitored metric " + monitor + " = " + current + " is not finite. Previous best value was "
-                    + bestScore + ". Signaling Trainer to stop.";
-        } else if (stoppingThreshold != null && mode.better(current, stoppingThreshold)) {
-            reason = "Stopping threshold reached: " + monitor + " = " + current + " is "
-                    + (mode == MonitorMode.MIN ? "<" : ">") + " " + stoppingThreshold + ". Signaling Trainer to stop.";
-        } else if (divergenceThreshold != null && mode.better(divergenceThreshold, current)) {
-            reason = "Divergence threshold reached: " + monitor + " = " + current + " is "
-                    + (mode == MonitorMode.MIN ? ">" : "<") + " " + divergenceThreshold + ". Signaling Trainer to stop.";
-        } else if (mode.better(mode == MonitorMode.MIN ? current + minDelta : current - minDelta, bestScore)) {
-            bestScore = current;
-            wait = 0;
-        } else {
-            wait++;
-            if (wait >= patience) {
-                reason = "Monitored metric " + monitor + " did not improve in the last " + wait
-                        + " records. Best score: " + bestScore + ". Signaling Trainer to stop.";
-            }
-        }
+        String reason = current == null ? null : judge(current);
         if (reason != null) {
-            stoppedEpoch = trainer.currentEpoch();
-            stopReason = reason;
-            trainer.requestStop();
+            if (trainer.strategy().worldSize() > 1) {
+                reason = "Rank " + trainer.strategy().globalRank() + ": " + reason;
+            }
             if (Double.isFinite(current)) {
                 LOG.info(reason);
             } else {
                 LOG.warn(reason);
             }
         }
+        // every rank takes part, also one without the metric, so the reduction cannot stall
+        Optional<String> agreed = trainer.strategy().reduceDecision(Optional.ofNullable(reason));
+        if (agreed.isPresent()) {
+            stoppedEpoch = trainer.currentEpoch();
+            stopReason = agreed.get();
+            trainer.requestStop("EarlyStopping: " + stopReason);
+        }
+    }
+
+    /** Updates the best score and patience with {@code current}; returns why to stop, or null. */
+    private String judge(double current) {
+        if (checkFinite && !Double.isFinite(current)) {
+            return "Monitored metric " + monitor + " = " + current + " is not finite. Previous best value was "
+                    + bestScore + ". Signaling Trainer to stop.";
+        }
+        if (stoppingThreshold != null && mode.better(current, stoppingThreshold)) {
+            return "Stopping threshold reached: " + monitor + " = " + current + " is "
+                    + (mode == MonitorMode.MIN ? "<" : ">") + " " + stoppingThreshold + ". Signaling Trainer to stop.";
+        }
+        if (divergenceThreshold != null && mode.better(divergenceThreshold, current)) {
+            return "Divergence threshold reached: " + monitor + " = " + current + " is "
+                    + (mode == MonitorMode.MIN ? ">" : "<") + " " + divergenceThreshold + ". Signaling Trainer to stop.";
+        }
+        if (mode.better(mode == MonitorMode.MIN ? current + minDelta : current - minDelta, bestScore)) {
+            bestScore = current;
+            wait = 0;
+            return null;
+        }
+        wait++;
+        return wait >= patience ? "Monitored metric " + monitor + " did not improve in the last " + wait
+                + " records. Best score: " + bestScore + ". Signaling Trainer to stop." : null;
     }
 
     public String monitor() {

@@ -1,7 +1,6 @@
 package dev.raylightning.core.callbacks;
 
 import dev.raylightning.core.LightningModule;
-import dev.raylightning.core.Trainer;
 import dev.raylightning.core.TrainerFn;
 
 import java.io.IOException;
@@ -19,8 +18,9 @@ import java.util.regex.Pattern;
 /**
  * Lightning's {@code ModelCheckpoint}: saves checkpoints after validation (or at the end of
  * training epochs without validation) and keeps the best {@code saveTopK} by a monitored metric,
- * or the latest ones when nothing is monitored. Files are written atomically; only global rank
- * zero writes.
+ * or the latest ones when nothing is monitored. Files are written atomically. In a distributed
+ * run it acts on every rank: whether to keep a checkpoint is agreed by all ranks, its path is
+ * rank zero's, every rank saves (the strategy may gather state), rank zero writes and deletes.
  *
  * <p>Filename templates use {@code {name}} or {@code {name:.4f}} for {@code epoch}, {@code step}
  * and any callback metric, written {@code name=value} as in Lightning (a {@code /} in a metric
@@ -68,7 +68,7 @@ public final class ModelCheckpoint implements Callback {
     }
 
     @Override
-    public void setup(Trainer trainer, LightningModule module, TrainerFn fn) {
+    public void setup(TrainerView trainer, LightningModule module, TrainerFn fn) {
         validatedThisEpoch = false;
         resolveDirpath(trainer.logDir());
     }
@@ -86,12 +86,12 @@ public final class ModelCheckpoint implements Callback {
     }
 
     @Override
-    public void onTrainEpochStart(Trainer trainer, LightningModule module) {
+    public void onTrainEpochStart(TrainerView trainer, LightningModule module) {
         validatedThisEpoch = false;
     }
 
     @Override
-    public void onValidationEnd(Trainer trainer, LightningModule module) {
+    public void onValidationEnd(TrainerView trainer, LightningModule module) {
         if (trainer.sanityChecking() || trainer.state().fn().orElse(null) != TrainerFn.FITTING) {
             return;
         }
@@ -102,13 +102,13 @@ public final class ModelCheckpoint implements Callback {
     }
 
     @Override
-    public void onTrainEpochEnd(Trainer trainer, LightningModule module) {
+    public void onTrainEpochEnd(TrainerView trainer, LightningModule module) {
         if (!validatedThisEpoch && (trainer.currentEpoch() + 1) % everyNEpochs == 0) {
             save(trainer);
         }
     }
 
-    private void save(Trainer trainer) {
+    private void save(TrainerView trainer) {
         if (saveTopK == 0 && !saveLast) {
             return;
         }
@@ -130,8 +130,9 @@ public final class ModelCheckpoint implements Callback {
             double comparable = Double.isNaN(s) ? mode.worst() : s;
             MonitorMode m = score == null ? MonitorMode.MAX : mode;
             boolean keep = saveTopK < 0 || bestKModels.size() < saveTopK || m.better(comparable, worstScore(m));
-            if (keep) {
-                target = uniquePath(format(metrics));
+            // every rank must take the same decision: each of them saves (Lightning's reduce_boolean_decision)
+            if (trainer.strategy().reduceBooleanDecision(keep, true)) {
+                target = agreedPath(trainer, uniquePath(format(metrics)));
                 if (saveTopK > 0 && bestKModels.size() >= saveTopK) {
                     String worst = worstPath(m);
                     bestKModels.remove(worst);
@@ -147,14 +148,14 @@ public final class ModelCheckpoint implements Callback {
         if (last != null) {
             lastModelPath = last.toString();
         }
-        if (!trainer.isGlobalZero()) {
-            return;
-        }
         if (target != null) {
             trainer.saveCheckpoint(target);
         }
         if (last != null) {
             trainer.saveCheckpoint(last);
+        }
+        if (!trainer.isGlobalZero()) {
+            return;
         }
         for (Path p : toDelete) {
             if (!p.equals(target) && !p.equals(last)) {
@@ -165,6 +166,11 @@ public final class ModelCheckpoint implements Callback {
                 }
             }
         }
+    }
+
+    /** Rank zero's name for the file, so every rank records the path that is written. */
+    private static Path agreedPath(TrainerView trainer, Path local) {
+        return trainer.strategy().worldSize() == 1 ? local : Path.of(trainer.strategy().broadcast(local.toString(), 0));
     }
 
     private double worstScore(MonitorMode m) {

@@ -1,6 +1,5 @@
 package dev.raylightning.core.callbacks;
 
-import dev.raylightning.core.Trainer;
 
 import java.io.Serializable;
 import java.util.Map;
@@ -37,7 +36,7 @@ public record ProgressEvent(Kind kind, int epoch, int batchIdx, int numBatches, 
         LOG_ROW,
         /** The run ended (successfully or not). */
         RUN_END,
-        /** A callback on rank zero sent its driver-side twin a message ({@link Trainer#sendToDriver}). */
+        /** A callback on rank zero sent its driver-side twin a message ({@link TrainerView#sendToDriver}). */
         CALLBACK_MESSAGE
     }
 

@@ -38,12 +38,35 @@ public interface ProcessGroup extends AutoCloseable {
      * of a tensor. Backends that write sockets from byte buffers override it to save a copy.
      */
     default void allReduce(ByteBuffer floats, ReduceOp op) {
-        allReduce(floats.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer(), op);
+        allReduce(floats(floats), op);
     }
 
     /** {@link #broadcast(FloatBuffer, int)} over native-order float bytes. */
     default void broadcast(ByteBuffer floats, int root) {
-        broadcast(floats.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer(), root);
+        broadcast(floats(floats), root);
+    }
+
+    /**
+     * {@link #reduceScatter(FloatBuffer, FloatBuffer, ReduceOp)} over native-order float bytes,
+     * e.g. direct views of tensors: no staging copies in backends that override it.
+     */
+    default void reduceScatter(ByteBuffer input, ByteBuffer output, ReduceOp op) {
+        reduceScatter(floats(input), floats(output), op);
+    }
+
+    /** {@link #allGather(FloatBuffer, FloatBuffer)} over native-order float bytes. */
+    default void allGather(ByteBuffer input, ByteBuffer output) {
+        allGather(floats(input), floats(output));
+    }
+
+    /** {@link #reduce(FloatBuffer, ReduceOp, int)} over native-order float bytes. */
+    default void reduce(ByteBuffer floats, ReduceOp op, int root) {
+        reduce(floats(floats), op, root);
+    }
+
+    /** A float view of {@code bytes} between its position and limit; the view writes through. */
+    private static FloatBuffer floats(ByteBuffer bytes) {
+        return bytes.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     /** Returns once every rank has entered the barrier. */

@@ -52,34 +52,56 @@ public final class ParameterOptimizer implements AutoCloseable {
 
     /**
      * Applies one update with each parameter's current gradient, then zeroes the gradients.
-     * Gradients of parameters that received none stay untouched (their update is skipped).
      */
     public void step() {
-        float lr = (float) currentLr;
         for (int i = 0; i < params.size(); i++) {
-            PtNDArray weight = (PtNDArray) params.get(i).getArray();
-            try (NDArray g = weight.getGradient()) {
-                PtNDArray grad = (PtNDArray) g;
-                updates[i]++;
-                switch (config.kind()) {
-                    case SGD -> {
-                        NDArray m = config.momentum() == 0 ? null : moments(i, weight, 1)[0];
-                        JniUtils.sgdUpdate(weight, grad, (PtNDArray) m, lr, (float) config.weightDecay(), 1f, -1f,
-                                (float) config.momentum());
-                    }
-                    case ADAM, ADAMW -> {
-                        NDArray[] mv = moments(i, weight, 2);
-                        double coef1 = 1.0 - Math.pow(config.beta1(), updates[i]);
-                        double coef2 = 1.0 - Math.pow(config.beta2(), updates[i]);
-                        float corrected = (float) (lr * Math.sqrt(coef2) / coef1);
-                        JniUtils.adamUpdate(weight, grad, (PtNDArray) mv[0], (PtNDArray) mv[1], lr, corrected,
-                                (float) config.weightDecay(), 1f, -1f, (float) config.beta1(),
-                                (float) config.beta2(), (float) config.eps(), config.kind() == OptimizerConfig.Kind.ADAMW);
-                    }
-                    default -> throw new IllegalStateException("unknown optimizer " + config.kind());
-                }
-                JniUtils.zeroGrad(weight);
+            update(i);
+        }
+    }
+
+    /**
+     * Updates only the parameters at {@code indices} (positions in block order), then zeroes every
+     * gradient: a sharded rank steps what it owns, and the others' weights arrive by gather.
+     * State (moments) is allocated only for parameters that are updated.
+     */
+    public void step(int[] indices) {
+        for (int i : indices) {
+            if (i < 0 || i >= params.size()) {
+                throw new IndexOutOfBoundsException("parameter " + i + " of " + params.size());
             }
+        }
+        for (int i : indices) {
+            update(i);
+        }
+        for (Parameter p : params) {
+            JniUtils.zeroGrad((PtNDArray) p.getArray());
+        }
+    }
+
+    private void update(int i) {
+        float lr = (float) currentLr;
+        PtNDArray weight = (PtNDArray) params.get(i).getArray();
+        try (NDArray g = weight.getGradient()) {
+            PtNDArray grad = (PtNDArray) g;
+            updates[i]++;
+            switch (config.kind()) {
+                case SGD -> {
+                    NDArray m = config.momentum() == 0 ? null : moments(i, weight, 1)[0];
+                    JniUtils.sgdUpdate(weight, grad, (PtNDArray) m, lr, (float) config.weightDecay(), 1f, -1f,
+                            (float) config.momentum());
+                }
+                case ADAM, ADAMW -> {
+                    NDArray[] mv = moments(i, weight, 2);
+                    double coef1 = 1.0 - Math.pow(config.beta1(), updates[i]);
+                    double coef2 = 1.0 - Math.pow(config.beta2(), updates[i]);
+                    float corrected = (float) (lr * Math.sqrt(coef2) / coef1);
+                    JniUtils.adamUpdate(weight, grad, (PtNDArray) mv[0], (PtNDArray) mv[1], lr, corrected,
+                            (float) config.weightDecay(), 1f, -1f, (float) config.beta1(),
+                            (float) config.beta2(), (float) config.eps(), config.kind() == OptimizerConfig.Kind.ADAMW);
+                }
+                default -> throw new IllegalStateException("unknown optimizer " + config.kind());
+            }
+            JniUtils.zeroGrad(weight);
         }
     }
 

@@ -1,15 +1,34 @@
 package dev.raylightning.core.strategy;
 
 import ai.djl.ndarray.NDArray;
+import dev.raylightning.core.engine.ModelParameters;
 
 import java.util.List;
+import java.util.function.DoubleUnaryOperator;
 
-/** What a {@link Strategy} gets to run one optimizer step. */
+/** What a {@link Strategy} gets to run one optimizer step; the trainer's loop implements it. */
 public interface OptimizerStep {
+
+    /** The module's parameters, in block order (the only order that agrees across processes). */
+    ModelParameters parameters();
 
     /** Fresh handles on the trainable parameters' gradients, block order; the caller closes them. */
     List<NDArray> openGradients();
 
-    /** Clips gradients as the trainer is configured, updates weights and zeroes gradients. */
+    /**
+     * Clips {@code gradients} in place as the trainer is configured; nothing when clipping is off.
+     * By norm, the norm covers every rank's part: {@code sumAcrossRanks} turns this rank's sum of
+     * squared entries into the total (the identity when every rank holds whole gradients, a SUM
+     * all-reduce when ranks hold disjoint shards). Every rank calls it at the same point.
+     */
+    void clipGradients(List<NDArray> gradients, DoubleUnaryOperator sumAcrossRanks);
+
+    /**
+     * Runs the optimizer on the trainable parameters at {@code indices} (positions in block order)
+     * only, then zeroes every gradient. Optimizer state exists only for the parameters updated.
+     */
+    void update(int[] indices);
+
+    /** Clips every gradient as configured (whole gradients on this rank), then updates all parameters. */
     void clipAndUpdate();
 }

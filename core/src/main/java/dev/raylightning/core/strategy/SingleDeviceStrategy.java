@@ -1,9 +1,6 @@
 package dev.raylightning.core.strategy;
 
-import ai.djl.ndarray.NDArray;
-
 import java.io.Serializable;
-import java.util.List;
 
 /** One process, one device: the loop runs in the calling thread and nothing is reduced. */
 public final class SingleDeviceStrategy extends IdentityCollectivesStrategy {
@@ -23,9 +20,6 @@ public final class SingleDeviceStrategy extends IdentityCollectivesStrategy {
         }
         return value;
     }
-
-    @Override
-    public void reduceGradients(List<NDArray> gradients) {}
 
     /** Nothing to reduce: skip opening gradient handles and go straight to the update. */
     @Override

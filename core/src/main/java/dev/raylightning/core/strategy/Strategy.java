@@ -1,16 +1,22 @@
 package dev.raylightning.core.strategy;
 
 import ai.djl.ndarray.NDArray;
+import dev.raylightning.core.checkpoint.Checkpoint;
+import dev.raylightning.core.checkpoint.CheckpointIO;
 import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.engine.GradientTape;
+import dev.raylightning.core.optim.ParameterOptimizer;
 
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * How training is distributed, Lightning's {@code Strategy}. The trainer's loop calls only
+ * How training is distributed, Lightning's {@code Strategy}. The trainer's loops call only
  * these methods; a strategy composes where processes come from ({@link #launcher()}), how bytes
- * move (a process group) and what happens to gradients ({@link #optimizerStep}).
+ * move (a process group) and what happens to gradients and optimizer state (its gradient policy:
+ * {@link #backward}, {@link #optimizerStep}, {@link #optimizerState}).
  *
  * <p>A strategy is shipped to worker processes by distributed launchers, so it is serializable;
  * per-process state (connections, rank) is transient and set up in {@link #setup}.
@@ -50,15 +56,49 @@ public interface Strategy extends Serializable {
     double[] reduce(double[] values, ReduceOp op);
 
     /**
-     * The gradient synchronisation point, between backward and the optimizer step. The given
-     * gradients are in block order and writable in place. Data-parallel strategies average them
-     * across ranks here.
+     * Lightning's {@code reduce_boolean_decision}: on every rank, whether every rank
+     * ({@code all}) or any rank decided true. Call it on every rank at the same point.
      */
-    void reduceGradients(List<NDArray> gradients);
+    default boolean reduceBooleanDecision(boolean decision, boolean all) {
+        if (worldSize() == 1) {
+            return decision;
+        }
+        return reduce(new double[] {decision ? 1 : 0}, all ? ReduceOp.MIN : ReduceOp.MAX)[0] > 0.5;
+    }
 
     /**
-     * Runs one optimizer step. The default reduces gradients, then lets the trainer clip and
-     * update. Sharded strategies override this to reduce to owners and broadcast weights.
+     * A decision any rank may take, with its reason: on every rank, the reason of the lowest rank
+     * that gave one, or empty when none did. Stop requests go through this, so that every rank
+     * stops at the same step and knows why. Call it on every rank at the same point.
+     */
+    default Optional<String> reduceDecision(Optional<String> reason) {
+        if (worldSize() == 1) {
+            return reason;
+        }
+        int first = (int) reduce(new double[] {reason.isPresent() ? globalRank() : worldSize()}, ReduceOp.MIN)[0];
+        if (first >= worldSize()) {
+            return Optional.empty();
+        }
+        return Optional.of(broadcast(reason.orElse(""), first));
+    }
+
+    /** Runs backward from {@code loss} (already scaled for accumulation) on the tape. */
+    default void backward(NDArray loss, GradientTape tape) {
+        tape.backward(loss);
+    }
+
+    /**
+     * The gradient synchronisation point of the default {@link #optimizerStep}, between backward
+     * and the update. The given gradients are in block order and writable in place. Data-parallel
+     * strategies average them across ranks here; the default does nothing.
+     */
+    default void reduceGradients(List<NDArray> gradients) {}
+
+    /**
+     * Runs one optimizer step: by default reduces the gradients, then clips and updates every
+     * parameter. A sharded strategy overrides it to reduce gradients to their owners, clip by the
+     * norm summed over ranks, update its own shard ({@link OptimizerStep#update(int[])}) and
+     * gather the weights.
      */
     default void optimizerStep(OptimizerStep step) {
         List<NDArray> grads = step.openGradients();
@@ -68,6 +108,29 @@ public interface Strategy extends Serializable {
             grads.forEach(NDArray::close);
         }
         step.clipAndUpdate();
+    }
+
+    /**
+     * The optimizer state a checkpoint holds, Lightning's {@code optimizer_state}. Called on every
+     * rank when a checkpoint is built; a sharded strategy gathers its shards here.
+     */
+    default ParameterOptimizer.State optimizerState(ParameterOptimizer optimizer) {
+        return optimizer.exportState();
+    }
+
+    /** Loads a checkpoint's optimizer state; a sharded strategy keeps the part this rank owns. */
+    default void loadOptimizerState(ParameterOptimizer optimizer, ParameterOptimizer.State state) {
+        optimizer.loadState(state);
+    }
+
+    /**
+     * Writes a checkpoint built on this rank, Lightning's {@code Strategy.save_checkpoint}: called
+     * on every rank, written by global rank zero only (the trainer adds a barrier afterwards).
+     */
+    default void saveCheckpoint(Checkpoint checkpoint, Path path) {
+        if (isGlobalZero()) {
+            CheckpointIO.write(checkpoint, path);
+        }
     }
 
     /** Arguments for the distributed sampler the trainer puts on loaders; empty when one rank. */

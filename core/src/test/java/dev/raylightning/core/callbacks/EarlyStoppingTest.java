@@ -33,7 +33,7 @@ class EarlyStoppingTest {
         int runs;
 
         @Override
-        public void onValidationEnd(Trainer trainer, LightningModule module) {
+        public void onValidationEnd(TrainerView trainer, LightningModule module) {
             if (!trainer.sanityChecking()) {
                 runs++;
             }

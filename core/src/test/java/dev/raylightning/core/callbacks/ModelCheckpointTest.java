@@ -98,7 +98,7 @@ class ModelCheckpointTest {
         float[] atEpoch1;
 
         @Override
-        public void onValidationEnd(Trainer trainer, LightningModule module) {
+        public void onValidationEnd(TrainerView trainer, LightningModule module) {
             if (!trainer.sanityChecking() && trainer.currentEpoch() == 1) {
                 atEpoch1 = module.stateDict().arrays().get(0).values();
             }

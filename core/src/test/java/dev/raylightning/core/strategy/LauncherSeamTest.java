@@ -10,6 +10,7 @@ import dev.raylightning.core.data.DataLoader;
 import dev.raylightning.core.LightningDataModule;
 import dev.raylightning.core.testing.Blobs;
 import dev.raylightning.core.testing.TinyClassifier;
+import dev.raylightning.core.callbacks.TrainerView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,12 +50,12 @@ class LauncherSeamTest {
         final List<String> received = new ArrayList<>();
 
         @Override
-        public void onTrainEpochEnd(Trainer trainer, LightningModule module) {
+        public void onTrainEpochEnd(TrainerView trainer, LightningModule module) {
             trainer.sendToDriver(this, "epoch " + trainer.currentEpoch() + " from rank " + trainer.strategy().globalRank());
         }
 
         @Override
-        public void onDriverMessage(Trainer trainer, java.io.Serializable payload) {
+        public void onDriverMessage(TrainerView trainer, java.io.Serializable payload) {
             received.add((String) payload);
         }
     }
@@ -100,7 +101,7 @@ class LauncherSeamTest {
         final List<Map<String, Double>> seen = new ArrayList<>();
 
         @Override
-        public void onFitEnd(Trainer trainer, LightningModule module) {
+        public void onFitEnd(TrainerView trainer, LightningModule module) {
             seen.add(Map.copyOf(trainer.callbackMetrics()));
         }
 

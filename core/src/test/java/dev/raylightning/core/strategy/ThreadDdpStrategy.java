@@ -1,9 +1,8 @@
 package dev.raylightning.core.strategy;
 
 import ai.djl.ndarray.NDArray;
-import dev.raylightning.core.RunRequest;
-import dev.raylightning.core.RunResult;
-import dev.raylightning.core.Trainer;
+import dev.raylightning.core.callbacks.ProgressEvent;
+import dev.raylightning.core.callbacks.ProgressListener;
 import dev.raylightning.core.collective.ReduceOp;
 
 import java.io.ByteArrayInputStream;
@@ -22,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * A data-parallel strategy whose ranks are threads of this JVM: a test double for the launcher
@@ -51,56 +51,59 @@ final class ThreadDdpStrategy implements Strategy {
 
     @Override
     public Optional<Launcher> launcher() {
-        return driver ? Optional.of(this::launch) : Optional.empty();
+        return driver ? Optional.of(new ThreadLauncher()) : Optional.empty();
     }
 
-    private RunResult launch(RunRequest request, java.util.function.Consumer<dev.raylightning.core.callbacks.ProgressEvent> progress) {
-        byte[] wire = serialize(request);
-        String id = java.util.UUID.randomUUID().toString();
-        GROUPS.put(id, new ThreadGroup(worldSize));
-        ExecutorService pool = Executors.newFixedThreadPool(worldSize);
-        try {
-            List<Future<RunResult>> futures = new ArrayList<>();
-            for (int r = 0; r < worldSize; r++) {
-                ThreadDdpStrategy rankStrategy = new ThreadDdpStrategy(worldSize, r, id, false);
-                // rank zero streams its events to the driver, as a real launcher does
-                dev.raylightning.core.callbacks.ProgressListener forwarder = r == 0 ? progress::accept : null;
-                futures.add(pool.submit(() -> {
+    /** Runs every rank's task on its own thread, after a serialization round trip. */
+    private final class ThreadLauncher implements Launcher {
+        @Override
+        @SuppressWarnings("unchecked")
+        public <R extends Serializable> List<R> launch(RankTask<R> task, Consumer<ProgressEvent> progress) {
+            byte[] wire = serialize(task);
+            String id = java.util.UUID.randomUUID().toString();
+            GROUPS.put(id, new ThreadGroup(worldSize));
+            ExecutorService pool = Executors.newFixedThreadPool(worldSize);
+            try {
+                List<Future<R>> futures = new ArrayList<>();
+                for (int r = 0; r < worldSize; r++) {
+                    ThreadDdpStrategy rankStrategy = new ThreadDdpStrategy(worldSize, r, id, false);
+                    // rank zero streams its events to the driver, as a real launcher does
+                    ProgressListener forwarder = r == 0 ? progress::accept : null;
+                    futures.add(pool.submit(() -> {
+                        try {
+                            return ((RankTask<R>) deserialize(wire)).run(rankStrategy, forwarder);
+                        } catch (RuntimeException | Error e) {
+                            GROUPS.get(id).abort();
+                            throw e;
+                        }
+                    }));
+                }
+                List<R> results = new ArrayList<>();
+                RuntimeException first = null;
+                for (int r = 0; r < worldSize; r++) {
                     try {
-                        return Trainer.runWorker((RunRequest) deserialize(wire), rankStrategy, forwarder);
-                    } catch (RuntimeException | Error e) {
-                        GROUPS.get(id).abort();
-                        throw e;
-                    }
-                }));
-            }
-            RunResult zero = null;
-            RuntimeException first = null;
-            for (int r = 0; r < worldSize; r++) {
-                try {
-                    RunResult res = futures.get(r).get();
-                    if (r == 0) {
-                        zero = res;
-                    }
-                } catch (ExecutionException e) {
-                    RuntimeException cause = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-                    // report the rank that failed first-hand, not the peers it woke up
-                    boolean secondHand = String.valueOf(cause.getMessage()).contains("peer rank failed");
-                    if (first == null || (!secondHand && String.valueOf(first.getMessage()).contains("peer rank failed"))) {
-                        first = cause;
+                        results.add(futures.get(r).get());
+                    } catch (ExecutionException e) {
+                        RuntimeException cause = e.getCause() instanceof RuntimeException re ? re
+                                : new IllegalStateException(e.getCause());
+                        // report the rank that failed first-hand, not the peers it woke up
+                        boolean secondHand = String.valueOf(cause.getMessage()).contains("peer rank failed");
+                        if (first == null || (!secondHand && String.valueOf(first.getMessage()).contains("peer rank failed"))) {
+                            first = cause;
+                        }
                     }
                 }
+                if (first != null) {
+                    throw first;
+                }
+                return results;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            } finally {
+                pool.shutdownNow();
+                GROUPS.remove(id);
             }
-            if (first != null) {
-                throw first;
-            }
-            return zero;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } finally {
-            pool.shutdownNow();
-            GROUPS.remove(id);
         }
     }
 
@@ -156,7 +159,7 @@ final class ThreadDdpStrategy implements Strategy {
     @Override
     @SuppressWarnings("unchecked")
     public <T extends Serializable> T broadcast(T value, int src) {
-        throw new UnsupportedOperationException("not needed by these tests");
+        return driver ? value : (T) group().broadcast(rank, value, src);
     }
 
     @Override

@@ -44,6 +44,19 @@ final class ThreadGroup {
         barrier.reset();
     }
 
+    private final Object[] objects = new Object[1];
+
+    /** Rank {@code src}'s object on every rank. */
+    Object broadcast(int rank, Object value, int src) {
+        if (rank == src) {
+            objects[0] = value;
+        }
+        await();
+        Object out = objects[0];
+        await();
+        return out;
+    }
+
     /** Element-wise sum across ranks. */
     double[] allReduceSum(int rank, double[] values) {
         slots[rank] = values.clone();

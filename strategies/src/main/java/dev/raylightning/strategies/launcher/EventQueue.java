@@ -2,6 +2,7 @@ package dev.raylightning.strategies.launcher;
 
 import dev.raylightning.core.callbacks.ProgressEvent;
 import dev.raylightning.core.callbacks.ProgressListener;
+import dev.raylightning.core.util.JavaBytes;
 
 import java.util.ArrayList;
 import java.util.List;

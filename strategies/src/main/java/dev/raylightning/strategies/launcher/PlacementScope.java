@@ -1,52 +1,52 @@
 package dev.raylightning.strategies.launcher;
 
-import io.ray.api.placementgroup.PlacementGroup;
-
+import java.io.Serializable;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Bundles of a placement group that someone else already reserved for the Ray strategies of this
- * process, such as a Tune trial's worker bundles. While a scope is open, {@link RayLauncher}
- * schedules its workers into those bundles instead of reserving a group of its own, and leaves
- * the group in place afterwards. A process holds at most one scope at a time.
+ * Bundles of a placement group that someone else already reserved for the Ray strategies run
+ * by one thread (and the threads it starts), such as a Tune trial's worker bundles. While a scope
+ * is open, a Ray strategy created without an explicit reservation puts its workers into those
+ * bundles instead of reserving a group of its own, and leaves the group in place afterwards.
  */
 public final class PlacementScope implements AutoCloseable {
 
     /**
-     * @param group the reserved placement group
+     * @param groupName the name of the reserved placement group
      * @param firstBundle the index of the first bundle workers may use
      * @param bundleCount how many bundles, from {@code firstBundle} on, workers may use
      * @param bundle the resources of each of those bundles
      */
-    public record Reservation(PlacementGroup group, int firstBundle, int bundleCount, Map<String, Double> bundle) {
+    public record Reservation(String groupName, int firstBundle, int bundleCount, Map<String, Double> bundle)
+            implements Serializable {
         public Reservation {
             bundle = Map.copyOf(bundle);
         }
     }
 
-    private static volatile Reservation current;
+    private static final InheritableThreadLocal<Reservation> CURRENT = new InheritableThreadLocal<>();
 
-    private PlacementScope() {}
+    private final Reservation previous;
 
-    /** Opens a scope for this process; close it when the reserved bundles go away. */
-    public static synchronized PlacementScope open(Reservation reservation) {
-        if (current != null) {
-            throw new IllegalStateException("a placement scope is already open in this process: " + current);
-        }
-        current = reservation;
-        return new PlacementScope();
+    private PlacementScope(Reservation previous) {
+        this.previous = previous;
     }
 
-    /** The open reservation, if any. */
+    /** Opens a scope on this thread; close it when the reserved bundles go away. */
+    public static PlacementScope open(Reservation reservation) {
+        PlacementScope scope = new PlacementScope(CURRENT.get());
+        CURRENT.set(reservation);
+        return scope;
+    }
+
+    /** The reservation of this thread's open scope, if any. */
     public static Optional<Reservation> current() {
-        return Optional.ofNullable(current);
+        return Optional.ofNullable(CURRENT.get());
     }
 
     @Override
     public void close() {
-        synchronized (PlacementScope.class) {
-            current = null;
-        }
+        CURRENT.set(previous);
     }
 }

@@ -1,5 +1,7 @@
 package dev.raylightning.strategies.launcher;
 
+import dev.raylightning.core.strategy.RankInfo;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,11 +1,13 @@
 package dev.raylightning.strategies.launcher;
 
-import dev.raylightning.core.RunRequest;
-import dev.raylightning.core.RunResult;
 import dev.raylightning.core.callbacks.ProgressEvent;
 import dev.raylightning.core.strategy.Launcher;
-import dev.raylightning.strategies.RayDdpStrategy;
+import dev.raylightning.core.strategy.RankInfo;
+import dev.raylightning.core.strategy.RankTask;
+import dev.raylightning.core.util.JavaBytes;
+import dev.raylightning.strategies.cluster.ClusterResources;
 import dev.raylightning.strategies.cluster.RayRuntime;
+import dev.raylightning.strategies.cluster.Reservations;
 import dev.raylightning.strategies.shipping.ShippedPayload;
 import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
@@ -13,16 +15,12 @@ import io.ray.api.PlacementGroups;
 import io.ray.api.Ray;
 import io.ray.api.WaitResult;
 import io.ray.api.exception.RayException;
-import io.ray.api.options.PlacementGroupCreationOptions;
 import io.ray.api.placementgroup.PlacementGroup;
-import io.ray.api.placementgroup.PlacementStrategy;
 import io.ray.api.runtimecontext.NodeInfo;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,14 +28,15 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * Runs a trainer call on Ray actors: checks the cluster can ever fit the request, reserves a
- * placement group, starts one {@link RayWorker} per rank, wires their process group through the
- * driver, streams rank zero's progress, and returns rank zero's result. Actors and the placement
- * group are released on success, on failure and on interruption.
+ * Runs a {@link RankTask} on a group of Ray actors, for any Ray strategy: checks the cluster can
+ * ever fit the {@link WorkerGroupSpec}, reserves a placement group (or uses the bundles reserved
+ * for it), starts one {@link RayWorker} per rank, wires their process group through the driver,
+ * builds each rank's strategy with the {@link WorkerStrategyFactory}, streams rank zero's progress,
+ * and returns every rank's result. Actors and the placement group are released on success, on
+ * failure and on interruption.
  */
 public final class RayLauncher implements Launcher {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RayLauncher.class);
     /** How often the driver looks at its thread's interrupt flag while workers run. */
     private static final int WAIT_MILLIS = 500;
     private static final long ACTOR_START_MILLIS = 120_000;
@@ -46,69 +45,59 @@ public final class RayLauncher implements Launcher {
     /** Prefix of the names of placement groups and worker actors this launcher creates. */
     public static final String NAME_PREFIX = "ray-lightning-";
 
-    private final RayDdpStrategy strategy;
+    private final WorkerGroupSpec spec;
+    private final WorkerStrategyFactory strategyFactory;
 
-    public RayLauncher(RayDdpStrategy strategy) {
-        this.strategy = strategy;
+    public RayLauncher(WorkerGroupSpec spec, WorkerStrategyFactory strategyFactory) {
+        this.spec = spec;
+        this.strategyFactory = strategyFactory;
+    }
+
+    public WorkerGroupSpec spec() {
+        return spec;
     }
 
     @Override
-    public RunResult launch(RunRequest request, Consumer<ProgressEvent> progress) {
+    public <R extends Serializable> List<R> launch(RankTask<R> task, Consumer<ProgressEvent> progress) {
         RayRuntime runtime = RayRuntime.get();
-        java.util.Optional<PlacementScope.Reservation> reserved = PlacementScope.current();
-        if (reserved.isPresent()) {
-            checkReservationFits(reserved.get());
+        if (spec.reserved().isPresent()) {
+            checkReservationFits(spec.reserved().get());
         } else {
-            checkClusterCanFit(runtime);
+            ClusterResources.checkFits(runtime, spec.owner(), spec.numWorkers() * spec.cpusPerWorker(),
+                    spec.numWorkers() * spec.gpusPerWorker(), String.format(" (%d workers x %s CPU)",
+                            spec.numWorkers(), ClusterResources.number(spec.cpusPerWorker())));
         }
-        byte[] payload = ShippedPayload.of(request).toBytes();
-        Job job = new Job(reserved.orElse(null));
+        byte[] payload = ShippedPayload.of(new WorkerJob(task, strategyFactory, spec.initHook())).toBytes();
+        Job job = new Job();
         try {
             job.reserve();
             job.startActors();
             List<RankInfo> ranks = job.rendezvousRanks();
             List<String> endpoints = job.listen(runtime.isLocal());
-            return job.run(payload, endpoints, ranks, progress);
+            List<Serializable> results = job.run(payload, endpoints, ranks, progress);
+            @SuppressWarnings("unchecked")
+            List<R> typed = (List<R>) (List<?>) results;
+            return typed;
         } finally {
             job.release();
         }
     }
 
-    /** Fails at once, naming the shortfall, when the whole cluster is too small. */
-    private void checkClusterCanFit(RayRuntime runtime) {
-        int n = strategy.numWorkers();
-        double cpus = n * strategy.effectiveCpusPerWorker();
-        double have = runtime.totalCpus();
-        if (cpus > have) {
-            throw new IllegalStateException(String.format(
-                    "%s needs %d workers x %.0f CPU = %.0f CPUs, but the Ray cluster at %s has %.0f CPUs in total "
-                            + "(short by %.0f). Use fewer workers or CPUs per worker, or a bigger cluster.",
-                    strategy, n, strategy.effectiveCpusPerWorker(), cpus, runtime.address(), have, cpus - have));
-        }
-        double gpus = n * strategy.effectiveGpusPerWorker();
-        double haveGpus = runtime.totalGpus();
-        if (gpus > haveGpus) {
-            throw new IllegalStateException(String.format(
-                    "%s needs %.0f GPUs, but the Ray cluster at %s has %.0f (short by %.0f).",
-                    strategy, gpus, runtime.address(), haveGpus, gpus - haveGpus));
-        }
-    }
-
-    /** Fails at once when the bundles reserved for this process cannot hold the workers. */
+    /** Fails at once when the bundles reserved for this thread cannot hold the workers. */
     private void checkReservationFits(PlacementScope.Reservation r) {
-        if (strategy.numWorkers() > r.bundleCount()) {
+        if (spec.numWorkers() > r.bundleCount()) {
             throw new IllegalStateException(String.format(
                     "%s needs %d workers, but this process holds %d reserved worker bundles (%s); "
                             + "ask for as many workers in the trial's resources as the strategy uses.",
-                    strategy, strategy.numWorkers(), r.bundleCount(), r.bundle()));
+                    spec.owner(), spec.numWorkers(), r.bundleCount(), r.bundle()));
         }
-        for (Map.Entry<String, Double> need : strategy.bundle().entrySet()) {
+        for (Map.Entry<String, Double> need : spec.bundle().entrySet()) {
             double have = r.bundle().getOrDefault(need.getKey(), 0.0);
             if (need.getValue() > have + 1e-9) {
                 throw new IllegalStateException(String.format(
                         "%s needs %s per worker, but each reserved worker bundle holds %s (short of %s); "
                                 + "ask for matching per-worker resources in the trial's resources.",
-                        strategy, strategy.bundle(), r.bundle(), need.getKey()));
+                        spec.owner(), spec.bundle(), r.bundle(), need.getKey()));
             }
         }
     }
@@ -116,53 +105,39 @@ public final class RayLauncher implements Launcher {
     /** One launch: its placement group (own or borrowed) and actors. */
     private final class Job {
         private final String name = NAME_PREFIX + UUID.randomUUID().toString().substring(0, 8);
-        private final PlacementScope.Reservation borrowed;
         private PlacementGroup group;
+        private boolean ownGroup;
         private int firstBundle;
         private final List<ActorHandle<RayWorker>> actors = new ArrayList<>();
         /** The Ray node of each actor, in the order of {@link #actors}. */
         private List<String> nodeIds;
 
-        Job(PlacementScope.Reservation borrowed) {
-            this.borrowed = borrowed;
-        }
-
         void reserve() {
+            PlacementScope.Reservation borrowed = spec.reservation();
             if (borrowed != null) {
-                group = borrowed.group();
+                group = PlacementGroups.getPlacementGroup(borrowed.groupName());
+                if (group == null) {
+                    throw new IllegalStateException("the reserved placement group " + borrowed.groupName() + " is gone");
+                }
                 firstBundle = borrowed.firstBundle();
                 return;
             }
-            List<Map<String, Double>> bundles = new ArrayList<>();
-            for (int i = 0; i < strategy.numWorkers(); i++) {
-                bundles.add(strategy.bundle());
-            }
-            group = PlacementGroups.createPlacementGroup(new PlacementGroupCreationOptions.Builder()
-                    .setName(name)
-                    .setBundles(bundles)
-                    .setStrategy(strategy.placement() == dev.raylightning.strategies.PlacementStrategy.SPREAD
-                            ? PlacementStrategy.SPREAD : PlacementStrategy.PACK)
-                    .build());
-            int seconds = (int) Math.max(1, strategy.placementTimeout().toSeconds());
-            if (!group.wait(seconds)) {
-                throw new IllegalStateException("Could not reserve " + strategy.numWorkers() + " x " + strategy.bundle()
-                        + " on the Ray cluster within " + seconds + " s: other jobs hold the resources, or no node"
-                        + " fits one worker's bundle (placement " + strategy.placement() + ").");
-            }
+            group = Reservations.reserve(name, Collections.nCopies(spec.numWorkers(), spec.bundle()),
+                    spec.placement() == PlacementStrategy.SPREAD, spec.placementTimeout(),
+                    () -> "Could not reserve " + spec.numWorkers() + " x " + spec.bundle() + " on the Ray cluster within "
+                            + spec.placementTimeout().toSeconds() + " s: other jobs hold the resources, or no node"
+                            + " fits one worker's bundle (placement " + spec.placement() + ")");
+            ownGroup = true;
         }
 
         void startActors() {
-            List<String> jvm = List.of(
-                    "-Dai.djl.pytorch.num_threads=" + strategy.torchThreadsPerWorker(),
-                    "-Dai.djl.pytorch.num_interop_threads=1",
-                    "-Dai.djl.offline=true");
-            for (int i = 0; i < strategy.numWorkers(); i++) {
+            for (int i = 0; i < spec.numWorkers(); i++) {
                 actors.add(Ray.actor(RayWorker::new)
                         .setName(name + "-rank-" + i)
                         .setPlacementGroup(group, firstBundle + i)
-                        .setResources(strategy.bundle())
+                        .setResources(spec.bundle())
                         .setMaxConcurrency(2)
-                        .setJvmOptions(jvm)
+                        .setJvmOptions(Reservations.actorJvmOptions(spec.torchThreads()))
                         .remote());
             }
         }
@@ -190,14 +165,14 @@ public final class RayLauncher implements Launcher {
             return getAll(refs, 30_000, "open its collective endpoint");
         }
 
-        RunResult run(byte[] payload, List<String> endpoints, List<RankInfo> ranks, Consumer<ProgressEvent> progress) {
+        List<Serializable> run(byte[] payload, List<String> endpoints, List<RankInfo> ranks,
+                Consumer<ProgressEvent> progress) {
             String csv = String.join(",", endpoints);
-            long timeout = strategy.collectiveTimeout().toMillis();
-            // one id per launch, so a stray connection from an earlier run is refused
             long groupId = UUID.randomUUID().getMostSignificantBits() | 1L;
             List<ObjectRef<byte[]>> refs = new ArrayList<>();
             for (int i = 0; i < actors.size(); i++) {
-                String control = RankInfoCodec.encode(ranks.get(i)) + "|" + timeout + "|" + groupId;
+                byte[] control = JavaBytes.write(new WorkerControl(ranks.get(i), spec.collectiveTimeout().toMillis(),
+                        groupId));
                 refs.add(actors.get(i).task(RayWorker::run, payload, csv, control).remote());
             }
             WorkerOutcome[] outcomes = new WorkerOutcome[refs.size()];
@@ -206,8 +181,8 @@ public final class RayLauncher implements Launcher {
             ObjectRef<byte[]> drain = actors.get(0).task(RayWorker::drainEvents).remote();
             while (done < refs.size()) {
                 if (Thread.currentThread().isInterrupted()) {
-                    throw new IllegalStateException("interrupted while " + strategy.numWorkers()
-                            + " Ray workers were training; workers and their placement group are being released");
+                    throw new IllegalStateException("interrupted while " + spec.numWorkers()
+                            + " Ray workers were running; workers and their placement group are being released");
                 }
                 List<ObjectRef<byte[]>> waitFor = new ArrayList<>();
                 for (int i = 0; i < refs.size(); i++) {
@@ -240,42 +215,35 @@ public final class RayLauncher implements Launcher {
                 deliverEvents(drain, progress);
             }
             deliverEvents(actors.get(0).task(RayWorker::drainEvents).remote(), progress);
-            WorkerOutcome zero = outcomes[0];
-            restoreBestCheckpoint(zero.bestCheckpoint());
-            RunResult result = zero.result();
-            if (result.fn() == dev.raylightning.core.TrainerFn.PREDICTING && outcomes.length > 1) {
-                List<List<dev.raylightning.core.Prediction>> all = new ArrayList<>();
-                for (WorkerOutcome o : outcomes) {
-                    all.add(o.result().predictions());
-                }
-                result = new RunResult(result.fn(), result.weights(), result.currentEpoch(), result.globalStep(),
-                        result.callbackMetrics(), result.loggedMetrics(), result.progressBarMetrics(),
-                        result.callbackStates(), result.evalResults(), PredictionMerge.merge(all), result.status());
+            List<Serializable> results = new ArrayList<>();
+            for (WorkerOutcome o : outcomes) {
+                results.add(o.result());
             }
-            return result;
+            return results;
         }
 
         private WorkerOutcome outcomeOf(int rank, ObjectRef<byte[]> ref) {
             try {
-                return decode(Ray.get(ref));
+                return (WorkerOutcome) JavaBytes.read(Ray.get(ref));
             } catch (RayException e) {
                 return WorkerOutcome.failure("WorkerDied", "the worker process of rank " + rank
-                        + " died or was killed (" + firstLine(e.getMessage()) + ")", String.valueOf(e));
+                        + " died or was killed (" + Reservations.firstLine(e.getMessage()) + ")", String.valueOf(e));
             }
         }
 
+        @SuppressWarnings("unchecked")
         private void deliverEvents(ObjectRef<byte[]> drain, Consumer<ProgressEvent> progress) {
             try {
                 byte[] bytes = Ray.get(drain, 10_000);
                 if (bytes == null || bytes.length == 0) {
                     return;
                 }
-                for (ProgressEvent e : decodeEvents(bytes)) {
+                for (ProgressEvent e : (List<ProgressEvent>) JavaBytes.read(bytes)) {
                     progress.accept(e);
                 }
             } catch (RayException e) {
                 // rank zero is gone; its run() result reports why
-                LOG.debug("could not drain progress of rank 0", e);
+                org.slf4j.LoggerFactory.getLogger(RayLauncher.class).debug("could not drain progress of rank 0", e);
             }
         }
 
@@ -302,17 +270,14 @@ public final class RayLauncher implements Launcher {
                     best = i;
                 }
             }
-            return failure(best, outcomes[best]);
+            WorkerOutcome o = outcomes[best];
+            String message = "Rank " + best + " of " + spec.numWorkers() + " failed: " + o.errorType()
+                    + (o.errorMessage() == null ? "" : ": " + o.errorMessage());
+            return new RayWorkerException(best, o.errorType(), o.errorMessage(), message, o.errorStack());
         }
 
         private static boolean secondHand(WorkerOutcome o) {
             return o.errorType().endsWith("CollectiveException");
-        }
-
-        private RuntimeException failure(int rank, WorkerOutcome o) {
-            String message = "Rank " + rank + " of " + strategy.numWorkers() + " failed: " + o.errorType()
-                    + (o.errorMessage() == null ? "" : ": " + o.errorMessage());
-            return new RayWorkerException(rank, o.errorType(), o.errorMessage(), message, o.errorStack());
         }
 
         private <T> List<T> getAll(List<ObjectRef<T>> refs, long timeoutMillis, String what) {
@@ -322,7 +287,7 @@ public final class RayLauncher implements Launcher {
                     out.add(Ray.get(refs.get(i), timeoutMillis));
                 } catch (RayException e) {
                     throw new IllegalStateException("Ray worker " + i + " failed to " + what + ": "
-                            + firstLine(e.getMessage()), e);
+                            + Reservations.firstLine(e.getMessage()), e);
                 }
             }
             return out;
@@ -330,48 +295,11 @@ public final class RayLauncher implements Launcher {
 
         void release() {
             for (ActorHandle<RayWorker> a : actors) {
-                try {
-                    a.kill(true);
-                } catch (RuntimeException e) {
-                    LOG.warn("could not kill Ray worker {}", a.getId(), e);
-                }
+                Reservations.kill(a, "Ray worker");
             }
-            if (group != null && borrowed == null) {
-                try {
-                    PlacementGroups.removePlacementGroup(group.getId());
-                } catch (RuntimeException e) {
-                    LOG.warn("could not remove placement group {}", name, e);
-                }
+            if (ownGroup) {
+                Reservations.release(group, name);
             }
         }
-    }
-
-    private static void restoreBestCheckpoint(BestCheckpoint best) {
-        if (best == null) {
-            return;
-        }
-        Path p = Path.of(best.path());
-        if (Files.isRegularFile(p)) {
-            return;
-        }
-        // the worker ran on another node: put the best checkpoint where the driver expects it
-        dev.raylightning.core.checkpoint.CheckpointIO.writeBytes(best.bytes(), p);
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "no message";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
-    }
-
-    private static WorkerOutcome decode(byte[] bytes) {
-        return (WorkerOutcome) JavaBytes.read(bytes);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<ProgressEvent> decodeEvents(byte[] bytes) {
-        return (List<ProgressEvent>) JavaBytes.read(bytes);
     }
 }

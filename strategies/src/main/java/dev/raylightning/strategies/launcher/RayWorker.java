@@ -1,23 +1,24 @@
 package dev.raylightning.strategies.launcher;
 
-import dev.raylightning.core.RunRequest;
-import dev.raylightning.core.RunResult;
-import dev.raylightning.core.Trainer;
 import dev.raylightning.core.collective.ProcessGroup;
-import dev.raylightning.strategies.RayDdpStrategy;
+import dev.raylightning.core.strategy.RankInfo;
+import dev.raylightning.core.strategy.Strategy;
+import dev.raylightning.core.util.JavaBytes;
 import dev.raylightning.strategies.shipping.ShippedPayload;
 import io.ray.api.Ray;
 
 import java.io.PrintWriter;
+import java.io.Serializable;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
- * The Ray actor behind one training rank. The driver calls it with plain bytes and strings, so
- * no reflection-based serialization is needed on the driver: {@link #nodeId()}, {@link #listen()},
- * then {@link #run} (the whole trainer call), while {@link #drainEvents()} streams rank zero's
- * progress. The actor runs two threads so that draining works while {@code run} is busy.
+ * The Ray actor behind one rank of a launch. The driver calls it with plain bytes and strings, so
+ * no reflection-based serialization is needed on the driver: {@link #nodeId()}, {@link #listen},
+ * then {@link #run} (the whole rank task), while {@link #drainEvents()} streams rank zero's
+ * progress. The actor runs two threads so that draining works while {@code run} is busy. It knows
+ * no concrete strategy: the shipped {@link WorkerJob} brings the task and the strategy factory.
  */
 public final class RayWorker {
 
@@ -47,29 +48,32 @@ public final class RayWorker {
     }
 
     /**
-     * Runs the shipped request as one rank and returns the outcome as bytes: a serialized
+     * Runs the shipped job as one rank and returns the outcome as bytes: a serialized
      * {@link WorkerOutcome}. User exceptions are captured in the outcome (type, message, stack)
      * rather than thrown, so the driver can name the rank and the error precisely.
+     *
+     * @param shippedJob the {@link WorkerJob}, shipped with any classes workers lack
+     * @param endpoints every rank's endpoint, comma-separated, in rank order
+     * @param control this rank's serialized {@link WorkerControl}
      */
-    public byte[] run(byte[] shippedRequest, String endpoints, String control) {
-        // control: "<rank info csv>|<collective timeout millis>|<group id>" (Ray passes at most five arguments)
-        String[] parts = control.split("\\|");
+    public byte[] run(byte[] shippedJob, String endpoints, byte[] control) {
         ClassLoader previous = Thread.currentThread().getContextClassLoader();
         ProcessGroup group = null;
         events.reopen();
         try {
-            RankInfo info = RankInfoCodec.decode(parts[0]);
-            int rank = info.globalRank();
-            group = pending.connect(rank, List.of(endpoints.split(",")), Long.parseLong(parts[1]),
-                    Long.parseLong(parts[2]));
-            ShippedPayload payload = ShippedPayload.fromBytes(shippedRequest);
-            RunRequest request = (RunRequest) payload.open(RayWorker.class.getClassLoader());
-            Thread.currentThread().setContextClassLoader(request.module().getClass().getClassLoader());
-            RayDdpStrategy driverStrategy = (RayDdpStrategy) request.config().strategy();
-            DdpWorkerStrategy strategy = new DdpWorkerStrategy(info, group, driverStrategy.bucketCapBytes());
-            driverStrategy.runInitHook(info);
-            RunResult result = Trainer.runWorker(request, strategy, rank == 0 ? events : null);
-            return serialize(WorkerOutcome.success(result, BestCheckpoint.read(result)));
+            WorkerControl c = (WorkerControl) JavaBytes.read(control);
+            RankInfo rank = c.rank();
+            group = pending.connect(rank.globalRank(), List.of(endpoints.split(",")), c.collectiveTimeoutMillis(),
+                    c.groupId());
+            ShippedPayload.Opened opened = ShippedPayload.fromBytes(shippedJob).open(RayWorker.class.getClassLoader());
+            Thread.currentThread().setContextClassLoader(opened.loader());
+            WorkerJob job = (WorkerJob) opened.value();
+            Strategy strategy = job.strategyFactory().create(rank, group);
+            if (job.initHook() != null) {
+                job.initHook().run(rank);
+            }
+            Serializable result = job.task().run(strategy, rank.globalRank() == 0 ? events : null);
+            return serialize(WorkerOutcome.success(result));
         } catch (Throwable t) {
             return serialize(WorkerOutcome.failure(t));
         } finally {

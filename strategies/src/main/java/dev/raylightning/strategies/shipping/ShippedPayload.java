@@ -78,11 +78,14 @@ public final class ShippedPayload implements Serializable {
         return n;
     }
 
+    /** An opened payload: the object, and the loader its classes came from (set it as the context loader). */
+    public record Opened(Object value, ClassLoader loader) {}
+
     /** Reads the object back, defining shipped classes in a loader under {@code parent}. */
-    public Object open(ClassLoader parent) {
+    public Opened open(ClassLoader parent) {
         ClassLoader loader = classes.isEmpty() ? parent : new ShippedClassLoader(parent, classes);
         try (ObjectInputStream in = new LoaderInputStream(new ByteArrayInputStream(object), loader)) {
-            return in.readObject();
+            return new Opened(in.readObject(), loader);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read shipped object", e);
         } catch (ClassNotFoundException e) {

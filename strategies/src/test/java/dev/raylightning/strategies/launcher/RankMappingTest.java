@@ -1,5 +1,6 @@
 package dev.raylightning.strategies.launcher;
 
+import dev.raylightning.core.strategy.RankInfo;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

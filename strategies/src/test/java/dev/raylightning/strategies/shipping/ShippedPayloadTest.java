@@ -16,7 +16,9 @@ class ShippedPayloadTest {
     void classesOnTheClassPathTravelByNameOnly() {
         ShippedPayload p = ShippedPayload.of(new Point(1, 2));
         assertEquals(Set.of(), p.shippedClasses());
-        assertEquals(new Point(1, 2), ShippedPayload.fromBytes(p.toBytes()).open(getClass().getClassLoader()));
+        ShippedPayload.Opened opened = ShippedPayload.fromBytes(p.toBytes()).open(getClass().getClassLoader());
+        assertEquals(new Point(1, 2), opened.value());
+        assertSame(getClass().getClassLoader(), opened.loader(), "nothing shipped: no loader of its own");
     }
 
     @Test
@@ -39,8 +41,10 @@ class ShippedPayloadTest {
                 return super.loadClass(name, resolve);
             }
         };
-        Object back = ShippedPayload.fromBytes(p.toBytes()).open(worker);
+        ShippedPayload.Opened opened = ShippedPayload.fromBytes(p.toBytes()).open(worker);
+        Object back = opened.value();
         assertEquals("ray-lightning-shipped", back.getClass().getClassLoader().getName());
+        assertSame(back.getClass().getClassLoader(), opened.loader());
         assertEquals("3", back.toString());
     }
 

@@ -4,6 +4,7 @@ import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.Trainer;
 import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.strategies.launcher.RayLauncher;
+import dev.raylightning.core.callbacks.TrainerView;
 import io.ray.api.Ray;
 import io.ray.api.runtimecontext.ActorInfo;
 import io.ray.api.runtimecontext.ActorState;
@@ -23,7 +24,7 @@ public final class RayProbe implements Callback {
     private final Map<String, Object> seen = new LinkedHashMap<>();
 
     @Override
-    public void onTrainEpochStart(Trainer trainer, LightningModule module) {
+    public void onTrainEpochStart(TrainerView trainer, LightningModule module) {
         if (!Ray.isInitialized()) {
             return;
         }
@@ -43,7 +44,7 @@ public final class RayProbe implements Callback {
     }
 
     @Override
-    public void onFitEnd(Trainer trainer, LightningModule module) {
+    public void onFitEnd(TrainerView trainer, LightningModule module) {
         seen.put("rankZeroCallbackMetrics", new LinkedHashMap<>(trainer.callbackMetrics()));
     }
 

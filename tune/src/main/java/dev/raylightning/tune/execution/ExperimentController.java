@@ -1,7 +1,7 @@
 package dev.raylightning.tune.execution;
 
+import dev.raylightning.strategies.cluster.ClusterResources;
 import dev.raylightning.strategies.cluster.RayRuntime;
-import dev.raylightning.strategies.launcher.JavaBytes;
 import dev.raylightning.strategies.shipping.ShippedPayload;
 import dev.raylightning.tune.Mode;
 import dev.raylightning.tune.Trainable;
@@ -17,57 +17,45 @@ import dev.raylightning.tune.results.ExperimentState;
 import dev.raylightning.tune.schedulers.TrialScheduler;
 import dev.raylightning.tune.search.VariantGenerator;
 import io.ray.api.ObjectRef;
-import io.ray.api.PlacementGroups;
 import io.ray.api.Ray;
 import io.ray.api.WaitResult;
-import io.ray.api.exception.RayException;
-import io.ray.api.options.PlacementGroupCreationOptions;
-import io.ray.api.placementgroup.PlacementStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 
 /**
- * Runs one experiment on Ray (Ray Tune's controller): generates the trials, starts each as a
- * {@link TrialActor} in its own placement group while the cluster has room, feeds their reports
- * to the scheduler and stoppers, writes the experiment directory, restarts failed trials, and
- * always releases every actor and placement group it created.
+ * Runs one experiment on Ray (Ray Tune's controller) as an event loop over named parts: trials
+ * and their legal transitions ({@link TrialRun}), execution on Ray ({@link TrialExecutor}),
+ * result intake with checkpoint retention ({@link ResultIntake}) and state saving
+ * ({@link ExperimentStateSaver}). The loop starts trials while the cluster has room, hands each
+ * report to the scheduler and stoppers, restarts failed trials, and always releases every actor
+ * and placement group it created.
  */
 public final class ExperimentController {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExperimentController.class);
-    /** How often the controller looks at its thread's interrupt flag and the clock while trials run. */
+    /** How often the loop looks at its thread's interrupt flag and the clock while trials run. */
     private static final int WAIT_MILLIS = 1_000;
-    private static final long STATE_SAVE_MILLIS = 1_000;
 
     private final Trainable trainable;
     private final TuneOptions s;
     private final List<TrialRun> trials = new ArrayList<>();
-    private final Set<String> metricNames = new LinkedHashSet<>();
     private final String experimentId = UUID.randomUUID().toString().replace("-", "").substring(0, 5);
     private ExperimentDirectory dir;
-    private byte[] shippedTrainable;
-    private byte[] shippedResources;
+    private TrialExecutor executor;
+    private ResultIntake intake;
+    private ExperimentStateSaver state;
     private double clusterCpus;
     private double clusterGpus;
     private long startNanos;
     private long lastTableNanos;
-    private long lastSaveMillis;
-    private boolean dirty;
-    private int attempts;
 
     public ExperimentController(Trainable trainable, TuneOptions options) {
         if (trainable == null) {
@@ -83,11 +71,9 @@ public final class ExperimentController {
         Optional<ExperimentState> saved = s.resume() && Files.isDirectory(experimentPath)
                 ? ExperimentDirectory.open(experimentPath).loadState() : Optional.empty();
         if (saved.isPresent()) {
-            for (TrialSnapshot t : saved.get().trials()) {
-                trials.add(TrialRun.restored(t));
-            }
+            saved.get().trials().forEach(t -> trials.add(TrialRun.restored(t)));
             LOG.info("Resuming experiment {}: {} of {} trials already finished", s.name(),
-                    trials.stream().filter(t -> t.status.isFinished()).count(), trials.size());
+                    trials.stream().filter(t -> t.status().isFinished()).count(), trials.size());
         } else {
             // sampling errors surface here, before any cluster work
             List<TrialConfig> configs = VariantGenerator.generate(s.space(), s.numSamples(), s.seed());
@@ -96,39 +82,40 @@ public final class ExperimentController {
             }
         }
         s.scheduler().setDefaults(metric(), mode());
-        shippedTrainable = ShippedPayload.of(trainable).toBytes();
-        shippedResources = JavaBytes.write(s.resourcesPerTrial());
+        executor = new TrialExecutor(s, experimentId, ShippedPayload.of(trainable).toBytes());
 
         RayRuntime runtime = RayRuntime.get();
         clusterCpus = runtime.totalCpus();
         clusterGpus = runtime.totalGpus();
-        checkClusterCanFit(runtime);
+        TuneResources r = s.resourcesPerTrial();
+        ClusterResources.checkFits(runtime, "resourcesPerTrial " + r, r.totalCpus(), r.totalGpus(), " per trial");
 
         dir = saved.isPresent() ? ExperimentDirectory.open(experimentPath)
                 : ExperimentDirectory.create(s.storagePath(), s.name());
+        intake = new ResultIntake(dir, s);
+        state = new ExperimentStateSaver(dir, s, this::snapshots);
         for (TrialRun t : trials) {
             s.scheduler().onTrialAdd(t.id, t.config);
-            t.results.forEach(r -> metricNames.addAll(r.metrics().keySet()));
+            t.results.forEach(intake::seen);
             if (saved.isEmpty()) {
                 dir.writeParams(t.id, t.config);
             } else {
                 replay(t);
             }
         }
-        saveState(true);
+        state.saveNow();
         startNanos = System.nanoTime();
         boolean interrupted = false;
         try {
             interrupted = loop();
         } finally {
             for (TrialRun t : trials) {
-                if (t.status == TrialStatus.RUNNING) {
-                    release(t);
+                if (t.is(TrialStatus.RUNNING)) {
                     // an interrupted or failed experiment: these run again on resume
-                    t.status = TrialStatus.PENDING;
+                    release(t, TrialStatus.PENDING);
                 }
             }
-            saveState(true);
+            state.saveNow();
         }
         ExperimentAnalysis analysis = new ExperimentAnalysis(dir.path(), snapshots(), metric(), mode());
         if (s.verbose() >= 1) {
@@ -149,9 +136,9 @@ public final class ExperimentController {
             for (TrialResult r : t.results) {
                 s.scheduler().onTrialResult(t.id, r);
             }
-            if (t.status == TrialStatus.TERMINATED) {
-                s.scheduler().onTrialComplete(t.id, t.results.isEmpty() ? null : t.results.get(t.results.size() - 1));
-            } else if (t.status == TrialStatus.ERROR) {
+            if (t.is(TrialStatus.TERMINATED)) {
+                s.scheduler().onTrialComplete(t.id, t.lastResult());
+            } else if (t.is(TrialStatus.ERROR)) {
                 s.scheduler().onTrialError(t.id);
             }
         } catch (RuntimeException e) {
@@ -159,7 +146,7 @@ public final class ExperimentController {
         }
     }
 
-    /** Runs trials until all are finished; returns whether the thread was interrupted. */
+    /** The event loop: runs trials until all are finished; returns whether the thread was interrupted. */
     private boolean loop() {
         while (true) {
             if (Thread.interrupted()) {
@@ -171,26 +158,19 @@ public final class ExperimentController {
             if (s.stopper().isPresent() && s.stopper().get().stopAll()) {
                 LOG.info("Stop criterion {} ends the experiment", s.stopper().orElse(null));
                 for (TrialRun t : trials) {
-                    if (t.status == TrialStatus.RUNNING) {
-                        stop(t);
-                    } else if (t.status == TrialStatus.PENDING) {
-                        t.status = TrialStatus.TERMINATED;
+                    if (t.is(TrialStatus.RUNNING)) {
+                        release(t, TrialStatus.TERMINATED);
+                    } else if (t.is(TrialStatus.PENDING)) {
+                        t.moveTo(TrialStatus.TERMINATED);
                     }
                 }
-                dirty = true;
+                state.changed();
                 return false;
             }
             startPendingTrials();
             List<ObjectRef<byte[]>> refs = new ArrayList<>();
-            for (TrialRun t : trials) {
-                if (t.status == TrialStatus.RUNNING) {
-                    if (!t.runDone) {
-                        refs.add(t.runRef);
-                    }
-                    if (!t.reportsDone) {
-                        refs.add(t.reportsRef);
-                    }
-                }
+            for (TrialRun t : running()) {
+                refs.addAll(t.execution.pending());
             }
             if (refs.isEmpty()) {
                 if (count(TrialStatus.PENDING) == 0) {
@@ -200,81 +180,57 @@ public final class ExperimentController {
             }
             WaitResult<byte[]> w = Ray.wait(refs, 1, WAIT_MILLIS, true);
             for (ObjectRef<byte[]> ready : w.getReady()) {
-                handleReady(ready);
+                onReady(ready);
             }
-            for (TrialRun t : trials) {
-                if (t.status == TrialStatus.RUNNING && t.runDone && t.reportsDone) {
+            for (TrialRun t : running()) {
+                if (t.execution.done()) {
                     complete(t);
                 }
             }
             printTableIfDue();
-            saveState(false);
+            state.saveIfDue();
         }
     }
 
-    private void handleReady(ObjectRef<byte[]> ready) {
-        for (TrialRun t : trials) {
-            if (t.status != TrialStatus.RUNNING) {
-                continue;
-            }
-            if (ready.equals(t.reportsRef)) {
+    /** A finished call of a running trial: its reports, or the end of its training function. */
+    private void onReady(ObjectRef<byte[]> ready) {
+        for (TrialRun t : running()) {
+            TrialExecution e = t.execution;
+            if (ready.equals(e.reportsRef)) {
                 onReports(t);
                 return;
             }
-            if (ready.equals(t.runRef)) {
-                t.runDone = true;
-                try {
-                    t.outcome = (TrialOutcome) JavaBytes.read(Ray.get(t.runRef));
-                } catch (RayException e) {
-                    t.outcome = new TrialOutcome("TrialActorDied", "the process of trial " + t.id
-                            + " died or was killed (" + firstLine(e.getMessage()) + ")", String.valueOf(e));
-                }
+            if (ready.equals(e.runRef)) {
+                executor.outcome(e, t.id);
                 return;
             }
         }
     }
 
     private void onReports(TrialRun t) {
-        ReportBatch batch;
-        try {
-            batch = (ReportBatch) JavaBytes.read(Ray.get(t.reportsRef));
-        } catch (RayException e) {
-            t.reportsDone = true;
+        Optional<ReportBatch> batch = executor.reports(t.execution);
+        if (batch.isEmpty()) {
             return;
         }
-        for (ReportedResult rr : batch.reports()) {
-            if (t.status != TrialStatus.RUNNING) {
+        for (ReportedResult report : batch.get().reports()) {
+            if (!t.is(TrialStatus.RUNNING)) {
                 return;
             }
-            onResult(t, rr);
+            onResult(t, intake.store(t, report));
         }
-        if (t.status != TrialStatus.RUNNING) {
+        if (!t.is(TrialStatus.RUNNING)) {
             return;
         }
-        if (batch.finished()) {
-            t.reportsDone = true;
+        if (batch.get().finished()) {
+            t.execution.reportsDone = true;
         } else {
-            t.reportsRef = t.actor.task(TrialActor::nextReports).remote();
+            executor.requestReports(t.execution);
         }
     }
 
-    private void onResult(TrialRun t, ReportedResult rr) {
-        TrialResult r = rr.result();
-        if (rr.checkpoint() != null) {
-            Path rel = dir.writeCheckpoint(t.id, r.trainingIteration(), rr.checkpointFilename(), rr.checkpoint());
-            r = new TrialResult(r.trialId(), r.trainingIteration(), r.timeTotalSeconds(), r.timeThisIterSeconds(),
-                    r.timestamp(), r.metrics(), rel.toString());
-            t.latestCheckpoint = rel.toString();
-            t.checkpointIteration = r.trainingIteration();
-            t.checkpointTime = r.timeTotalSeconds();
-        }
-        t.results.add(r);
-        if (rr.checkpoint() != null && s.keepCheckpoints() > 0) {
-            pruneCheckpoints(t);
-        }
-        metricNames.addAll(r.metrics().keySet());
-        dir.appendResult(t.id, t.config, r);
-        dirty = true;
+    /** Asks the scheduler and stoppers about a stored result and carries out what they decide. */
+    private void onResult(TrialRun t, TrialResult r) {
+        state.changed();
         TrialScheduler.Decision decision;
         boolean stopNow;
         try {
@@ -288,7 +244,7 @@ public final class ExperimentController {
             return;
         }
         if (stopNow) {
-            stop(t);
+            release(t, TrialStatus.TERMINATED);
             s.scheduler().onTrialComplete(t.id, r);
         } else if (decision == TrialScheduler.Decision.EXPLOIT) {
             exploit(t, s.scheduler().exploitFor(t.id).orElseThrow(() -> new IllegalStateException(
@@ -306,206 +262,79 @@ public final class ExperimentController {
         if (source.latestCheckpoint == null) {
             throw new IllegalStateException("trial " + source.id + " has no checkpoint to exploit");
         }
-        release(t);
+        release(t, TrialStatus.PENDING);
         t.latestCheckpoint = dir.copyCheckpoint(source.id, source.latestCheckpoint, t.id).toString();
         t.checkpointIteration = source.checkpointIteration;
         t.checkpointTime = source.checkpointTime;
         t.config = e.newConfig();
         dir.writeParams(t.id, t.config);
-        t.status = TrialStatus.PENDING;
-        dirty = true;
         LOG.info("Trial {} continues from trial {}'s checkpoint at iteration {} with {}", t.id, source.id,
                 source.checkpointIteration, t.config);
     }
 
-    /**
-     * Keeps the trial's {@code keepCheckpoints} best-scoring checkpoints and its latest; deletes
-     * the others (each result names its checkpoint, so the ranking needs no extra state).
-     */
-    private void pruneCheckpoints(TrialRun t) {
-        Mode mode = mode();
-        List<TrialResult> withCheckpoint = new ArrayList<>();
-        for (TrialResult r : t.results) {
-            if (r.checkpoint() != null && !r.checkpoint().equals(t.latestCheckpoint)
-                    && Files.exists(dir.resolveCheckpoint(t.id, r.checkpoint()))) {
-                withCheckpoint.add(r);
-            }
-        }
-        // best first; results without the metric rank last
-        java.util.function.ToDoubleFunction<TrialResult> score = r -> r.get(metric()).map(mode::score)
-                .filter(v -> !Double.isNaN(v)).orElse(Double.NEGATIVE_INFINITY);
-        withCheckpoint.sort((a, b) -> Double.compare(score.applyAsDouble(b), score.applyAsDouble(a)));
-        Set<String> keep = new LinkedHashSet<>();
-        keep.add(t.latestCheckpoint);
-        for (TrialResult r : withCheckpoint) {
-            if (keep.size() >= s.keepCheckpoints() + 1) {
-                break;
-            }
-            keep.add(r.checkpoint());
-        }
-        for (TrialResult r : withCheckpoint) {
-            if (!keep.contains(r.checkpoint())) {
-                dir.deleteCheckpoint(t.id, r.checkpoint());
-            }
-        }
-    }
-
+    /** The trial's function ended and every report was taken. */
     private void complete(TrialRun t) {
-        TrialOutcome o = t.outcome;
-        release(t);
+        TrialOutcome o = t.execution.outcome;
         if (o != null && o.failed()) {
             fail(t, o, true);
-        } else {
-            t.status = TrialStatus.TERMINATED;
-            s.scheduler().onTrialComplete(t.id, t.results.isEmpty() ? null : t.results.get(t.results.size() - 1));
+            return;
         }
-        dirty = true;
-        saveState(true);
+        release(t, TrialStatus.TERMINATED);
+        s.scheduler().onTrialComplete(t.id, t.lastResult());
+        state.saveNow();
     }
 
+    /** Records the failure; the trial runs again from its latest checkpoint while retries are left. */
     private void fail(TrialRun t, TrialOutcome o, boolean retryable) {
-        if (t.actor != null) {
-            release(t);
-        }
         t.numFailures++;
         dir.writeError(t.id, o.summary() + (o.errorStack() == null ? "" : "\n" + o.errorStack()));
         if (retryable && t.numFailures <= s.maxFailures()) {
             LOG.warn("Trial {} failed ({}); retry {} of {}{}", t.id, o.summary(), t.numFailures, s.maxFailures(),
                     t.latestCheckpoint == null ? " from the start" : " from " + t.latestCheckpoint);
-            t.status = TrialStatus.PENDING;
+            release(t, TrialStatus.PENDING);
         } else {
             LOG.warn("Trial {} failed: {}", t.id, o.summary());
-            t.status = TrialStatus.ERROR;
-            t.error = o.summary();
+            release(t, null);
+            t.fail(o.summary());
             s.scheduler().onTrialError(t.id);
         }
-        dirty = true;
-        saveState(true);
+        state.saveNow();
     }
 
-    /** Ends a running trial early (scheduler or stop criterion): it counts as TERMINATED. */
-    private void stop(TrialRun t) {
-        release(t);
-        t.status = TrialStatus.TERMINATED;
-        dirty = true;
+    /** Releases a running trial's actor and group, then moves it to {@code next} (unless null). */
+    private void release(TrialRun t, TrialStatus next) {
+        if (t.execution != null) {
+            executor.release(t.execution, t.id);
+            t.execution = null;
+        }
+        if (next != null) {
+            t.moveTo(next);
+        }
+        state.changed();
     }
-
-    // ---- starting trials ----------------------------------------------------------------------
 
     private void startPendingTrials() {
+        TuneResources r = s.resourcesPerTrial();
         for (TrialRun t : trials) {
-            if (t.status != TrialStatus.PENDING) {
+            if (!t.is(TrialStatus.PENDING)) {
                 continue;
             }
             int running = count(TrialStatus.RUNNING);
             if (s.maxConcurrentTrials() > 0 && running >= s.maxConcurrentTrials()) {
                 return;
             }
-            double freeCpus = clusterCpus - running * s.resourcesPerTrial().totalCpus();
-            double freeGpus = clusterGpus - running * s.resourcesPerTrial().totalGpus();
-            if (s.resourcesPerTrial().totalCpus() > freeCpus + 1e-9 || s.resourcesPerTrial().totalGpus() > freeGpus + 1e-9) {
+            if (r.totalCpus() > clusterCpus - running * r.totalCpus() + 1e-9
+                    || r.totalGpus() > clusterGpus - running * r.totalGpus() + 1e-9) {
                 return;
             }
-            start(t);
+            t.execution = executor.start(t, dir);
+            t.moveTo(TrialStatus.RUNNING);
+            state.changed();
+            LOG.info("Trial {} started with {}", t.id, t.config);
         }
     }
 
-    private void start(TrialRun t) {
-        TuneResources r = s.resourcesPerTrial();
-        String name = "ray-lightning-tune-" + experimentId + "-" + t.id.substring(t.id.indexOf('_') + 1) + "-" + (attempts++);
-        t.group = PlacementGroups.createPlacementGroup(new PlacementGroupCreationOptions.Builder()
-                .setName(name).setBundles(r.bundles()).setStrategy(PlacementStrategy.PACK).build());
-        int seconds = (int) Math.max(1, s.placementTimeout().toSeconds());
-        if (!t.group.wait(seconds)) {
-            release(t);
-            throw new IllegalStateException("Could not reserve trial " + t.id + "'s resources (" + r.bundles()
-                    + ") within " + seconds + " s although this experiment's own trials leave room: other jobs"
-                    + " hold the cluster's resources");
-        }
-        t.actor = Ray.actor(TrialActor::new)
-                .setName(name + "-trial")
-                .setPlacementGroup(t.group, 0)
-                .setResources(r.headBundle())
-                .setMaxConcurrency(2)
-                .setJvmOptions(List.of(
-                        "-Dai.djl.pytorch.num_threads=" + Math.max(1, (int) Math.floor(r.headCpus())),
-                        "-Dai.djl.pytorch.num_interop_threads=1",
-                        "-Dai.djl.offline=true"))
-                .remote();
-        byte[] restore = new byte[0];
-        String restoreName = "";
-        long startIteration = 0;
-        double timeOffset = 0;
-        if (t.latestCheckpoint != null) {
-            Path ckpt = dir.resolveCheckpoint(t.id, t.latestCheckpoint);
-            try {
-                restore = Files.readAllBytes(ckpt);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read trial " + t.id + "'s checkpoint " + ckpt, e);
-            }
-            restoreName = ckpt.getFileName().toString();
-            startIteration = t.checkpointIteration;
-            timeOffset = t.checkpointTime;
-        }
-        String control = t.id + "|" + name + "|" + startIteration + "|" + timeOffset + "|" + restoreName;
-        t.runRef = t.actor.task(TrialActor::run, shippedTrainable, shippedResources, t.config.toJson(), restore, control)
-                .remote();
-        t.reportsRef = t.actor.task(TrialActor::nextReports).remote();
-        t.status = TrialStatus.RUNNING;
-        dirty = true;
-        LOG.info("Trial {} started with {}", t.id, t.config);
-    }
-
-    private void release(TrialRun t) {
-        if (t.actor != null) {
-            try {
-                t.actor.kill(true);
-            } catch (RuntimeException e) {
-                LOG.warn("could not kill trial actor of {}", t.id, e);
-            }
-        }
-        if (t.group != null) {
-            try {
-                PlacementGroups.removePlacementGroup(t.group.getId());
-            } catch (RuntimeException e) {
-                LOG.warn("could not remove the placement group of trial {}", t.id, e);
-            }
-        }
-        t.clearLive();
-    }
-
-    /** Fails before any trial starts when one trial needs more than the whole cluster. */
-    private void checkClusterCanFit(RayRuntime runtime) {
-        TuneResources r = s.resourcesPerTrial();
-        if (r.totalCpus() > clusterCpus + 1e-9) {
-            throw new IllegalStateException(String.format(
-                    "resourcesPerTrial %s needs %s CPUs per trial, but the Ray cluster at %s has %s CPUs in total"
-                            + " (short by %s). Use fewer workers or CPUs per worker, or a bigger cluster.",
-                    r, fmt(r.totalCpus()), runtime.address(), fmt(clusterCpus), fmt(r.totalCpus() - clusterCpus)));
-        }
-        if (r.totalGpus() > clusterGpus + 1e-9) {
-            throw new IllegalStateException(String.format(
-                    "resourcesPerTrial %s needs %s GPUs per trial, but the Ray cluster at %s has %s (short by %s).",
-                    r, fmt(r.totalGpus()), runtime.address(), fmt(clusterGpus), fmt(r.totalGpus() - clusterGpus)));
-        }
-    }
-
-    // ---- state and output ---------------------------------------------------------------------
-
-    private void saveState(boolean force) {
-        long now = System.currentTimeMillis();
-        if (!force && (!dirty || now - lastSaveMillis < STATE_SAVE_MILLIS)) {
-            return;
-        }
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("seed", String.valueOf(s.seed()));
-        settings.put("num_samples", String.valueOf(s.numSamples()));
-        settings.put("resources_per_trial", s.resourcesPerTrial().toString());
-        settings.put("scheduler", s.scheduler().describe());
-        dir.saveState(new ExperimentState(s.name(), metric(), mode(), snapshots(), settings));
-        lastSaveMillis = now;
-        dirty = false;
-    }
+    // ---- what the status table shows -------------------------------------------------------------
 
     private void printTableIfDue() {
         long now = System.nanoTime();
@@ -543,9 +372,11 @@ public final class ExperimentController {
     /** "using 2/4 CPUs" for the status table. */
     String resourcesLine() {
         long running = count(TrialStatus.RUNNING);
-        String line = "using " + fmt(running * s.resourcesPerTrial().totalCpus()) + "/" + fmt(clusterCpus) + " CPUs";
+        String line = "using " + ClusterResources.number(running * s.resourcesPerTrial().totalCpus()) + "/"
+                + ClusterResources.number(clusterCpus) + " CPUs";
         if (clusterGpus > 0) {
-            line += ", " + fmt(running * s.resourcesPerTrial().totalGpus()) + "/" + fmt(clusterGpus) + " GPUs";
+            line += ", " + ClusterResources.number(running * s.resourcesPerTrial().totalGpus()) + "/"
+                    + ClusterResources.number(clusterGpus) + " GPUs";
         }
         return line;
     }
@@ -559,7 +390,7 @@ public final class ExperimentController {
         if (metric() != null) {
             cols.add(metric());
         }
-        for (String m : metricNames) {
+        for (String m : intake.metricNames()) {
             if (!cols.contains(m) && cols.size() < 5) {
                 cols.add(m);
             }
@@ -567,25 +398,11 @@ public final class ExperimentController {
         return cols;
     }
 
+    private List<TrialRun> running() {
+        return trials.stream().filter(t -> t.is(TrialStatus.RUNNING)).toList();
+    }
+
     private int count(TrialStatus status) {
-        int n = 0;
-        for (TrialRun t : trials) {
-            if (t.status == status) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private static String fmt(double d) {
-        return d == Math.rint(d) ? String.valueOf((long) d) : String.format("%.2f", d);
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "no message";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        return (int) trials.stream().filter(t -> t.is(status)).count();
     }
 }

@@ -1,13 +1,12 @@
 package dev.raylightning.tune.execution;
 
-import dev.raylightning.strategies.launcher.JavaBytes;
+import dev.raylightning.core.util.JavaBytes;
 import dev.raylightning.strategies.launcher.PlacementScope;
 import dev.raylightning.strategies.shipping.ShippedPayload;
 import dev.raylightning.tune.Trainable;
 import dev.raylightning.tune.TrialConfig;
 import dev.raylightning.tune.TuneResources;
 import io.ray.api.PlacementGroups;
-import io.ray.api.placementgroup.PlacementGroup;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,27 +43,30 @@ public final class TrialActor {
      * @param resourcesBytes the serialized {@link TuneResources}
      * @param configJson the trial's config as JSON
      * @param restore checkpoint bytes to resume from, or empty
-     * @param control {@code trialId|placementGroupName|startIteration|timeOffsetSeconds|restoreFilename}
+     * @param startBytes the serialized {@link TrialStart}
      */
-    public byte[] run(byte[] shippedTrainable, byte[] resourcesBytes, String configJson, byte[] restore, String control) {
-        String[] parts = control.split("\\|", -1);
-        String trialId = parts[0];
+    public byte[] run(byte[] shippedTrainable, byte[] resourcesBytes, String configJson, byte[] restore,
+            byte[] startBytes) {
+        TrialStart start = (TrialStart) JavaBytes.read(startBytes);
+        String trialId = start.trialId();
         ClassLoader previous = Thread.currentThread().getContextClassLoader();
         TuneSession s = null;
         try {
             TuneResources resources = (TuneResources) JavaBytes.read(resourcesBytes);
             // Ray hands an empty byte array over as null
-            Path checkpoint = restore == null || restore.length == 0 ? null : writeRestore(trialId, parts[4], restore);
-            s = new TuneSession(trialId, resources, checkpoint, Long.parseLong(parts[2]), Double.parseDouble(parts[3]));
+            Path checkpoint = restore == null || restore.length == 0 ? null
+                    : writeRestore(trialId, start.restoreFilename(), restore);
+            s = new TuneSession(trialId, resources, checkpoint, start.startIteration(), start.timeOffsetSeconds());
             synchronized (lock) {
                 session = s;
                 lock.notifyAll();
             }
-            Trainable trainable = (Trainable) ShippedPayload.fromBytes(shippedTrainable)
+            ShippedPayload.Opened opened = ShippedPayload.fromBytes(shippedTrainable)
                     .open(TrialActor.class.getClassLoader());
-            Thread.currentThread().setContextClassLoader(trainable.getClass().getClassLoader());
+            Trainable trainable = (Trainable) opened.value();
+            Thread.currentThread().setContextClassLoader(opened.loader());
             TuneSession.open(s);
-            try (PlacementScope scope = workerScope(parts[1], resources)) {
+            try (PlacementScope scope = workerScope(start.placementGroupName(), resources)) {
                 trainable.train(TrialConfig.fromJson(configJson), s);
             } finally {
                 TuneSession.closeCurrent();
@@ -114,11 +116,10 @@ public final class TrialActor {
         if (resources.numWorkers() == 0) {
             return null;
         }
-        PlacementGroup group = PlacementGroups.getPlacementGroup(groupName);
-        if (group == null) {
+        if (PlacementGroups.getPlacementGroup(groupName) == null) {
             throw new IllegalStateException("the trial's placement group " + groupName + " is gone");
         }
-        return PlacementScope.open(new PlacementScope.Reservation(group, 1, resources.numWorkers(),
+        return PlacementScope.open(new PlacementScope.Reservation(groupName, 1, resources.numWorkers(),
                 resources.workerBundle()));
     }
 

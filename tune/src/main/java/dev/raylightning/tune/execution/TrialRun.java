@@ -4,20 +4,32 @@ import dev.raylightning.tune.TrialConfig;
 import dev.raylightning.tune.TrialResult;
 import dev.raylightning.tune.TrialSnapshot;
 import dev.raylightning.tune.TrialStatus;
-import io.ray.api.ActorHandle;
-import io.ray.api.ObjectRef;
-import io.ray.api.placementgroup.PlacementGroup;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
-/** The controller's record of one trial: its history, and its actor and placement group while it runs. */
+/**
+ * The controller's record of one trial: its history, its execution while it runs, and its status,
+ * which moves only along the legal transitions of Ray Tune's trial lifecycle:
+ * PENDING to RUNNING (started) or TERMINATED (the experiment stopped first); RUNNING to
+ * TERMINATED (finished or stopped early), ERROR (failed for good) or PENDING (to run again: a
+ * retry, a PBT exploit, an interrupted experiment). TERMINATED and ERROR are final.
+ */
 final class TrialRun {
+
+    private static final Map<TrialStatus, Set<TrialStatus>> LEGAL = Map.of(
+            TrialStatus.PENDING, EnumSet.of(TrialStatus.RUNNING, TrialStatus.TERMINATED),
+            TrialStatus.RUNNING, EnumSet.of(TrialStatus.TERMINATED, TrialStatus.ERROR, TrialStatus.PENDING),
+            TrialStatus.TERMINATED, EnumSet.noneOf(TrialStatus.class),
+            TrialStatus.ERROR, EnumSet.noneOf(TrialStatus.class));
 
     final String id;
     /** Changes only when population-based training hands the trial another trial's explored config. */
     TrialConfig config;
-    TrialStatus status = TrialStatus.PENDING;
+    private TrialStatus status = TrialStatus.PENDING;
     final List<TrialResult> results = new ArrayList<>();
     String error;
     int numFailures;
@@ -25,15 +37,8 @@ final class TrialRun {
     String latestCheckpoint;
     long checkpointIteration;
     double checkpointTime;
-
-    // while running
-    PlacementGroup group;
-    ActorHandle<TrialActor> actor;
-    ObjectRef<byte[]> runRef;
-    ObjectRef<byte[]> reportsRef;
-    boolean runDone;
-    boolean reportsDone;
-    TrialOutcome outcome;
+    /** The trial's actor, placement group and outstanding calls while it runs; null otherwise. */
+    TrialExecution execution;
 
     TrialRun(String id, TrialConfig config) {
         this.id = id;
@@ -57,18 +62,34 @@ final class TrialRun {
         return t;
     }
 
-    TrialSnapshot snapshot() {
-        return new TrialSnapshot(id, config, status, results, error, numFailures, latestCheckpoint);
+    TrialStatus status() {
+        return status;
     }
 
-    /** Forgets the live handles once the actor and group are released. */
-    void clearLive() {
-        group = null;
-        actor = null;
-        runRef = null;
-        reportsRef = null;
-        runDone = false;
-        reportsDone = false;
-        outcome = null;
+    boolean is(TrialStatus s) {
+        return status == s;
+    }
+
+    /** Moves to {@code next}; an illegal transition is a bug of the controller and fails loudly. */
+    void moveTo(TrialStatus next) {
+        if (!LEGAL.get(status).contains(next)) {
+            throw new IllegalStateException("trial " + id + " cannot go from " + status + " to " + next);
+        }
+        status = next;
+    }
+
+    /** Ends the trial as ERROR with {@code summary}. */
+    void fail(String summary) {
+        moveTo(TrialStatus.ERROR);
+        error = summary;
+    }
+
+    /** The latest result, or null before the first. */
+    TrialResult lastResult() {
+        return results.isEmpty() ? null : results.get(results.size() - 1);
+    }
+
+    TrialSnapshot snapshot() {
+        return new TrialSnapshot(id, config, status, results, error, numFailures, latestCheckpoint);
     }
 }

@@ -4,6 +4,7 @@ import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.Trainer;
 import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.data.Batch;
+import dev.raylightning.core.callbacks.TrainerView;
 
 /**
  * Base of the Tune callbacks: turns the chosen Lightning hook into one {@link #handle} call,
@@ -28,51 +29,51 @@ public abstract class TuneCallback implements Callback {
     }
 
     /** Called on every rank at the chosen hook, outside sanity validation. */
-    protected abstract void handle(Trainer trainer, LightningModule module);
+    protected abstract void handle(TrainerView trainer, LightningModule module);
 
-    private void fire(TuneHook hook, Trainer trainer, LightningModule module) {
+    private void fire(TuneHook hook, TrainerView trainer, LightningModule module) {
         if (hook == on && !trainer.sanityChecking()) {
             handle(trainer, module);
         }
     }
 
     @Override
-    public void onValidationEnd(Trainer trainer, LightningModule module) {
+    public void onValidationEnd(TrainerView trainer, LightningModule module) {
         fire(TuneHook.VALIDATION_END, trainer, module);
     }
 
     @Override
-    public void onValidationEpochEnd(Trainer trainer, LightningModule module) {
+    public void onValidationEpochEnd(TrainerView trainer, LightningModule module) {
         fire(TuneHook.VALIDATION_EPOCH_END, trainer, module);
     }
 
     @Override
-    public void onTrainEpochEnd(Trainer trainer, LightningModule module) {
+    public void onTrainEpochEnd(TrainerView trainer, LightningModule module) {
         fire(TuneHook.TRAIN_EPOCH_END, trainer, module);
     }
 
     @Override
-    public void onTrainEnd(Trainer trainer, LightningModule module) {
+    public void onTrainEnd(TrainerView trainer, LightningModule module) {
         fire(TuneHook.TRAIN_END, trainer, module);
     }
 
     @Override
-    public void onFitEnd(Trainer trainer, LightningModule module) {
+    public void onFitEnd(TrainerView trainer, LightningModule module) {
         fire(TuneHook.FIT_END, trainer, module);
     }
 
     @Override
-    public void onTestEnd(Trainer trainer, LightningModule module) {
+    public void onTestEnd(TrainerView trainer, LightningModule module) {
         fire(TuneHook.TEST_END, trainer, module);
     }
 
     @Override
-    public void onTestEpochEnd(Trainer trainer, LightningModule module) {
+    public void onTestEpochEnd(TrainerView trainer, LightningModule module) {
         fire(TuneHook.TEST_EPOCH_END, trainer, module);
     }
 
     @Override
-    public void onTrainBatchEnd(Trainer trainer, LightningModule module, double loss, Batch batch, int batchIdx) {
+    public void onTrainBatchEnd(TrainerView trainer, LightningModule module, double loss, Batch batch, int batchIdx) {
         fire(TuneHook.TRAIN_BATCH_END, trainer, module);
     }
 }

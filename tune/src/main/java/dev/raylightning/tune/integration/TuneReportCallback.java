@@ -3,6 +3,7 @@ package dev.raylightning.tune.integration;
 import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.Trainer;
 import dev.raylightning.tune.TrialContext;
+import dev.raylightning.core.callbacks.TrainerView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,14 +63,14 @@ public class TuneReportCallback extends TuneCallback {
     }
 
     @Override
-    protected void handle(Trainer trainer, LightningModule module) {
+    protected void handle(TrainerView trainer, LightningModule module) {
         if (trainer.isGlobalZero()) {
             trainer.sendToDriver(this, new TuneReport(values(trainer), null, null));
         }
     }
 
     /** The metrics to report now, by Tune name; missing Lightning keys are skipped with a warning. */
-    protected Map<String, Double> values(Trainer trainer) {
+    protected Map<String, Double> values(TrainerView trainer) {
         Map<String, Double> available = trainer.callbackMetrics();
         if (metrics.isEmpty()) {
             return new LinkedHashMap<>(available);
@@ -88,7 +89,7 @@ public class TuneReportCallback extends TuneCallback {
     }
 
     @Override
-    public void onDriverMessage(Trainer trainer, Serializable payload) {
+    public void onDriverMessage(TrainerView trainer, Serializable payload) {
         if (!(payload instanceof TuneReport report)) {
             return;
         }

@@ -2,14 +2,16 @@ package dev.raylightning.tune.integration;
 
 import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.Trainer;
+import dev.raylightning.core.checkpoint.Checkpoint;
 import dev.raylightning.core.checkpoint.CheckpointIO;
+import dev.raylightning.core.callbacks.TrainerView;
 
 import java.util.List;
 import java.util.Map;
 
 /**
- * Ray Tune's {@code TuneReportCheckpointCallback}: at the chosen hook rank zero first takes a
- * full trainer checkpoint (module, optimizer, loop position), then reports the metrics with it,
+ * Ray Tune's {@code TuneReportCheckpointCallback}: at the chosen hook every rank builds a
+ * full trainer checkpoint (module, optimizer, loop position), then rank zero reports the metrics with it,
  * so every report carries the state that produced it. The checkpoint lands in the trial's
  * directory as {@code checkpoint_<iteration>/<filename>}, readable with
  * {@code LightningModule.loadFromCheckpoint} and resumable with {@code Trainer.fit(..., path)}.
@@ -49,10 +51,11 @@ public class TuneReportCheckpointCallback extends TuneReportCallback {
     }
 
     @Override
-    protected void handle(Trainer trainer, LightningModule module) {
+    protected void handle(TrainerView trainer, LightningModule module) {
+        // built on every rank (a strategy may gather sharded state), sent by rank zero
+        Checkpoint checkpoint = trainer.buildCheckpoint();
         if (trainer.isGlobalZero()) {
-            byte[] checkpoint = CheckpointIO.toBytes(trainer.buildCheckpoint());
-            trainer.sendToDriver(this, new TuneReport(values(trainer), checkpoint, filename));
+            trainer.sendToDriver(this, new TuneReport(values(trainer), CheckpointIO.toBytes(checkpoint), filename));
         }
     }
 }

@@ -123,14 +123,10 @@ public final class SharedMemoryGroup implements ProcessGroup {
             inner.allReduce(floats, op);
             return;
         }
-        ensureCapacity(bytes);
-        int parity = (int) (calls++ & 1);
-        MappedSegment[] seg = segments[parity];
+        MappedSegment[] seg = publish(floats);
         int rank = rank();
         int size = size();
         int pos = floats.position();
-        seg[rank].bytes.put(0, floats, pos, bytes);
-        inner.barrier();
         int n = bytes / Float.BYTES;
         int start = chunkStart(n, rank);
         int len = chunkStart(n, rank + 1) - start;
@@ -218,9 +214,68 @@ public final class SharedMemoryGroup implements ProcessGroup {
         inner.reduceScatter(input, output, op);
     }
 
+    /**
+     * Each rank copies its input into its segment, then reduces its own chunk straight out of
+     * every segment into {@code output}: one copy in, one pass per peer, one barrier.
+     */
+    @Override
+    public void reduceScatter(ByteBuffer input, ByteBuffer output, ReduceOp op) {
+        int bytes = input.remaining();
+        if (!shared || bytes < threshold || bytes % Float.BYTES != 0 || output.remaining() * size() != bytes) {
+            inner.reduceScatter(input, output, op);
+            return;
+        }
+        MappedSegment[] seg = publish(input);
+        int n = output.remaining() / Float.BYTES;
+        int start = rank() * n;
+        FloatBuffer out = output.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer mine = seg[rank()].floats;
+        int last = rank() == size() - 1 ? size() - 2 : size() - 1;
+        boolean first = true;
+        for (int k = 0; k < size(); k++) {
+            if (k == rank()) {
+                continue;
+            }
+            int divisor = op == ReduceOp.AVG && k == last ? size() : 1;
+            // the first peer combines with this rank's own chunk, later ones with the running result
+            ReduceKernels.reduce(op, seg[k].floats.slice(start, n), first ? mine : out, first ? start : 0, out, 0, n,
+                    divisor, blockA, blockB);
+            first = false;
+        }
+    }
+
     @Override
     public void allGather(FloatBuffer input, FloatBuffer output) {
         inner.allGather(input, output);
+    }
+
+    /** Each rank copies its input into its segment; after one barrier every rank reads all of them. */
+    @Override
+    public void allGather(ByteBuffer input, ByteBuffer output) {
+        int bytes = output.remaining();
+        if (!shared || bytes < threshold || bytes % Float.BYTES != 0 || input.remaining() * size() != bytes) {
+            inner.allGather(input, output);
+            return;
+        }
+        int n = input.remaining();
+        MappedSegment[] seg = publish(input);
+        int pos = output.position();
+        for (int k = 0; k < size(); k++) {
+            output.put(pos + k * n, seg[k].bytes, 0, n);
+        }
+    }
+
+    /**
+     * Copies {@code input} into this rank's segment of the next parity and waits until every rank
+     * did the same. One barrier suffices: a rank writes a parity's segment again only two calls
+     * later, after a barrier that every peer passes only once it finished reading.
+     */
+    private MappedSegment[] publish(ByteBuffer input) {
+        ensureCapacity(input.remaining());
+        MappedSegment[] seg = segments[(int) (calls++ & 1)];
+        seg[rank()].bytes.put(0, input, input.position(), input.remaining());
+        inner.barrier();
+        return seg;
     }
 
     @Override
@@ -236,6 +291,11 @@ public final class SharedMemoryGroup implements ProcessGroup {
     @Override
     public void reduce(FloatBuffer buffer, ReduceOp op, int root) {
         inner.reduce(buffer, op, root);
+    }
+
+    @Override
+    public void reduce(ByteBuffer floats, ReduceOp op, int root) {
+        inner.reduce(floats, op, root);
     }
 
     @Override

@@ -170,6 +170,7 @@ public final class TcpRingProcessGroup implements ProcessGroup {
      * example DJL's {@code toByteBuffer()} view of a tensor): the sockets then read and write the
      * caller's memory directly, with no staging copies.
      */
+    @Override
     public void allReduce(ByteBuffer floats, ReduceOp op) {
         call(RingPlans.ALL_REDUCE, op, 0, floats, null);
     }
@@ -180,6 +181,7 @@ public final class TcpRingProcessGroup implements ProcessGroup {
     }
 
     /** {@link #reduceScatter(FloatBuffer, FloatBuffer, ReduceOp)} on native-order float bytes. */
+    @Override
     public void reduceScatter(ByteBuffer input, ByteBuffer output, ReduceOp op) {
         call(RingPlans.REDUCE_SCATTER, op, 0, input, output);
     }
@@ -190,6 +192,7 @@ public final class TcpRingProcessGroup implements ProcessGroup {
     }
 
     /** {@link #allGather(FloatBuffer, FloatBuffer)} on native-order float bytes. */
+    @Override
     public void allGather(ByteBuffer input, ByteBuffer output) {
         call(RingPlans.ALL_GATHER, null, 0, input, output);
     }
@@ -200,6 +203,7 @@ public final class TcpRingProcessGroup implements ProcessGroup {
     }
 
     /** {@link #broadcast(FloatBuffer, int)} on native-order float bytes. */
+    @Override
     public void broadcast(ByteBuffer floats, int root) {
         call(RingPlans.BROADCAST, null, root, floats, null);
     }
@@ -210,6 +214,7 @@ public final class TcpRingProcessGroup implements ProcessGroup {
     }
 
     /** {@link #reduce(FloatBuffer, ReduceOp, int)} on native-order float bytes. */
+    @Override
     public void reduce(ByteBuffer floats, ReduceOp op, int root) {
         call(RingPlans.REDUCE, op, root, floats, null);
     }

@@ -1,6 +1,6 @@
-package dev.raylightning.strategies;
+package dev.raylightning.strategies.launcher;
 
-import dev.raylightning.strategies.launcher.RankInfo;
+import dev.raylightning.core.strategy.RankInfo;
 
 import java.io.Serializable;
 

@@ -1,4 +1,4 @@
-package dev.raylightning.strategies;
+package dev.raylightning.strategies.launcher;
 
 /** How a Ray strategy's workers are placed over nodes. */
 public enum PlacementStrategy {

@@ -1,4 +1,4 @@
-package dev.raylightning.strategies.launcher;
+package dev.raylightning.core.util;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -9,9 +9,9 @@ import java.io.ObjectStreamClass;
 import java.io.UncheckedIOException;
 
 /**
- * Java serialization to and from byte arrays, the only payload (with strings) that crosses Ray
- * between our driver, trial actors and workers. Reading resolves classes through the thread's
- * context class loader first, so classes shipped as bytecode (JShell) are found.
+ * Java serialization to and from byte arrays: what crosses process boundaries (Ray calls between
+ * driver, trial actors and workers, broadcasts between ranks). Reading resolves classes through
+ * the thread's context class loader first, so classes shipped as bytecode (JShell) are found.
  */
 public final class JavaBytes {
 

@@ -1,4 +1,4 @@
-package dev.raylightning.strategies.launcher;
+package dev.raylightning.core.loops;
 
 import dev.raylightning.core.Prediction;
 import dev.raylightning.core.data.HostTensor;

@@ -1,6 +1,7 @@
-package dev.raylightning.strategies.launcher;
+package dev.raylightning.core.loops;
 
 import dev.raylightning.core.RunResult;
+import dev.raylightning.core.checkpoint.CheckpointIO;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -9,14 +10,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** The best checkpoint a worker's {@code ModelCheckpoint} wrote: its path and bytes. */
+/**
+ * The best checkpoint rank zero's {@code ModelCheckpoint} wrote, with its bytes: a worker may
+ * run on another node, so the driver writes it where its own callback expects it.
+ */
 record BestCheckpoint(String path, byte[] bytes) implements Serializable {
 
-    /** Reads the best checkpoint named in rank zero's callback states, if any was written. */
+    /** Reads the best checkpoint named in a result's callback states, if one was written here. */
     static BestCheckpoint read(RunResult result) {
-        if (result == null) {
-            return null;
-        }
         for (Map.Entry<String, Map<String, Object>> e : result.callbackStates().entrySet()) {
             if (e.getKey().startsWith("ModelCheckpoint")) {
                 Object p = e.getValue().get("bestModelPath");
@@ -30,5 +31,13 @@ record BestCheckpoint(String path, byte[] bytes) implements Serializable {
             }
         }
         return null;
+    }
+
+    /** Writes the bytes at the path unless a file is there already (the driver shares the worker's disk). */
+    void restore() {
+        Path p = Path.of(path);
+        if (!Files.isRegularFile(p)) {
+            CheckpointIO.writeBytes(bytes, p);
+        }
     }
 }

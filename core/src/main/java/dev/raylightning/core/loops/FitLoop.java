@@ -1,0 +1,93 @@
+package dev.raylightning.core.loops;
+
+import dev.raylightning.core.BatchLimit;
+import dev.raylightning.core.LightningDataModule;
+import dev.raylightning.core.LightningModule;
+import dev.raylightning.core.RunningStage;
+import dev.raylightning.core.TrainerStatus;
+import dev.raylightning.core.checkpoint.LoopPosition;
+import dev.raylightning.core.data.DataLoader;
+import dev.raylightning.core.optim.LrScheduler;
+import dev.raylightning.core.optim.ParameterOptimizer;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Lightning's fit loop: optimizer and resume, the sanity check, then training epochs until a
+ * limit or an agreed stop. Stop requests of every rank are reduced at each epoch's end, so all
+ * ranks leave after the same epoch and share the reason.
+ */
+final class FitLoop {
+
+    private final TrainerContext ctx;
+
+    FitLoop(TrainerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    void run(LightningDataModule data, Path checkpoint) {
+        LightningModule m = ctx.module;
+        LoopState state = ctx.state;
+        DataLoader train = ctx.distribute(data.trainDataloader());
+        Optional<DataLoader> val = data.valDataloader().map(ctx::distribute);
+        ctx.optimizer = new ParameterOptimizer(m.configureOptimizers(), m.parameters());
+        LoopPosition start = checkpoint != null ? ctx.checkpoints.restore(checkpoint) : LoopPosition.START;
+        state.restart(start);
+        ParameterOptimizer optimizer = ctx.optimizer;
+        optimizer.applySchedule(optimizer.config().scheduler().interval() == LrScheduler.Interval.EPOCH
+                ? state.currentEpoch : state.globalStep);
+        ctx.logging.logHyperparams(m);
+        state.numTrainingBatches = ctx.config.limitTrainBatches().resolve(train.numBatches());
+        ctx.hooks.call(cb -> cb.onFitStart(ctx, m), m::onFitStart);
+        int sanitySteps = ctx.config.numSanityValSteps();
+        if (val.isPresent() && sanitySteps > 0 && ctx.config.limitValBatches().resolve(val.get().numBatches()) > 0) {
+            ctx.hooks.callbacks(cb -> cb.onSanityCheckStart(ctx, m));
+            new EvaluationLoop(ctx).run(RunningStage.SANITY_CHECKING, val.get(), BatchLimit.batches(sanitySteps));
+            ctx.metrics.reset();
+            ctx.hooks.callbacks(cb -> cb.onSanityCheckEnd(ctx, m));
+        }
+        ctx.hooks.call(cb -> cb.onTrainStart(ctx, m), m::onTrainStart);
+        TrainingEpochLoop epochLoop = new TrainingEpochLoop(ctx);
+        int resumeBatches = start.batchesDone();
+        while (!done()) {
+            epochLoop.run(train, val, resumeBatches);
+            resumeBatches = 0;
+            if (state.status == TrainerStatus.INTERRUPTED) {
+                break;
+            }
+            state.currentEpoch++;
+            agreeOnStop();
+            if (state.shouldStop && state.currentEpoch >= ctx.config.minEpochs()) {
+                break;
+            }
+        }
+        ctx.hooks.call(cb -> cb.onTrainEnd(ctx, m), m::onTrainEnd);
+        ctx.hooks.call(cb -> cb.onFitEnd(ctx, m), m::onFitEnd);
+        if (state.status != TrainerStatus.INTERRUPTED) {
+            // on every rank: a sharded strategy gathers its shards here
+            ctx.lastOptimizerState = ctx.strategy.optimizerState(optimizer);
+            optimizer.close();
+            ctx.optimizer = null;
+        }
+    }
+
+    /** Reduces this epoch's stop requests across ranks; once agreed, the stop stands. */
+    private void agreeOnStop() {
+        LoopState state = ctx.state;
+        Optional<String> agreed = ctx.strategy.reduceDecision(Optional.ofNullable(state.requestedStop));
+        state.requestedStop = null;
+        if (agreed.isPresent() && !state.shouldStop) {
+            state.shouldStop = true;
+            state.stopReason = agreed.get();
+        }
+    }
+
+    private boolean done() {
+        LoopState state = ctx.state;
+        if (ctx.config.maxSteps() >= 0 && state.globalStep >= ctx.config.maxSteps()) {
+            return true;
+        }
+        return ctx.config.maxEpochs() >= 0 && state.currentEpoch >= ctx.config.maxEpochs();
+    }
+}

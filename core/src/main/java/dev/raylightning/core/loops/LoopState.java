@@ -1,0 +1,66 @@
+package dev.raylightning.core.loops;
+
+import dev.raylightning.core.RunningStage;
+import dev.raylightning.core.TrainerFn;
+import dev.raylightning.core.TrainerState;
+import dev.raylightning.core.TrainerStatus;
+import dev.raylightning.core.checkpoint.LoopPosition;
+
+import java.util.Optional;
+
+/**
+ * Where a trainer's loops stand: the one progress record the loops advance, checkpoints save
+ * ({@link #position()}) and the trainer reports. Only the loops write it.
+ */
+final class LoopState {
+
+    TrainerStatus status = TrainerStatus.INITIALIZING;
+    TrainerFn fn;
+    RunningStage stage;
+    int currentEpoch;
+    long globalStep;
+    /** Training batches per epoch after limits. */
+    int numTrainingBatches;
+    /** Whether a training epoch is under way, and how many of its batches are done. */
+    boolean inTrainEpoch;
+    int batchesDoneInEpoch;
+    /** A stop agreed on by every rank, and why. */
+    boolean shouldStop;
+    String stopReason;
+    /** This rank's stop request since the last agreement. */
+    String requestedStop;
+
+    /** Starts a run of {@code entry}. */
+    void begin(TrainerFn entry) {
+        status = TrainerStatus.RUNNING;
+        fn = entry;
+        shouldStop = false;
+        requestedStop = null;
+        if (entry == TrainerFn.FITTING) {
+            stopReason = null;
+        }
+    }
+
+    /** Continues fitting from {@code p} (the start, or a checkpoint's position). */
+    void restart(LoopPosition p) {
+        currentEpoch = p.epoch();
+        globalStep = p.globalStep();
+    }
+
+    /** Where a fit resumed from a checkpoint taken now would continue. */
+    LoopPosition position() {
+        if (inTrainEpoch && batchesDoneInEpoch < numTrainingBatches) {
+            return new LoopPosition(currentEpoch, batchesDoneInEpoch, globalStep);
+        }
+        return new LoopPosition(inTrainEpoch ? currentEpoch + 1 : currentEpoch, 0, globalStep);
+    }
+
+    boolean fitting() {
+        return fn == TrainerFn.FITTING;
+    }
+
+    TrainerState snapshot() {
+        return new TrainerState(status, Optional.ofNullable(fn), Optional.ofNullable(stage),
+                Optional.ofNullable(stopReason));
+    }
+}

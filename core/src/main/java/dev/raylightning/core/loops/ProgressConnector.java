@@ -1,0 +1,86 @@
+package dev.raylightning.core.loops;
+
+import dev.raylightning.core.callbacks.Callback;
+import dev.raylightning.core.callbacks.ProgressEvent;
+import dev.raylightning.core.callbacks.ProgressListener;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Progress events of global rank zero: to the listening callbacks (the progress bar) in a local
+ * run, to a launcher's forwarder on a worker; and, on the driver, the streamed events of the
+ * workers back to listeners, loggers and callbacks ({@link #onRemote}).
+ */
+final class ProgressConnector {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProgressConnector.class);
+
+    private final TrainerContext ctx;
+    /** Callbacks that listen to progress, plus a worker's forwarder; empty lists cost nothing per step. */
+    private final List<ProgressListener> listeners = new ArrayList<>();
+
+    ProgressConnector(TrainerContext ctx) {
+        this.ctx = ctx;
+        for (Callback cb : ctx.callbacks) {
+            if (cb instanceof ProgressListener pl) {
+                listeners.add(pl);
+            }
+        }
+    }
+
+    void addListener(ProgressListener listener) {
+        listeners.add(listener);
+    }
+
+    /** An event of rank zero at the current position. */
+    void emit(ProgressEvent.Kind kind, int batchIdx, double loss, Map<String, Double> metrics) {
+        if (listeners.isEmpty() || !ctx.strategy.isGlobalZero()) {
+            return;
+        }
+        notify(new ProgressEvent(kind, ctx.state.currentEpoch, batchIdx, ctx.state.numTrainingBatches,
+                ctx.config.maxEpochs(), ctx.state.globalStep, loss, metrics));
+    }
+
+    void notify(ProgressEvent e) {
+        for (ProgressListener pl : listeners) {
+            pl.onProgress(e);
+        }
+    }
+
+    /** Rank zero's streamed event, on the driver: log rows go to loggers, messages to callbacks, the rest to listeners. */
+    void onRemote(ProgressEvent e) {
+        switch (e.kind()) {
+            case CALLBACK_MESSAGE -> deliver(e.message());
+            case LOG_ROW -> ctx.logging.write(e.metrics(), e.globalStep());
+            default -> notify(e);
+        }
+    }
+
+    void sendToDriver(Callback sender, Serializable payload) {
+        if (!ctx.strategy.isGlobalZero()) {
+            return;
+        }
+        ProgressEvent.CallbackMessage message = new ProgressEvent.CallbackMessage(sender.stateKey(), payload);
+        if (!ctx.workerSide) {
+            deliver(message);
+            return;
+        }
+        notify(new ProgressEvent(ProgressEvent.Kind.CALLBACK_MESSAGE, ctx.state.currentEpoch, -1,
+                ctx.state.numTrainingBatches, ctx.config.maxEpochs(), ctx.state.globalStep, Double.NaN, Map.of(),
+                message));
+    }
+
+    private void deliver(ProgressEvent.CallbackMessage message) {
+        for (Callback cb : ctx.callbacks) {
+            if (cb.stateKey().equals(message.callbackKey())) {
+                cb.onDriverMessage(ctx, message.payload());
+                return;
+            }
+        }
+        LOG.warn("A worker's callback {} sent a message, but the driver's trainer has no callback with that key",
+                message.callbackKey());
+    }
+}

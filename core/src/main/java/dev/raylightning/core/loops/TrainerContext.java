@@ -1,0 +1,296 @@
+package dev.raylightning.core.loops;
+
+import dev.raylightning.core.LightningDataModule;
+import dev.raylightning.core.LightningModule;
+import dev.raylightning.core.ModuleContext;
+import dev.raylightning.core.RunRequest;
+import dev.raylightning.core.RunResult;
+import dev.raylightning.core.RunningStage;
+import dev.raylightning.core.TrainerConfig;
+import dev.raylightning.core.TrainerFn;
+import dev.raylightning.core.TrainerState;
+import dev.raylightning.core.TrainerStatus;
+import dev.raylightning.core.callbacks.Callback;
+import dev.raylightning.core.callbacks.ModelCheckpoint;
+import dev.raylightning.core.callbacks.ProgressBar;
+import dev.raylightning.core.callbacks.ProgressListener;
+import dev.raylightning.core.callbacks.TrainerView;
+import dev.raylightning.core.checkpoint.Checkpoint;
+import dev.raylightning.core.checkpoint.LoopPosition;
+import dev.raylightning.core.data.DataLoader;
+import dev.raylightning.core.data.DistributedSampler;
+import dev.raylightning.core.engine.Engines;
+import dev.raylightning.core.loggers.Logger;
+import dev.raylightning.core.metrics.LogOptions;
+import dev.raylightning.core.metrics.MetricStore;
+import dev.raylightning.core.optim.ParameterOptimizer;
+import dev.raylightning.core.strategy.Strategy;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One trainer's run state and its parts: settings, strategy, callbacks, loggers, metrics, the
+ * loop state, and the connectors the loops use (hooks, logging, progress, checkpoints). It is the
+ * {@link TrainerView} callbacks receive and the {@link ModuleContext} modules log through.
+ * {@code Trainer} is its public face; a worker process runs one without a {@code Trainer}.
+ */
+public final class TrainerContext implements TrainerView, ModuleContext {
+
+    final TrainerConfig config;
+    final Strategy strategy;
+    final List<Callback> callbacks;
+    final List<Logger> loggers;
+    /** Whether this context runs one rank of a launcher's job (its driver is another process). */
+    final boolean workerSide;
+    final MetricStore metrics = new MetricStore();
+    final LoopState state = new LoopState();
+    final Hooks hooks;
+    final LoggerConnector logging;
+    final ProgressConnector progress;
+    final CheckpointConnector checkpoints;
+
+    LightningModule module;
+    ParameterOptimizer optimizer;
+    /** The optimizer state at the end of the last fit, so saveCheckpoint after fit can resume exactly. */
+    ParameterOptimizer.State lastOptimizerState;
+    /** Of the current step: whether it trains, and its batch size (weights epoch means). */
+    boolean training;
+    int currentBatchSize;
+
+    private TrainerContext(TrainerConfig config, List<Logger> loggers, boolean workerSide) {
+        this.config = config;
+        this.strategy = config.strategy();
+        this.callbacks = Collections.unmodifiableList(defaultCallbacks(config, !workerSide));
+        this.loggers = List.copyOf(loggers);
+        this.workerSide = workerSide;
+        this.hooks = new Hooks(callbacks);
+        this.logging = new LoggerConnector(this);
+        this.progress = new ProgressConnector(this);
+        this.checkpoints = new CheckpointConnector(this);
+    }
+
+    /** The context of a trainer on the driver (or a single process). */
+    public static TrainerContext driver(TrainerConfig config, List<Logger> loggers) {
+        return new TrainerContext(config, loggers, false);
+    }
+
+    /**
+     * Runs a request shipped by a launcher, in a worker process, with that rank's strategy, and
+     * returns this rank's result; {@code forwarder} (may be null) gets the rank's progress events.
+     */
+    public static RunResult runWorker(RunRequest request, Strategy rankStrategy, ProgressListener forwarder) {
+        TrainerContext ctx = new TrainerContext(request.config().withStrategy(rankStrategy), List.of(), true);
+        if (forwarder != null) {
+            ctx.progress.addListener(forwarder);
+        }
+        LightningModule m = request.module();
+        if (request.initialWeights() != null) {
+            m.loadStateDict(request.initialWeights());
+        }
+        Path ckpt = request.checkpointPath() == null ? null : Path.of(request.checkpointPath());
+        return new LocalRun(ctx).run(request.fn(), m, request.dataModule(), ckpt);
+    }
+
+    /** Runs {@code entry}: on the strategy's workers when it has a launcher, else right here. */
+    public RunResult run(TrainerFn entry, LightningModule m, LightningDataModule data, Path checkpoint) {
+        if (m == null) {
+            throw new IllegalArgumentException("module must not be null");
+        }
+        if (data == null) {
+            throw new IllegalArgumentException("data module must not be null");
+        }
+        return strategy.launcher().isPresent() ? new DriverRun(this).run(entry, m, data, checkpoint)
+                : new LocalRun(this).run(entry, m, data, checkpoint);
+    }
+
+    /** Lightning's default callbacks: a progress bar on the driver, a checkpoint callback unless disabled. */
+    private static List<Callback> defaultCallbacks(TrainerConfig config, boolean driverSide) {
+        List<Callback> cbs = new ArrayList<>(config.callbacks());
+        boolean bar = driverSide && config.enableProgressBar();
+        if (bar && cbs.stream().noneMatch(c -> c instanceof ProgressBar)) {
+            cbs.add(new ProgressBar());
+        }
+        if (!bar) {
+            cbs.removeIf(c -> c instanceof ProgressBar);
+        }
+        if (config.enableCheckpointing() && cbs.stream().noneMatch(c -> c instanceof ModelCheckpoint)) {
+            cbs.add(ModelCheckpoint.builder().build());
+        }
+        return cbs;
+    }
+
+    void seedIfConfigured() {
+        config.seed().ifPresent(Engines::seed);
+    }
+
+    /** The loader with a distributed sampler when there are several ranks (Lightning's use_distributed_sampler). */
+    DataLoader distribute(DataLoader loader) {
+        Optional<Strategy.SamplerArgs> args = strategy.distributedSamplerArgs();
+        if (args.isEmpty() || loader.sampler() instanceof DistributedSampler) {
+            return loader;
+        }
+        Strategy.SamplerArgs a = args.get();
+        return loader.withSampler(new DistributedSampler(loader.dataset().size(), a.numReplicas(), a.rank(),
+                loader.shuffle(), loader.seed()));
+    }
+
+    public TrainerConfig config() {
+        return config;
+    }
+
+    /** The module of the current or last run, if any. */
+    public Optional<LightningModule> module() {
+        return Optional.ofNullable(module);
+    }
+
+    /** Where a fit resumed from a checkpoint taken now would continue. */
+    public LoopPosition loopPosition() {
+        return state.position();
+    }
+
+    /** Adds a listener for this trainer's progress events. */
+    public void addProgressListener(ProgressListener listener) {
+        progress.addListener(listener);
+    }
+
+    // ---- ModuleContext ---------------------------------------------------------------------
+
+    @Override
+    public TrainerView trainer() {
+        return this;
+    }
+
+    @Override
+    public boolean training() {
+        return training;
+    }
+
+    @Override
+    public void log(String name, double value, LogOptions options) {
+        if (state.stage == null) {
+            throw new IllegalStateException("log('" + name + "') called outside a step");
+        }
+        if (state.stage == RunningStage.PREDICTING) {
+            throw new IllegalStateException("log('" + name + "') is not allowed in predict");
+        }
+        metrics.log(name, value, options, Math.max(1, currentBatchSize), strategy);
+    }
+
+    // ---- TrainerView -----------------------------------------------------------------------
+
+    @Override
+    public TrainerState state() {
+        return state.snapshot();
+    }
+
+    @Override
+    public TrainerStatus status() {
+        return state.status;
+    }
+
+    @Override
+    public Optional<RunningStage> stage() {
+        return Optional.ofNullable(state.stage);
+    }
+
+    @Override
+    public boolean sanityChecking() {
+        return state.stage == RunningStage.SANITY_CHECKING;
+    }
+
+    @Override
+    public int currentEpoch() {
+        return state.currentEpoch;
+    }
+
+    @Override
+    public long globalStep() {
+        return state.globalStep;
+    }
+
+    @Override
+    public int maxEpochs() {
+        return config.maxEpochs();
+    }
+
+    @Override
+    public int numTrainingBatches() {
+        return state.numTrainingBatches;
+    }
+
+    @Override
+    public boolean shouldStop() {
+        return state.shouldStop;
+    }
+
+    @Override
+    public Map<String, Double> callbackMetrics() {
+        return metrics.callbackMetrics();
+    }
+
+    @Override
+    public Map<String, Double> loggedMetrics() {
+        return metrics.loggedMetrics();
+    }
+
+    @Override
+    public Map<String, Double> progressBarMetrics() {
+        return metrics.progressBarMetrics();
+    }
+
+    @Override
+    public Strategy strategy() {
+        return strategy;
+    }
+
+    @Override
+    public List<Callback> callbacks() {
+        return callbacks;
+    }
+
+    @Override
+    public List<Logger> loggers() {
+        return loggers;
+    }
+
+    @Override
+    public Path defaultRootDir() {
+        return config.defaultRootPath();
+    }
+
+    @Override
+    public Path logDir() {
+        return logging.logDir();
+    }
+
+    @Override
+    public Optional<Double> learningRate() {
+        return optimizer == null ? Optional.empty() : Optional.of(optimizer.learningRate());
+    }
+
+    @Override
+    public void requestStop(String reason) {
+        state.requestedStop = reason == null ? "stop requested" : reason;
+    }
+
+    @Override
+    public Checkpoint buildCheckpoint() {
+        return checkpoints.build();
+    }
+
+    @Override
+    public void saveCheckpoint(Path path) {
+        checkpoints.save(path);
+    }
+
+    @Override
+    public void sendToDriver(Callback sender, Serializable payload) {
+        progress.sendToDriver(sender, payload);
+    }
+}

@@ -1,0 +1,133 @@
+package dev.raylightning.core.loops;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.raylightning.core.BatchLimit;
+import dev.raylightning.core.LightningModule;
+import dev.raylightning.core.RunningStage;
+import dev.raylightning.core.TrainerStatus;
+import dev.raylightning.core.callbacks.ProgressEvent;
+import dev.raylightning.core.data.Batch;
+import dev.raylightning.core.data.DataLoader;
+import dev.raylightning.core.data.HostBatch;
+import dev.raylightning.core.engine.Engines;
+import dev.raylightning.core.engine.GradientTape;
+import dev.raylightning.core.optim.LrScheduler;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Lightning's training epoch loop: one epoch of training steps (forward, backward through the
+ * strategy, the strategy's optimizer step at each accumulation boundary), validation at the
+ * configured interval, and the epoch's metrics.
+ */
+final class TrainingEpochLoop {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrainingEpochLoop.class);
+
+    private final TrainerContext ctx;
+    private final EvaluationLoop validation;
+    private final LoopOptimizerStep optimizerStep;
+
+    TrainingEpochLoop(TrainerContext ctx) {
+        this.ctx = ctx;
+        this.validation = new EvaluationLoop(ctx);
+        this.optimizerStep = new LoopOptimizerStep(ctx);
+    }
+
+    /** Trains one epoch from batch {@code firstBatch} (non-zero when resuming mid-epoch). */
+    void run(DataLoader train, Optional<DataLoader> val, int firstBatch) {
+        LightningModule m = ctx.module;
+        LoopState state = ctx.state;
+        state.stage = RunningStage.TRAINING;
+        ctx.metrics.beginEpoch(true);
+        train.setEpoch(state.currentEpoch);
+        // reseeded per epoch so dropout and other torch randomness resume exactly at epoch starts
+        ctx.config.seed().ifPresent(s -> Engines.seed(s * 1_000_003L + state.currentEpoch));
+        state.inTrainEpoch = true;
+        state.batchesDoneInEpoch = firstBatch;
+        ctx.hooks.call(cb -> cb.onTrainEpochStart(ctx, m), m::onTrainEpochStart);
+        ctx.progress.emit(ProgressEvent.Kind.EPOCH_START, -1, Double.NaN, ctx.metrics.progressBarMetrics());
+        BatchLimit limitVal = ctx.config.limitValBatches();
+        boolean validateThisEpoch = val.isPresent() && (state.currentEpoch + 1) % ctx.config.checkValEveryNEpoch() == 0
+                && limitVal.resolve(val.get().numBatches()) > 0;
+        int valEvery = valInterval();
+        int n = state.numTrainingBatches;
+        try (DataLoader.BatchIterator it = train.iterator(firstBatch)) {
+            for (int idx = firstBatch; idx < n; idx++) {
+                // checked before waiting for the next batch, which an interrupt would abort
+                if (Thread.currentThread().isInterrupted()) {
+                    LOG.warn("Trainer thread interrupted; stopping at epoch {}, batch {}", state.currentEpoch, idx);
+                    state.status = TrainerStatus.INTERRUPTED;
+                    break;
+                }
+                if (!it.hasNext()) {
+                    break;
+                }
+                step(m, it.next(), idx);
+                if (validateThisEpoch && ((idx + 1) % valEvery == 0 || idx + 1 == n)) {
+                    validation.run(RunningStage.VALIDATING, val.get(), limitVal);
+                }
+                if (ctx.config.maxSteps() >= 0 && state.globalStep >= ctx.config.maxSteps()) {
+                    break;
+                }
+            }
+        }
+        ctx.logging.logRow(ctx.metrics.endEpoch(ctx.strategy));
+        ctx.hooks.call(cb -> cb.onTrainEpochEnd(ctx, m), m::onTrainEpochEnd);
+        ctx.progress.emit(ProgressEvent.Kind.EPOCH_END, -1, Double.NaN, ctx.metrics.progressBarMetrics());
+        state.inTrainEpoch = false;
+        if (ctx.optimizer.config().scheduler().interval() == LrScheduler.Interval.EPOCH) {
+            ctx.optimizer.applySchedule(state.currentEpoch + 1L);
+        }
+    }
+
+    private int valInterval() {
+        BatchLimit v = ctx.config.valCheckInterval();
+        if (v.count() >= 0) {
+            return Math.max(1, v.count());
+        }
+        return Math.max(1, (int) Math.floor(ctx.state.numTrainingBatches * v.fraction()));
+    }
+
+    /** One training step; the optimizer steps when the accumulation window closes. */
+    private void step(LightningModule m, HostBatch host, int idx) {
+        LoopState state = ctx.state;
+        int accumulate = ctx.config.accumulateGradBatches();
+        try (NDManager stepManager = m.manager().newSubManager()) {
+            Batch batch = host.toBatch(stepManager);
+            ctx.hooks.call(cb -> cb.onTrainBatchStart(ctx, m, batch, idx), () -> m.onTrainBatchStart(batch, idx));
+            ctx.currentBatchSize = batch.size();
+            ctx.training = true;
+            double loss;
+            try (GradientTape tape = new GradientTape()) {
+                NDArray out = m.trainingStep(batch, idx);
+                if (out == null) {
+                    throw new IllegalStateException(m.getClass().getSimpleName() + ".trainingStep returned null");
+                }
+                loss = out.getFloat();
+                NDArray scaled = accumulate > 1 ? out.div(accumulate) : out;
+                ctx.hooks.call(cb -> cb.onBeforeBackward(ctx, m, scaled), () -> m.onBeforeBackward(scaled));
+                ctx.strategy.backward(scaled, tape);
+            } finally {
+                ctx.training = false;
+            }
+            ctx.hooks.call(cb -> cb.onAfterBackward(ctx, m), m::onAfterBackward);
+            if ((idx + 1) % accumulate == 0 || idx + 1 == state.numTrainingBatches) {
+                ctx.hooks.call(cb -> cb.onBeforeOptimizerStep(ctx, m), m::onBeforeOptimizerStep);
+                ctx.strategy.optimizerStep(optimizerStep);
+                state.globalStep++;
+                if (ctx.optimizer.config().scheduler().interval() == LrScheduler.Interval.STEP) {
+                    ctx.optimizer.applySchedule(state.globalStep);
+                }
+                if (state.globalStep % ctx.config.logEveryNSteps() == 0) {
+                    ctx.logging.logRow(ctx.metrics.drainStepRow());
+                }
+            }
+            state.batchesDoneInEpoch = idx + 1;
+            ctx.hooks.call(cb -> cb.onTrainBatchEnd(ctx, m, loss, batch, idx), () -> m.onTrainBatchEnd(loss, batch, idx));
+            ctx.progress.emit(ProgressEvent.Kind.BATCH_END, idx, loss, ctx.metrics.progressBarMetrics());
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.raylightning.core.loops;
+
+import dev.raylightning.core.RunRequest;
+import dev.raylightning.core.RunResult;
+import dev.raylightning.core.callbacks.ProgressListener;
+import dev.raylightning.core.strategy.RankTask;
+import dev.raylightning.core.strategy.Strategy;
+
+import java.io.Serializable;
+
+/** The trainer's part of a launch: one rank runs the shipped request; rank zero adds its best checkpoint. */
+record WorkerTask(RunRequest request) implements RankTask<WorkerTask.Outcome> {
+
+    /** One rank's result, and on global rank zero the bytes of its best checkpoint. */
+    record Outcome(RunResult result, BestCheckpoint bestCheckpoint) implements Serializable {}
+
+    @Override
+    public Outcome run(Strategy rankStrategy, ProgressListener toDriver) {
+        RunResult result = TrainerContext.runWorker(request, rankStrategy, toDriver);
+        return new Outcome(result, rankStrategy.isGlobalZero() ? BestCheckpoint.read(result) : null);
+    }
+}

@@ -2,7 +2,7 @@ package dev.raylightning.core;
 
 import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.callbacks.ModelCheckpoint;
-import dev.raylightning.core.callbacks.ProgressListener;
+import dev.raylightning.core.progress.ProgressListener;
 import dev.raylightning.core.callbacks.TrainerView;
 import dev.raylightning.core.checkpoint.Checkpoint;
 import dev.raylightning.core.checkpoint.LoopPosition;
@@ -120,8 +120,8 @@ public final class Trainer implements TrainerView {
     }
 
     @Override
-    public void sendToDriver(Callback sender, Serializable payload) {
-        ctx.sendToDriver(sender, payload);
+    public void sendToDriver(String callbackKey, Serializable payload) {
+        ctx.sendToDriver(callbackKey, payload);
     }
 
     // ---- state --------------------------------------------------------------------------------
@@ -196,7 +196,7 @@ public final class Trainer implements TrainerView {
         return ctx.strategy();
     }
 
-    @Override
+    /** The callbacks in the order hooks reach them: the given ones, then the defaults the trainer added. */
     public List<Callback> callbacks() {
         return ctx.callbacks();
     }

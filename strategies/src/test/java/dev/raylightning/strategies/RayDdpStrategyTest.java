@@ -188,7 +188,7 @@ class RayDdpStrategyTest {
             double step = trainer.globalStep();
             double min = trainer.strategy().reduce(new double[] {step}, ReduceOp.MIN)[0];
             double max = trainer.strategy().reduce(new double[] {step}, ReduceOp.MAX)[0];
-            trainer.sendToDriver(this, new double[] {min, max});
+            trainer.sendToDriver(stateKey(), new double[] {min, max});
         }
 
         @Override

@@ -1,5 +1,7 @@
 package dev.raylightning.core.callbacks;
 
+import dev.raylightning.core.progress.ProgressEvent;
+import dev.raylightning.core.progress.ProgressListener;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 

@@ -57,8 +57,6 @@ public interface TrainerView {
         return strategy().isGlobalZero();
     }
 
-    List<Callback> callbacks();
-
     /** The loggers; empty on the workers of a distributed run (rows go to the driver's). */
     List<Logger> loggers();
 
@@ -96,10 +94,11 @@ public interface TrainerView {
     void saveCheckpoint(Path path);
 
     /**
-     * Sends {@code payload} from {@code sender} to the same callback on the driver, which gets it
-     * in {@link Callback#onDriverMessage}: right away when this trainer runs on the driver, and
+     * Sends {@code payload} to the driver's callback whose {@link Callback#stateKey()} is
+     * {@code callbackKey} (a callback passes its own), which gets it in
+     * {@link Callback#onDriverMessage}: right away when this trainer runs on the driver, and
      * streamed in order with progress when it runs a worker's rank. Only global rank zero sends;
      * other ranks return without sending, so callbacks may call this on every rank.
      */
-    void sendToDriver(Callback sender, Serializable payload);
+    void sendToDriver(String callbackKey, Serializable payload);
 }

@@ -9,7 +9,7 @@ import dev.raylightning.core.TrainerFn;
 import dev.raylightning.core.TrainerStatus;
 import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.callbacks.ModelCheckpoint;
-import dev.raylightning.core.callbacks.ProgressEvent;
+import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.strategy.Launcher;
 
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.raylightning.core.BatchLimit;
 import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.RunningStage;
-import dev.raylightning.core.callbacks.ProgressEvent;
+import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.data.Batch;
 import dev.raylightning.core.data.DataLoader;
 import dev.raylightning.core.data.HostBatch;
@@ -49,7 +49,7 @@ final class EvaluationLoop {
                 step(m, it.next(), idx, testing);
             }
         }
-        Map<String, Double> row = ctx.metrics.endEpoch(ctx.strategy);
+        Map<String, Double> row = ctx.metrics.endEpoch();
         if (!sanity) {
             ctx.logging.logRow(row);
         }

@@ -8,7 +8,7 @@ import dev.raylightning.core.RunningStage;
 import dev.raylightning.core.TrainerFn;
 import dev.raylightning.core.TrainerStatus;
 import dev.raylightning.core.callbacks.Callback;
-import dev.raylightning.core.callbacks.ProgressEvent;
+import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.data.DataLoader;
 
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.raylightning.core.loops;
 
 import dev.raylightning.core.LightningModule;
-import dev.raylightning.core.callbacks.ProgressEvent;
+import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.loggers.Logger;
 
 import java.nio.file.Path;

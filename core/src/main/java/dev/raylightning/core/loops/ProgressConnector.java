@@ -1,8 +1,8 @@
 package dev.raylightning.core.loops;
 
 import dev.raylightning.core.callbacks.Callback;
-import dev.raylightning.core.callbacks.ProgressEvent;
-import dev.raylightning.core.callbacks.ProgressListener;
+import dev.raylightning.core.progress.ProgressEvent;
+import dev.raylightning.core.progress.ProgressListener;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -59,11 +59,11 @@ final class ProgressConnector {
         }
     }
 
-    void sendToDriver(Callback sender, Serializable payload) {
+    void sendToDriver(String callbackKey, Serializable payload) {
         if (!ctx.strategy.isGlobalZero()) {
             return;
         }
-        ProgressEvent.CallbackMessage message = new ProgressEvent.CallbackMessage(sender.stateKey(), payload);
+        ProgressEvent.CallbackMessage message = new ProgressEvent.CallbackMessage(callbackKey, payload);
         if (!ctx.workerSide) {
             deliver(message);
             return;

@@ -13,7 +13,7 @@ import dev.raylightning.core.TrainerStatus;
 import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.callbacks.ModelCheckpoint;
 import dev.raylightning.core.callbacks.ProgressBar;
-import dev.raylightning.core.callbacks.ProgressListener;
+import dev.raylightning.core.progress.ProgressListener;
 import dev.raylightning.core.callbacks.TrainerView;
 import dev.raylightning.core.checkpoint.Checkpoint;
 import dev.raylightning.core.checkpoint.LoopPosition;
@@ -48,7 +48,7 @@ public final class TrainerContext implements TrainerView, ModuleContext {
     final List<Logger> loggers;
     /** Whether this context runs one rank of a launcher's job (its driver is another process). */
     final boolean workerSide;
-    final MetricStore metrics = new MetricStore();
+    final MetricStore metrics;
     final LoopState state = new LoopState();
     final Hooks hooks;
     final LoggerConnector logging;
@@ -66,6 +66,7 @@ public final class TrainerContext implements TrainerView, ModuleContext {
     private TrainerContext(TrainerConfig config, List<Logger> loggers, boolean workerSide) {
         this.config = config;
         this.strategy = config.strategy();
+        this.metrics = new MetricStore(strategy.worldSize() > 1 ? strategy::reduce : MetricStore.Sync.LOCAL);
         this.callbacks = Collections.unmodifiableList(defaultCallbacks(config, !workerSide));
         this.loggers = List.copyOf(loggers);
         this.workerSide = workerSide;
@@ -179,7 +180,7 @@ public final class TrainerContext implements TrainerView, ModuleContext {
         if (state.stage == RunningStage.PREDICTING) {
             throw new IllegalStateException("log('" + name + "') is not allowed in predict");
         }
-        metrics.log(name, value, options, Math.max(1, currentBatchSize), strategy);
+        metrics.log(name, value, options, Math.max(1, currentBatchSize));
     }
 
     // ---- TrainerView -----------------------------------------------------------------------
@@ -249,7 +250,6 @@ public final class TrainerContext implements TrainerView, ModuleContext {
         return strategy;
     }
 
-    @Override
     public List<Callback> callbacks() {
         return callbacks;
     }
@@ -290,7 +290,7 @@ public final class TrainerContext implements TrainerView, ModuleContext {
     }
 
     @Override
-    public void sendToDriver(Callback sender, Serializable payload) {
-        progress.sendToDriver(sender, payload);
+    public void sendToDriver(String callbackKey, Serializable payload) {
+        progress.sendToDriver(callbackKey, payload);
     }
 }

@@ -6,7 +6,7 @@ import dev.raylightning.core.BatchLimit;
 import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.RunningStage;
 import dev.raylightning.core.TrainerStatus;
-import dev.raylightning.core.callbacks.ProgressEvent;
+import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.data.Batch;
 import dev.raylightning.core.data.DataLoader;
 import dev.raylightning.core.data.HostBatch;
@@ -74,7 +74,7 @@ final class TrainingEpochLoop {
                 }
             }
         }
-        ctx.logging.logRow(ctx.metrics.endEpoch(ctx.strategy));
+        ctx.logging.logRow(ctx.metrics.endEpoch());
         ctx.hooks.call(cb -> cb.onTrainEpochEnd(ctx, m), m::onTrainEpochEnd);
         ctx.progress.emit(ProgressEvent.Kind.EPOCH_END, -1, Double.NaN, ctx.metrics.progressBarMetrics());
         state.inTrainEpoch = false;

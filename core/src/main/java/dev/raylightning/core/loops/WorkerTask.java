@@ -2,7 +2,7 @@ package dev.raylightning.core.loops;
 
 import dev.raylightning.core.RunRequest;
 import dev.raylightning.core.RunResult;
-import dev.raylightning.core.callbacks.ProgressListener;
+import dev.raylightning.core.progress.ProgressListener;
 import dev.raylightning.core.strategy.RankTask;
 import dev.raylightning.core.strategy.Strategy;
 

@@ -1,7 +1,6 @@
 package dev.raylightning.core.metrics;
 
 import dev.raylightning.core.collective.ReduceOp;
-import dev.raylightning.core.strategy.Strategy;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,12 +14,28 @@ import java.util.Map;
  */
 public final class MetricStore {
 
+    /** Reduces values element-wise across ranks, for metrics logged with {@code syncDist}. */
+    @FunctionalInterface
+    public interface Sync {
+        /** One process: nothing to reduce. */
+        Sync LOCAL = (values, op) -> values;
+
+        double[] reduce(double[] values, ReduceOp op);
+    }
+
+    private final Sync sync;
+
     private final Map<String, Double> callbackMetrics = new LinkedHashMap<>();
     private final Map<String, Double> loggedMetrics = new LinkedHashMap<>();
     private final Map<String, Double> progressBarMetrics = new LinkedHashMap<>();
     private final Map<String, Double> pendingLoggerRow = new LinkedHashMap<>();
     private final Map<String, Accumulator> epoch = new LinkedHashMap<>();
     private boolean training;
+
+    /** A store whose synced metrics are reduced with {@code sync}. */
+    public MetricStore(Sync sync) {
+        this.sync = sync;
+    }
 
     /** Starts a stage epoch; per-epoch accumulators restart. */
     public void beginEpoch(boolean trainingStage) {
@@ -32,7 +47,7 @@ public final class MetricStore {
      * Records one logged value. Step values with sync on are reduced across ranks right away,
      * so every rank calls this for the same names in the same order.
      */
-    public void log(String name, double value, LogOptions opts, int batchSize, Strategy strategy) {
+    public void log(String name, double value, LogOptions opts, int batchSize) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("metric name must not be blank");
         }
@@ -42,8 +57,7 @@ public final class MetricStore {
             throw new IllegalArgumentException("metric '" + name + "' logs neither on step nor on epoch");
         }
         if (step) {
-            double v = opts.syncDist() && strategy.worldSize() > 1
-                    ? strategy.reduce(new double[] {value}, ReduceOp.AVG)[0] : value;
+            double v = opts.syncDist() ? sync.reduce(new double[] {value}, ReduceOp.AVG)[0] : value;
             String key = ep ? name + "_step" : name;
             callbackMetrics.put(key, v);
             if (!ep) {
@@ -66,12 +80,12 @@ public final class MetricStore {
      * Ends the stage epoch: aggregates per-epoch values (reducing across ranks when asked) and
      * returns the row meant for loggers.
      */
-    public Map<String, Double> endEpoch(Strategy strategy) {
+    public Map<String, Double> endEpoch() {
         Map<String, Double> values = new LinkedHashMap<>();
         for (Map.Entry<String, Accumulator> e : epoch.entrySet()) {
             double v = e.getValue().value();
-            if (e.getValue().opts.syncDist() && strategy.worldSize() > 1) {
-                v = strategy.reduce(new double[] {v}, toReduceOp(e.getValue().opts.reduce()))[0];
+            if (e.getValue().opts.syncDist()) {
+                v = sync.reduce(new double[] {v}, toReduceOp(e.getValue().opts.reduce()))[0];
             }
             values.put(e.getKey(), v);
         }

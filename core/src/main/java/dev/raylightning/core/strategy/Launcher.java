@@ -1,6 +1,6 @@
 package dev.raylightning.core.strategy;
 
-import dev.raylightning.core.callbacks.ProgressEvent;
+import dev.raylightning.core.progress.ProgressEvent;
 
 import java.io.Serializable;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.raylightning.core.strategy;
 
-import dev.raylightning.core.callbacks.ProgressListener;
+import dev.raylightning.core.progress.ProgressListener;
 
 import java.io.Serializable;
 

@@ -6,6 +6,7 @@ import dev.raylightning.core.TrainerStatus;
 import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.callbacks.ModelCheckpoint;
 import dev.raylightning.core.checkpoint.ModelState;
+import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.data.DataLoader;
 import dev.raylightning.core.LightningDataModule;
 import dev.raylightning.core.testing.Blobs;
@@ -51,7 +52,7 @@ class LauncherSeamTest {
 
         @Override
         public void onTrainEpochEnd(TrainerView trainer, LightningModule module) {
-            trainer.sendToDriver(this, "epoch " + trainer.currentEpoch() + " from rank " + trainer.strategy().globalRank());
+            trainer.sendToDriver(stateKey(), "epoch " + trainer.currentEpoch() + " from rank " + trainer.strategy().globalRank());
         }
 
         @Override
@@ -137,6 +138,66 @@ class LauncherSeamTest {
                     DataLoader.builder(Blobs.dataset(64, 5)).batchSize(16).build(), null));
             assertTrue(results.get(0).get("test_acc") > 0.8, results.toString());
         }
+    }
+
+    /** Rank 1 alone asks to stop after epoch 1; at fit end each rank's step goes through min and max. */
+    static final class StopOnRankOne implements Callback {
+        private static final long serialVersionUID = 1L;
+        final List<double[]> stepsAtEnd = new ArrayList<>();
+
+        @Override
+        public void onTrainEpochEnd(TrainerView trainer, LightningModule module) {
+            if (trainer.strategy().globalRank() == 1 && trainer.currentEpoch() == 1) {
+                trainer.requestStop("rank one has seen enough");
+            }
+        }
+
+        @Override
+        public void onFitEnd(TrainerView trainer, LightningModule module) {
+            double step = trainer.globalStep();
+            double[] range = {trainer.strategy().reduce(new double[] {step}, ReduceOp.MIN)[0],
+                    trainer.strategy().reduce(new double[] {step}, ReduceOp.MAX)[0]};
+            trainer.sendToDriver(stateKey(), range);
+        }
+
+        @Override
+        public void onDriverMessage(TrainerView trainer, java.io.Serializable payload) {
+            stepsAtEnd.add((double[]) payload);
+        }
+    }
+
+    @Test
+    void aStopRequestedOnOneRankStopsEveryRankAfterTheSameEpoch() {
+        StopOnRankOne stop = new StopOnRankOne();
+        Trainer t = trainer().maxEpochs(5).enableCheckpointing(false).callbacks(stop).strategy(new ThreadDdpStrategy(2))
+                .build();
+        try (TinyClassifier m = new TinyClassifier()) {
+            t.fit(m, data(16));
+        }
+        assertEquals(TrainerStatus.FINISHED, t.status());
+        assertEquals(2, t.currentEpoch());
+        assertEquals(16, t.globalStep());
+        assertArrayEquals(new double[] {16, 16}, stop.stepsAtEnd.get(0), "both ranks stopped at the same step");
+        assertEquals(java.util.Optional.of("rank one has seen enough"), t.state().stopReason());
+        assertTrue(t.shouldStop());
+    }
+
+    @Test
+    void checkpointsAreSavedOnEveryRankAndWrittenOnce() throws java.io.IOException {
+        ThreadDdpStrategy.SAVES.clear();
+        Path dir = root.resolve("every-rank");
+        ModelCheckpoint ckpt = ModelCheckpoint.builder().dirpath(dir).saveTopK(-1).build();
+        Trainer t = trainer().maxEpochs(2).callbacks(ckpt).strategy(new ThreadDdpStrategy(2)).build();
+        try (TinyClassifier m = new TinyClassifier()) {
+            t.fit(m, data(16));
+        }
+        List<Integer> saves = new ArrayList<>(ThreadDdpStrategy.SAVES);
+        assertEquals(2, saves.stream().filter(r -> r == 0).count(), "rank 0 saved after each epoch: " + saves);
+        assertEquals(2, saves.stream().filter(r -> r == 1).count(), "rank 1 saved too: " + saves);
+        try (var files = Files.list(dir)) {
+            assertEquals(2, files.count(), "rank zero wrote one file per save");
+        }
+        assertEquals(2, ckpt.bestKModels().size());
     }
 
     @Test

@@ -1,15 +1,11 @@
 package dev.raylightning.core.strategy;
 
 import ai.djl.ndarray.NDArray;
-import dev.raylightning.core.callbacks.ProgressEvent;
-import dev.raylightning.core.callbacks.ProgressListener;
+import dev.raylightning.core.progress.ProgressEvent;
+import dev.raylightning.core.progress.ProgressListener;
 import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.util.JavaBytes;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -32,6 +28,8 @@ final class ThreadDdpStrategy implements Strategy {
 
     private static final long serialVersionUID = 1L;
     private static final Map<String, ThreadGroup> GROUPS = new ConcurrentHashMap<>();
+    /** The ranks that saved a checkpoint, one entry per save, in the order they did. */
+    static final java.util.Queue<Integer> SAVES = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     private final int worldSize;
     private final int rank;
@@ -59,7 +57,7 @@ final class ThreadDdpStrategy implements Strategy {
         @Override
         @SuppressWarnings("unchecked")
         public <R extends Serializable> List<R> launch(RankTask<R> task, Consumer<ProgressEvent> progress) {
-            byte[] wire = serialize(task);
+            byte[] wire = JavaBytes.write(task);
             String id = java.util.UUID.randomUUID().toString();
             GROUPS.put(id, new ThreadGroup(worldSize));
             ExecutorService pool = Executors.newFixedThreadPool(worldSize);
@@ -71,7 +69,7 @@ final class ThreadDdpStrategy implements Strategy {
                     ProgressListener forwarder = r == 0 ? progress::accept : null;
                     futures.add(pool.submit(() -> {
                         try {
-                            return ((RankTask<R>) deserialize(wire)).run(rankStrategy, forwarder);
+                            return ((RankTask<R>) JavaBytes.read(wire)).run(rankStrategy, forwarder);
                         } catch (RuntimeException | Error e) {
                             GROUPS.get(id).abort();
                             throw e;
@@ -104,24 +102,6 @@ final class ThreadDdpStrategy implements Strategy {
                 pool.shutdownNow();
                 GROUPS.remove(id);
             }
-        }
-    }
-
-    private static byte[] serialize(Object o) {
-        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(); ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(o);
-            out.flush();
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new IllegalStateException("request is not serializable", e);
-        }
-    }
-
-    private static Object deserialize(byte[] b) {
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(b))) {
-            return in.readObject();
-        } catch (IOException | ClassNotFoundException e) {
-            throw new IllegalStateException(e);
         }
     }
 
@@ -160,6 +140,12 @@ final class ThreadDdpStrategy implements Strategy {
     @SuppressWarnings("unchecked")
     public <T extends Serializable> T broadcast(T value, int src) {
         return driver ? value : (T) group().broadcast(rank, value, src);
+    }
+
+    @Override
+    public void saveCheckpoint(dev.raylightning.core.checkpoint.Checkpoint checkpoint, java.nio.file.Path path) {
+        SAVES.add(rank);
+        Strategy.super.saveCheckpoint(checkpoint, path);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.raylightning.strategies.launcher;
 
-import dev.raylightning.core.callbacks.ProgressEvent;
-import dev.raylightning.core.callbacks.ProgressListener;
+import dev.raylightning.core.progress.ProgressEvent;
+import dev.raylightning.core.progress.ProgressListener;
 import dev.raylightning.core.util.JavaBytes;
 
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.raylightning.strategies.launcher;
 
-import dev.raylightning.core.callbacks.ProgressEvent;
+import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.strategy.Launcher;
 import dev.raylightning.core.strategy.RankInfo;
 import dev.raylightning.core.strategy.RankTask;

@@ -1,6 +1,6 @@
 package dev.raylightning.strategies.launcher;
 
-import dev.raylightning.core.callbacks.ProgressEvent;
+import dev.raylightning.core.progress.ProgressEvent;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;

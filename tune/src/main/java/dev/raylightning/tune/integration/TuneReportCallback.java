@@ -65,7 +65,7 @@ public class TuneReportCallback extends TuneCallback {
     @Override
     protected void handle(TrainerView trainer, LightningModule module) {
         if (trainer.isGlobalZero()) {
-            trainer.sendToDriver(this, new TuneReport(values(trainer), null, null));
+            trainer.sendToDriver(stateKey(), new TuneReport(values(trainer), null, null));
         }
     }
 

@@ -55,7 +55,7 @@ public class TuneReportCheckpointCallback extends TuneReportCallback {
         // built on every rank (a strategy may gather sharded state), sent by rank zero
         Checkpoint checkpoint = trainer.buildCheckpoint();
         if (trainer.isGlobalZero()) {
-            trainer.sendToDriver(this, new TuneReport(values(trainer), CheckpointIO.toBytes(checkpoint), filename));
+            trainer.sendToDriver(stateKey(), new TuneReport(values(trainer), CheckpointIO.toBytes(checkpoint), filename));
         }
     }
 }

@@ -69,6 +69,50 @@ class SharedMemoryGroupTest {
         assertAllReduce(3, (1 << 18) + 5, op);
     }
 
+    @ParameterizedTest
+    @EnumSource(ReduceOp.class)
+    void reduceScatterOfBytesGivesEachRankItsReducedChunk(ReduceOp op) {
+        wrap(3, 0);
+        int chunk = 50_001;
+        int n = 3 * chunk;
+        List<ByteBuffer> out = Ranks.run(3, r -> {
+            ByteBuffer in = bytesOf(TcpRingProcessGroupTest.filled(r, n), n);
+            ByteBuffer mine = ByteBuffer.allocateDirect(chunk * 4).order(ByteOrder.nativeOrder());
+            groups.get(r).reduceScatter(in, mine, op);
+            return mine;
+        });
+        for (int r = 0; r < 3; r++) {
+            for (int i = 0; i < chunk; i++) {
+                float want = TcpRingProcessGroupTest.reference(op, 3, r * chunk + i);
+                float got = out.get(r).getFloat(i * 4);
+                assertEquals(want, got, Math.abs(want) * 1e-6f, "rank " + r + " element " + i);
+            }
+        }
+    }
+
+    @Test
+    void allGatherOfBytesConcatenatesInRankOrderAndMixesWithAllReduce() {
+        wrap(3, 1024);
+        for (int n : new int[] {7, 40_000, 40_000, 90_001}) {
+            List<ByteBuffer> out = Ranks.run(3, r -> {
+                ByteBuffer in = bytesOf(TcpRingProcessGroupTest.filled(r, n), n);
+                ByteBuffer all = ByteBuffer.allocateDirect(3 * n * 4).order(ByteOrder.nativeOrder());
+                groups.get(r).allGather(in, all);
+                return all;
+            });
+            for (int r = 0; r < 3; r++) {
+                for (int k = 0; k < 3; k++) {
+                    FloatBuffer want = TcpRingProcessGroupTest.filled(k, n);
+                    for (int i = 0; i < n; i += 97) {
+                        assertEquals(want.get(i), out.get(r).getFloat((k * n + i) * 4), "rank " + r + " part " + k);
+                    }
+                }
+            }
+            // shared segments alternate between calls of every kind
+            assertAllReduce(3, n, ReduceOp.SUM);
+        }
+    }
+
     @Test
     void segmentsGrowAlternateAndLeaveNoFilesBehind() throws IOException {
         wrap(2, 1024);

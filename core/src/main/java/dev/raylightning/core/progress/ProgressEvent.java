@@ -1,4 +1,4 @@
-package dev.raylightning.core.callbacks;
+package dev.raylightning.core.progress;
 
 
 import java.io.Serializable;
@@ -36,7 +36,7 @@ public record ProgressEvent(Kind kind, int epoch, int batchIdx, int numBatches, 
         LOG_ROW,
         /** The run ended (successfully or not). */
         RUN_END,
-        /** A callback on rank zero sent its driver-side twin a message ({@link TrainerView#sendToDriver}). */
+        /** A callback on rank zero sent its driver-side twin a message ({@code TrainerView.sendToDriver}). */
         CALLBACK_MESSAGE
     }
 
@@ -51,7 +51,7 @@ public record ProgressEvent(Kind kind, int epoch, int batchIdx, int numBatches, 
     }
 
     /**
-     * A payload from a callback on rank zero to the same callback (by {@link Callback#stateKey()})
+     * A payload from a callback on rank zero to the same callback (by its {@code stateKey()})
      * on the driver.
      */
     public record CallbackMessage(String callbackKey, Serializable payload) implements Serializable {}

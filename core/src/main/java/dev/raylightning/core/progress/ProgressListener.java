@@ -1,4 +1,4 @@
-package dev.raylightning.core.callbacks;
+package dev.raylightning.core.progress;
 
 /**
  * Receives {@link ProgressEvent}s. Callbacks that implement it get events of local runs and, on

@@ -14,11 +14,11 @@ public final class Checks {
 
     /**
      * Refuses unless {@code ok}; the message is {@code template} with each {@code %s} replaced by
-     * the next of {@code args}.
+     * the next of {@code args}, or {@code template} as it is when there are no args.
      */
     public static void checkArgument(boolean ok, String template, Object... args) {
         if (!ok) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, template, args));
+            throw new IllegalArgumentException(args.length == 0 ? template : String.format(Locale.ROOT, template, args));
         }
     }
 

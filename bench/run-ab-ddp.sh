@@ -11,7 +11,7 @@
 # Environment (defaults in brackets):
 #   BASE_REF     the commit to compare against [HEAD~1]
 #   ROUNDS [4]  MLP_WARMUP [300]  MLP_STEPS [1500]  CNN_WARMUP [30]  CNN_STEPS [200]
-#   MODELS ["mlp,cnn"]
+#   MODELS ["mlp,cnn"]  VARIANTS ["ray2"] (DdpBench variants: single, ray1, ray2)
 #   OUT          results directory [bench/target/ab-results-<date>]
 #   MVN_ARGS     extra Maven arguments, e.g. "-o -Dfetch.skip=true" for offline builds
 #   RAY_LIGHTNING_DATA  data directory holding fashion-mnist/ [data/]
@@ -27,6 +27,7 @@ MLP_STEPS="${MLP_STEPS:-1500}"
 CNN_WARMUP="${CNN_WARMUP:-30}"
 CNN_STEPS="${CNN_STEPS:-200}"
 MODELS="${MODELS:-mlp,cnn}"
+VARIANTS="${VARIANTS:-ray2}"
 OUT="${OUT:-$ROOT/bench/target/ab-results-$(date +%Y%m%d-%H%M%S)}"
 DATA="${RAY_LIGHTNING_DATA:-$ROOT/data}"
 
@@ -70,7 +71,7 @@ done
   echo "cpus: $(getconf _NPROCESSORS_ONLN) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "this: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' (with uncommitted changes)')"
   echo "base: $(git rev-parse --short "$BASE_SHA")"
-  echo "rounds=$ROUNDS models=$MODELS mlp=$MLP_WARMUP+$MLP_STEPS cnn=$CNN_WARMUP+$CNN_STEPS"
+  echo "rounds=$ROUNDS models=$MODELS variants=$VARIANTS mlp=$MLP_WARMUP+$MLP_STEPS cnn=$CNN_WARMUP+$CNN_STEPS"
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
 
@@ -78,7 +79,7 @@ run() {
   local side=$1 cp=$2 round=$3
   log "round $round: $side"
   java "${JAVA_FLAGS[@]}" -cp "$cp" dev.raylightning.bench.ddp.DdpBench --round "$round" --data "$DATA" \
-    --variants ray2 --models "$MODELS" --warm-fits -1 --mlp-warmup "$MLP_WARMUP" --mlp-steps "$MLP_STEPS" \
+    --variants "$VARIANTS" --models "$MODELS" --warm-fits -1 --mlp-warmup "$MLP_WARMUP" --mlp-steps "$MLP_STEPS" \
     --cnn-warmup "$CNN_WARMUP" --cnn-steps "$CNN_STEPS" --json-out "$OUT/$side.jsonl" >> "$OUT/java.log" 2>&1
 }
 
@@ -94,19 +95,18 @@ def load(side):
     rows = {}
     for line in (out / f"{side}.jsonl").read_text().splitlines():
         o = json.loads(line)
-        if o.get("mode") == "ray2":
-            rows[(o["model"], o["round"])] = o["samples_per_s"]
+        rows[(o["mode"], o["model"], o["round"])] = o["samples_per_s"]
     return rows
 this, base = load("this"), load("base")
-print("model  round  this samples/s  base samples/s  this/base")
-for model in sorted({m for m, _ in this}):
+print("variant       model  round  this samples/s  base samples/s  this/base")
+for v, model in sorted({k[:2] for k in this}):
     ratios = []
-    for (m, r) in sorted(k for k in this if k[0] == model and k in base):
-        ratios.append(this[(m, r)] / base[(m, r)])
-        print(f"{m:5}  {r:5}  {this[(m, r)]:14.1f}  {base[(m, r)]:14.1f}  {ratios[-1]:9.3f}")
-    t = statistics.median(v for (m, _), v in this.items() if m == model)
-    b = statistics.median(v for (m, _), v in base.items() if m == model)
-    print(f"{model}: median this {t:.1f}, base {b:.1f} samples/s; ratio of medians {t / b:.3f}; "
+    for key in sorted(k for k in this if k[:2] == (v, model) and k in base):
+        ratios.append(this[key] / base[key])
+        print(f"{v:12}  {model:5}  {key[2]:5}  {this[key]:14.1f}  {base[key]:14.1f}  {ratios[-1]:9.3f}")
+    t = statistics.median(x for k, x in this.items() if k[:2] == (v, model))
+    b = statistics.median(x for k, x in base.items() if k[:2] == (v, model))
+    print(f"{v} {model}: median this {t:.1f}, base {b:.1f} samples/s; ratio of medians {t / b:.3f}; "
           f"median of per-round ratios {statistics.median(ratios):.3f} (range {min(ratios):.3f}-{max(ratios):.3f})")
 PY
 log "results in $OUT (this.jsonl, base.jsonl, summary.txt, machine.txt, java.log)"

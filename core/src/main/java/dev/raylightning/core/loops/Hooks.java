@@ -1,6 +1,10 @@
 package dev.raylightning.core.loops;
 
+import ai.djl.ndarray.NDArray;
+import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.callbacks.Callback;
+import dev.raylightning.core.callbacks.TrainerView;
+import dev.raylightning.core.data.Batch;
 
 import java.util.List;
 import java.util.function.Consumer;
@@ -8,14 +12,15 @@ import java.util.function.Consumer;
 /**
  * The one place hooks are called, Lightning's {@code trainer/call.py}: every hook runs on the
  * callbacks first, in their order, then on the module. The full order of a run is written
- * down in {@code docs/hooks.md}, which a test checks against a recorded run.
+ * down in {@code docs/hooks.md}, which a test checks against a recorded run. The hooks of every
+ * training step have their own methods, so the step allocates nothing to call them.
  */
 final class Hooks {
 
-    private final List<Callback> callbacks;
+    private final Callback[] callbacks;
 
     Hooks(List<Callback> callbacks) {
-        this.callbacks = callbacks;
+        this.callbacks = callbacks.toArray(new Callback[0]);
     }
 
     /** Runs a hook on every callback, then on the module. */
@@ -26,7 +31,7 @@ final class Hooks {
         onModule.run();
     }
 
-    /** Runs a hook the module does not have (sanity check, driver messages) on every callback. */
+    /** Runs a hook the module does not have (sanity check) on every callback. */
     void callbacks(Consumer<Callback> onCallback) {
         for (Callback c : callbacks) {
             onCallback.accept(c);
@@ -42,5 +47,40 @@ final class Hooks {
                 error.addSuppressed(suppressed);
             }
         }
+    }
+
+    void onTrainBatchStart(TrainerView t, LightningModule m, Batch batch, int idx) {
+        for (Callback c : callbacks) {
+            c.onTrainBatchStart(t, m, batch, idx);
+        }
+        m.onTrainBatchStart(batch, idx);
+    }
+
+    void onBeforeBackward(TrainerView t, LightningModule m, NDArray loss) {
+        for (Callback c : callbacks) {
+            c.onBeforeBackward(t, m, loss);
+        }
+        m.onBeforeBackward(loss);
+    }
+
+    void onAfterBackward(TrainerView t, LightningModule m) {
+        for (Callback c : callbacks) {
+            c.onAfterBackward(t, m);
+        }
+        m.onAfterBackward();
+    }
+
+    void onBeforeOptimizerStep(TrainerView t, LightningModule m) {
+        for (Callback c : callbacks) {
+            c.onBeforeOptimizerStep(t, m);
+        }
+        m.onBeforeOptimizerStep();
+    }
+
+    void onTrainBatchEnd(TrainerView t, LightningModule m, double loss, Batch batch, int idx) {
+        for (Callback c : callbacks) {
+            c.onTrainBatchEnd(t, m, loss, batch, idx);
+        }
+        m.onTrainBatchEnd(loss, batch, idx);
     }
 }

@@ -97,7 +97,7 @@ final class TrainingEpochLoop {
         int accumulate = ctx.config.accumulateGradBatches();
         try (NDManager stepManager = m.manager().newSubManager()) {
             Batch batch = host.toBatch(stepManager);
-            ctx.hooks.call(cb -> cb.onTrainBatchStart(ctx, m, batch, idx), () -> m.onTrainBatchStart(batch, idx));
+            ctx.hooks.onTrainBatchStart(ctx, m, batch, idx);
             ctx.currentBatchSize = batch.size();
             ctx.training = true;
             double loss;
@@ -108,14 +108,14 @@ final class TrainingEpochLoop {
                 }
                 loss = out.getFloat();
                 NDArray scaled = accumulate > 1 ? out.div(accumulate) : out;
-                ctx.hooks.call(cb -> cb.onBeforeBackward(ctx, m, scaled), () -> m.onBeforeBackward(scaled));
+                ctx.hooks.onBeforeBackward(ctx, m, scaled);
                 ctx.strategy.backward(scaled, tape);
             } finally {
                 ctx.training = false;
             }
-            ctx.hooks.call(cb -> cb.onAfterBackward(ctx, m), m::onAfterBackward);
+            ctx.hooks.onAfterBackward(ctx, m);
             if ((idx + 1) % accumulate == 0 || idx + 1 == state.numTrainingBatches) {
-                ctx.hooks.call(cb -> cb.onBeforeOptimizerStep(ctx, m), m::onBeforeOptimizerStep);
+                ctx.hooks.onBeforeOptimizerStep(ctx, m);
                 ctx.strategy.optimizerStep(optimizerStep);
                 state.globalStep++;
                 if (ctx.optimizer.config().scheduler().interval() == LrScheduler.Interval.STEP) {
@@ -126,7 +126,7 @@ final class TrainingEpochLoop {
                 }
             }
             state.batchesDoneInEpoch = idx + 1;
-            ctx.hooks.call(cb -> cb.onTrainBatchEnd(ctx, m, loss, batch, idx), () -> m.onTrainBatchEnd(loss, batch, idx));
+            ctx.hooks.onTrainBatchEnd(ctx, m, loss, batch, idx);
             ctx.progress.emit(ProgressEvent.Kind.BATCH_END, idx, loss, ctx.metrics.progressBarMetrics());
         }
     }

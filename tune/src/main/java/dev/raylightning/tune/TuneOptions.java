@@ -1,5 +1,7 @@
 package dev.raylightning.tune;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import dev.raylightning.tune.schedulers.FifoScheduler;
 import dev.raylightning.tune.schedulers.TrialScheduler;
 import dev.raylightning.tune.search.SearchSpace;
@@ -201,9 +203,7 @@ public final class TuneOptions {
 
         /** The metric that ranks trials (for schedulers and the analysis). */
         public Builder metric(String metric) {
-            if (metric == null || metric.isBlank()) {
-                throw new IllegalArgumentException("metric must not be blank");
-            }
+            checkArgument(metric != null && !metric.isBlank(), "metric must not be blank");
             this.metric = metric;
             return this;
         }
@@ -221,9 +221,7 @@ public final class TuneOptions {
 
         /** How often the search space is sampled (the grid is repeated this often). */
         public Builder numSamples(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("numSamples must be >= 1, got " + n);
-            }
+            checkArgument(n >= 1, "numSamples must be >= 1, got " + n);
             this.numSamples = n;
             return this;
         }
@@ -258,18 +256,15 @@ public final class TuneOptions {
 
         /** At most this many trials at once; 0 (default) means as many as the cluster holds. */
         public Builder maxConcurrentTrials(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("maxConcurrentTrials must be >= 0, got " + n);
-            }
+            checkArgument(n >= 0, "maxConcurrentTrials must be >= 0, got " + n);
             this.maxConcurrentTrials = n;
             return this;
         }
 
         /** The experiment's name (its directory under the storage path). */
         public Builder name(String name) {
-            if (name == null || name.isBlank() || name.contains("/") || name.contains("\\")) {
-                throw new IllegalArgumentException("name must be a plain directory name, got " + name);
-            }
+            checkArgument(name != null && !name.isBlank() && !name.contains("/") && !name.contains("\\"),
+                    "name must be a plain directory name, got " + name);
             this.name = name;
             return this;
         }
@@ -282,9 +277,7 @@ public final class TuneOptions {
 
         /** Restarts of a failed trial from its latest checkpoint before it ends as ERROR (default 0). */
         public Builder maxFailures(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("maxFailures must be >= 0, got " + n);
-            }
+            checkArgument(n >= 0, "maxFailures must be >= 0, got " + n);
             this.maxFailures = n;
             return this;
         }
@@ -306,18 +299,14 @@ public final class TuneOptions {
 
         /** How often the status table is printed while trials run (default 5 s). */
         public Builder reportInterval(Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException("reportInterval must be positive, got " + d);
-            }
+            checkArgument(d != null && !d.isNegative() && !d.isZero(), "reportInterval must be positive, got " + d);
             this.reportInterval = d;
             return this;
         }
 
         /** {@link #SILENT}, {@link #SUMMARY} or {@link #STATUS} (default). */
         public Builder verbose(int level) {
-            if (level < SILENT || level > STATUS) {
-                throw new IllegalArgumentException("verbose must be 0, 1 or 2, got " + level);
-            }
+            checkArgument(level >= SILENT && level <= STATUS, "verbose must be 0, 1 or 2, got " + level);
             this.verbose = level;
             return this;
         }
@@ -337,9 +326,7 @@ public final class TuneOptions {
 
         /** How long to wait for a trial's placement group when the cluster is busy with other jobs. */
         public Builder placementTimeout(Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException("placementTimeout must be positive, got " + d);
-            }
+            checkArgument(d != null && !d.isNegative() && !d.isZero(), "placementTimeout must be positive, got " + d);
             this.placementTimeout = d;
             return this;
         }
@@ -350,25 +337,20 @@ public final class TuneOptions {
          * ones are deleted as new ones arrive. 0 (default) keeps every checkpoint.
          */
         public Builder keepCheckpoints(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("keepCheckpoints must be >= 0, got " + n);
-            }
+            checkArgument(n >= 0, "keepCheckpoints must be >= 0, got " + n);
             this.keepCheckpoints = n;
             return this;
         }
 
         public TuneOptions build() {
-            if (keepCheckpoints > 0 && (metric == null || mode == null)) {
-                throw new IllegalArgumentException("keepCheckpoints needs the experiment's metric and mode to rank "
-                        + "checkpoints: set metric(...) and mode(...)");
-            }
+            checkArgument(keepCheckpoints == 0 || metric != null && mode != null,
+                    "keepCheckpoints needs the experiment's metric and mode to rank "
+                    + "checkpoints: set metric(...) and mode(...)");
             return new TuneOptions(this);
         }
 
         private static <T> T require(T v, String what) {
-            if (v == null) {
-                throw new IllegalArgumentException(what + " must not be null");
-            }
+            checkArgument(v != null, what + " must not be null");
             return v;
         }
     }

@@ -1,5 +1,7 @@
 package dev.raylightning.tune;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,18 +24,13 @@ public final class TuneResources implements Serializable {
     private final double headCpus;
 
     private TuneResources(int numWorkers, double cpusPerWorker, boolean useGpu, double headCpus) {
-        if (numWorkers < 0) {
-            throw new IllegalArgumentException("resourcesPerTrial: numWorkers must be >= 0, got " + numWorkers);
-        }
-        if (!(cpusPerWorker > 0) || Double.isInfinite(cpusPerWorker)) {
-            throw new IllegalArgumentException("resourcesPerTrial: cpusPerWorker must be > 0, got " + cpusPerWorker);
-        }
-        if (!(headCpus > 0) || Double.isInfinite(headCpus)) {
-            throw new IllegalArgumentException("resourcesPerTrial: headCpus must be > 0, got " + headCpus);
-        }
-        if (useGpu && numWorkers == 0) {
-            throw new IllegalArgumentException("resourcesPerTrial: useGpu needs at least one worker (GPUs go to workers)");
-        }
+        checkArgument(numWorkers >= 0, "resourcesPerTrial: numWorkers must be >= 0, got " + numWorkers);
+        checkArgument(cpusPerWorker > 0 && !Double.isInfinite(cpusPerWorker),
+                "resourcesPerTrial: cpusPerWorker must be > 0, got " + cpusPerWorker);
+        checkArgument(headCpus > 0 && !Double.isInfinite(headCpus),
+                "resourcesPerTrial: headCpus must be > 0, got " + headCpus);
+        checkArgument(!useGpu || numWorkers > 0,
+                "resourcesPerTrial: useGpu needs at least one worker (GPUs go to workers)");
         this.numWorkers = numWorkers;
         this.cpusPerWorker = cpusPerWorker;
         this.useGpu = useGpu;

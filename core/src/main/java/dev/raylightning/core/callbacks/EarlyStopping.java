@@ -1,5 +1,7 @@
 package dev.raylightning.core.callbacks;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.TrainerFn;
 
@@ -189,34 +191,27 @@ public final class EarlyStopping implements Callback {
         private Double divergenceThreshold;
 
         private Builder(String monitor) {
-            if (monitor == null || monitor.isBlank()) {
-                throw new IllegalArgumentException("monitor must name a logged metric, got '" + monitor + "'");
-            }
+            checkArgument(monitor != null && !monitor.isBlank(),
+                    "monitor must name a logged metric, got '" + monitor + "'");
             this.monitor = monitor;
         }
 
         public Builder mode(MonitorMode m) {
-            if (m == null) {
-                throw new IllegalArgumentException("mode must not be null");
-            }
+            checkArgument(m != null, "mode must not be null");
             mode = m;
             return this;
         }
 
         /** Checks without improvement before stopping; default 3. */
         public Builder patience(int p) {
-            if (p < 0) {
-                throw new IllegalArgumentException("patience must be >= 0, got " + p);
-            }
+            checkArgument(p >= 0, "patience must be >= 0, got " + p);
             patience = p;
             return this;
         }
 
         /** Smallest change that counts as an improvement; default 0. */
         public Builder minDelta(double d) {
-            if (!(d >= 0)) {
-                throw new IllegalArgumentException("minDelta must be >= 0, got " + d);
-            }
+            checkArgument(d >= 0, "minDelta must be >= 0, got " + d);
             minDelta = d;
             return this;
         }
@@ -235,18 +230,14 @@ public final class EarlyStopping implements Callback {
 
         /** Stop as soon as the metric is better than this. */
         public Builder stoppingThreshold(double t) {
-            if (!Double.isFinite(t)) {
-                throw new IllegalArgumentException("stoppingThreshold must be finite, got " + t);
-            }
+            checkArgument(Double.isFinite(t), "stoppingThreshold must be finite, got " + t);
             stoppingThreshold = t;
             return this;
         }
 
         /** Stop as soon as the metric is worse than this. */
         public Builder divergenceThreshold(double t) {
-            if (!Double.isFinite(t)) {
-                throw new IllegalArgumentException("divergenceThreshold must be finite, got " + t);
-            }
+            checkArgument(Double.isFinite(t), "divergenceThreshold must be finite, got " + t);
             divergenceThreshold = t;
             return this;
         }

@@ -1,5 +1,7 @@
 package dev.raylightning.core.callbacks;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.TrainerFn;
 
@@ -305,45 +307,38 @@ public final class ModelCheckpoint implements Callback {
 
         /** Directory for checkpoints; default {@code <log dir>/checkpoints}. */
         public Builder dirpath(Path dir) {
-            if (dir == null) {
-                throw new IllegalArgumentException("dirpath must not be null");
-            }
+            checkArgument(dir != null, "dirpath must not be null");
             dirpath = dir.toAbsolutePath().toString();
             return this;
         }
 
         /** Filename template without extension, e.g. {@code "{epoch}-{val_loss:.2f}"}. */
         public Builder filename(String template) {
-            if (template == null || template.isBlank() || FIELD.matcher(template).replaceAll("").contains("/")) {
-                throw new IllegalArgumentException("filename must be a non-blank name without '/' outside {fields}, got '"
-                        + template + "'");
-            }
+            checkArgument(template != null && !template.isBlank()
+                    && !FIELD.matcher(template).replaceAll("").contains("/"),
+                    "filename must be a non-blank name without '/' outside {fields}, got '"
+                    + template + "'");
             filename = template;
             return this;
         }
 
         /** Metric deciding which checkpoints are best; none keeps the latest. */
         public Builder monitor(String metric) {
-            if (metric == null || metric.isBlank()) {
-                throw new IllegalArgumentException("monitor must name a logged metric, got '" + metric + "'");
-            }
+            checkArgument(metric != null && !metric.isBlank(),
+                    "monitor must name a logged metric, got '" + metric + "'");
             monitor = metric;
             return this;
         }
 
         public Builder mode(MonitorMode m) {
-            if (m == null) {
-                throw new IllegalArgumentException("mode must not be null");
-            }
+            checkArgument(m != null, "mode must not be null");
             mode = m;
             return this;
         }
 
         /** How many checkpoints to keep: -1 all, 0 none (except last). Default 1. */
         public Builder saveTopK(int k) {
-            if (k < -1) {
-                throw new IllegalArgumentException("saveTopK must be >= -1, got " + k);
-            }
+            checkArgument(k >= -1, "saveTopK must be >= -1, got " + k);
             saveTopK = k;
             return this;
         }
@@ -355,17 +350,14 @@ public final class ModelCheckpoint implements Callback {
         }
 
         public Builder everyNEpochs(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("everyNEpochs must be >= 1, got " + n);
-            }
+            checkArgument(n >= 1, "everyNEpochs must be >= 1, got " + n);
             everyNEpochs = n;
             return this;
         }
 
         public ModelCheckpoint build() {
-            if (monitor == null && saveTopK > 1) {
-                throw new IllegalArgumentException("saveTopK = " + saveTopK + " needs a monitor to rank checkpoints");
-            }
+            checkArgument(monitor != null || saveTopK <= 1,
+                    "saveTopK = " + saveTopK + " needs a monitor to rank checkpoints");
             return new ModelCheckpoint(this);
         }
     }

@@ -1,5 +1,7 @@
 package dev.raylightning.core.data;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -215,16 +217,12 @@ public final class DataLoader implements Iterable<HostBatch>, Serializable {
         private Sampler sampler;
 
         private Builder(Dataset dataset) {
-            if (dataset == null) {
-                throw new IllegalArgumentException("dataset must not be null");
-            }
+            checkArgument(dataset != null, "dataset must not be null");
             this.dataset = dataset;
         }
 
         public Builder batchSize(int batchSize) {
-            if (batchSize < 1) {
-                throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
-            }
+            checkArgument(batchSize >= 1, "batchSize must be >= 1, got " + batchSize);
             this.batchSize = batchSize;
             return this;
         }
@@ -247,9 +245,7 @@ public final class DataLoader implements Iterable<HostBatch>, Serializable {
 
         /** Batches collated ahead on a background thread; 0 collates on the caller's thread. */
         public Builder prefetch(int batches) {
-            if (batches < 0) {
-                throw new IllegalArgumentException("prefetch must be >= 0, got " + batches);
-            }
+            checkArgument(batches >= 0, "prefetch must be >= 0, got " + batches);
             this.prefetch = batches;
             return this;
         }
@@ -261,9 +257,7 @@ public final class DataLoader implements Iterable<HostBatch>, Serializable {
         }
 
         public DataLoader build() {
-            if (sampler != null && shuffle) {
-                throw new IllegalArgumentException("sampler and shuffle=true are mutually exclusive");
-            }
+            checkArgument(sampler == null || !shuffle, "sampler and shuffle=true are mutually exclusive");
             Sampler s = sampler != null ? sampler
                     : shuffle ? new RandomSampler(dataset.size(), seed) : new SequentialSampler(dataset.size());
             return new DataLoader(this, s);

@@ -1,5 +1,7 @@
 package dev.raylightning.core.data;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 /**
  * torch's {@code DistributedSampler}: each of {@code numReplicas} ranks takes every
  * {@code numReplicas}-th index starting at its rank. Without drop-last, the index list is padded
@@ -25,16 +27,10 @@ public final class DistributedSampler implements Sampler {
 
     public DistributedSampler(
             int datasetSize, int numReplicas, int rank, boolean shuffle, long seed, boolean dropLast) {
-        if (numReplicas < 1) {
-            throw new IllegalArgumentException("numReplicas must be >= 1, got " + numReplicas);
-        }
-        if (rank < 0 || rank >= numReplicas) {
-            throw new IllegalArgumentException(
-                    "rank must be in [0, " + (numReplicas - 1) + "], got " + rank);
-        }
-        if (datasetSize < 0) {
-            throw new IllegalArgumentException("datasetSize must be >= 0, got " + datasetSize);
-        }
+        checkArgument(numReplicas >= 1, "numReplicas must be >= 1, got " + numReplicas);
+        checkArgument(rank >= 0 && rank < numReplicas,
+                "rank must be in [0, " + (numReplicas - 1) + "], got " + rank);
+        checkArgument(datasetSize >= 0, "datasetSize must be >= 0, got " + datasetSize);
         this.datasetSize = datasetSize;
         this.numReplicas = numReplicas;
         this.rank = rank;

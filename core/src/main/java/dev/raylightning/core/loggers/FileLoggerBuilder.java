@@ -1,5 +1,7 @@
 package dev.raylightning.core.loggers;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -34,9 +36,7 @@ public abstract class FileLoggerBuilder<B extends FileLoggerBuilder<B>> {
 
     /** Uses directory {@code version_<version>}. */
     public B version(int version) {
-        if (version < 0) {
-            throw new IllegalArgumentException("version must be >= 0: " + version);
-        }
+        checkArgument(version >= 0, "version must be >= 0: " + version);
         this.versionNumber = version;
         this.versionText = null;
         return self();
@@ -44,9 +44,7 @@ public abstract class FileLoggerBuilder<B extends FileLoggerBuilder<B>> {
 
     /** Uses the given directory name as the version, e.g. {@code "run_a"}. */
     public B version(String version) {
-        if (Objects.requireNonNull(version, "version").isBlank()) {
-            throw new IllegalArgumentException("version must not be blank");
-        }
+        checkArgument(!Objects.requireNonNull(version, "version").isBlank(), "version must not be blank");
         this.versionText = version;
         this.versionNumber = null;
         return self();

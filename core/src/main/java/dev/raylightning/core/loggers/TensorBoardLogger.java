@@ -1,5 +1,7 @@
 package dev.raylightning.core.loggers;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -204,18 +206,14 @@ public final class TensorBoardLogger implements Logger {
 
         /** Events buffered before a flush, default 10. */
         public Builder maxQueue(int maxQueue) {
-            if (maxQueue < 1) {
-                throw new IllegalArgumentException("maxQueue must be >= 1: " + maxQueue);
-            }
+            checkArgument(maxQueue >= 1, "maxQueue must be >= 1: " + maxQueue);
             this.maxQueue = maxQueue;
             return this;
         }
 
         /** Longest time events stay buffered, checked on each write, default 120 s. */
         public Builder flushSecs(double flushSecs) {
-            if (!(flushSecs >= 0)) {
-                throw new IllegalArgumentException("flushSecs must be >= 0: " + flushSecs);
-            }
+            checkArgument(flushSecs >= 0, "flushSecs must be >= 0: " + flushSecs);
             this.flushSecs = flushSecs;
             return this;
         }

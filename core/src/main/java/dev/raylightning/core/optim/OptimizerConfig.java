@@ -1,5 +1,7 @@
 package dev.raylightning.core.optim;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import java.io.Serializable;
 
 /**
@@ -25,21 +27,15 @@ public final class OptimizerConfig implements Serializable {
 
     private OptimizerConfig(Kind kind, double lr, double momentum, double weightDecay,
             double beta1, double beta2, double eps, LrScheduler scheduler) {
-        if (!(lr > 0) || Double.isInfinite(lr)) {
-            throw new IllegalArgumentException("lr must be a positive finite number, got " + lr);
-        }
+        checkArgument(lr > 0 && !Double.isInfinite(lr), "lr must be a positive finite number, got " + lr);
         if (momentum < 0 || momentum >= 1) {
             throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
         }
-        if (weightDecay < 0) {
-            throw new IllegalArgumentException("weightDecay must be >= 0, got " + weightDecay);
-        }
+        checkArgument(weightDecay >= 0, "weightDecay must be >= 0, got " + weightDecay);
         if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) {
             throw new IllegalArgumentException("betas must be in [0, 1), got " + beta1 + ", " + beta2);
         }
-        if (!(eps > 0)) {
-            throw new IllegalArgumentException("eps must be > 0, got " + eps);
-        }
+        checkArgument(eps > 0, "eps must be > 0, got " + eps);
         this.kind = kind;
         this.lr = lr;
         this.momentum = momentum;
@@ -66,9 +62,7 @@ public final class OptimizerConfig implements Serializable {
     }
 
     public OptimizerConfig momentum(double m) {
-        if (kind != Kind.SGD) {
-            throw new IllegalArgumentException("momentum applies to SGD only, not " + kind);
-        }
+        checkArgument(kind == Kind.SGD, "momentum applies to SGD only, not " + kind);
         return new OptimizerConfig(kind, lr, m, weightDecay, beta1, beta2, eps, scheduler);
     }
 

@@ -1,5 +1,7 @@
 package dev.raylightning.core.optim;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 /** The built-in {@link LrScheduler}s. */
 final class Schedules {
 
@@ -19,12 +21,8 @@ final class Schedules {
 
     record StepDecay(int stepSize, double gamma, Interval interval) implements LrScheduler {
         StepDecay {
-            if (stepSize < 1) {
-                throw new IllegalArgumentException("stepSize must be >= 1, got " + stepSize);
-            }
-            if (!(gamma > 0)) {
-                throw new IllegalArgumentException("gamma must be > 0, got " + gamma);
-            }
+            checkArgument(stepSize >= 1, "stepSize must be >= 1, got " + stepSize);
+            checkArgument(gamma > 0, "gamma must be > 0, got " + gamma);
         }
 
         @Override
@@ -35,9 +33,7 @@ final class Schedules {
 
     record Cosine(int tMax, double minLr, Interval interval) implements LrScheduler {
         Cosine {
-            if (tMax < 1) {
-                throw new IllegalArgumentException("tMax must be >= 1, got " + tMax);
-            }
+            checkArgument(tMax >= 1, "tMax must be >= 1, got " + tMax);
         }
 
         @Override
@@ -49,9 +45,7 @@ final class Schedules {
 
     record Warmup(int warmupSteps) implements LrScheduler {
         Warmup {
-            if (warmupSteps < 1) {
-                throw new IllegalArgumentException("warmupSteps must be >= 1, got " + warmupSteps);
-            }
+            checkArgument(warmupSteps >= 1, "warmupSteps must be >= 1, got " + warmupSteps);
         }
 
         @Override

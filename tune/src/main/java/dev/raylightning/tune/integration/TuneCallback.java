@@ -1,5 +1,7 @@
 package dev.raylightning.tune.integration;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.Trainer;
 import dev.raylightning.core.callbacks.Callback;
@@ -17,9 +19,7 @@ public abstract class TuneCallback implements Callback {
     private final TuneHook on;
 
     protected TuneCallback(TuneHook on) {
-        if (on == null) {
-            throw new IllegalArgumentException("on must not be null");
-        }
+        checkArgument(on != null, "on must not be null");
         this.on = on;
     }
 

@@ -1,5 +1,7 @@
 package dev.raylightning.tune.integration;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.Trainer;
 import dev.raylightning.core.checkpoint.Checkpoint;
@@ -40,9 +42,8 @@ public class TuneReportCheckpointCallback extends TuneReportCallback {
     /** Reports {@code metrics} (Tune name to Lightning key) with a checkpoint named {@code filename} at {@code on}. */
     public TuneReportCheckpointCallback(Map<String, String> metrics, String filename, TuneHook on) {
         super(metrics, on);
-        if (filename == null || filename.isBlank() || filename.contains("/") || filename.contains("\\")) {
-            throw new IllegalArgumentException("filename must be a plain file name, got " + filename);
-        }
+        checkArgument(filename != null && !filename.isBlank() && !filename.contains("/") && !filename.contains("\\"),
+                "filename must be a plain file name, got " + filename);
         this.filename = filename;
     }
 

@@ -1,5 +1,7 @@
 package dev.raylightning.tune.schedulers;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import dev.raylightning.tune.Mode;
 import dev.raylightning.tune.TrialResult;
 
@@ -67,10 +69,8 @@ public final class AshaScheduler implements TrialScheduler {
         if (this.mode == null) {
             this.mode = mode;
         }
-        if (this.metric == null || this.mode == null) {
-            throw new IllegalArgumentException(missingSettings()
-                    + ": set it on AshaScheduler.builder() or give the experiment a metric and mode");
-        }
+        checkArgument(this.metric != null && this.mode != null, missingSettings()
+                + ": set it on AshaScheduler.builder() or give the experiment a metric and mode");
     }
 
     @Override
@@ -282,26 +282,14 @@ public final class AshaScheduler implements TrialScheduler {
          * @throws IllegalArgumentException when a setting is out of range
          */
         public AshaScheduler build() {
-            if (timeAttr == null || timeAttr.isBlank()) {
-                throw new IllegalArgumentException("timeAttr must be a result key, got " + timeAttr);
-            }
-            if (metric != null && metric.isBlank()) {
-                throw new IllegalArgumentException("metric must not be blank");
-            }
-            // Negated comparisons so that NaN settings are rejected too.
-            if (!(gracePeriod >= 1)) {
-                throw new IllegalArgumentException("gracePeriod must be >= 1, got " + gracePeriod);
-            }
-            if (!(reductionFactor > 1)) {
-                throw new IllegalArgumentException("reductionFactor must be > 1, got " + reductionFactor);
-            }
-            if (!(maxT >= gracePeriod) || Double.isInfinite(maxT)) {
-                throw new IllegalArgumentException("maxT must be finite and >= gracePeriod (" + gracePeriod
-                        + "), got " + maxT);
-            }
-            if (brackets < 1) {
-                throw new IllegalArgumentException("brackets must be >= 1, got " + brackets);
-            }
+            checkArgument(timeAttr != null && !timeAttr.isBlank(), "timeAttr must be a result key, got " + timeAttr);
+            checkArgument(metric == null || !metric.isBlank(), "metric must not be blank");
+            // comparisons that NaN fails, so NaN settings are refused too
+            checkArgument(gracePeriod >= 1, "gracePeriod must be >= 1, got " + gracePeriod);
+            checkArgument(reductionFactor > 1, "reductionFactor must be > 1, got " + reductionFactor);
+            checkArgument(maxT >= gracePeriod && !Double.isInfinite(maxT),
+                    "maxT must be finite and >= gracePeriod (" + gracePeriod + "), got " + maxT);
+            checkArgument(brackets >= 1, "brackets must be >= 1, got " + brackets);
             return new AshaScheduler(this);
         }
     }

@@ -1,5 +1,7 @@
 package dev.raylightning.tune.schedulers;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import dev.raylightning.tune.Mode;
 import dev.raylightning.tune.TrialConfig;
 import dev.raylightning.tune.TrialResult;
@@ -69,10 +71,9 @@ public final class PopulationBasedTraining implements TrialScheduler {
         if (mode == null) {
             mode = defaultMode;
         }
-        if (metric == null || mode == null) {
-            throw new IllegalArgumentException("PopulationBasedTraining has no " + (metric == null ? "metric" : "mode")
-                    + ": give it to the scheduler's builder or to Tune's options");
-        }
+        checkArgument(metric != null && mode != null,
+                "PopulationBasedTraining has no " + (metric == null ? "metric" : "mode")
+                + ": give it to the scheduler's builder or to Tune's options");
     }
 
     @Override
@@ -210,9 +211,7 @@ public final class PopulationBasedTraining implements TrialScheduler {
         private Builder() {}
 
         public Builder timeAttr(String attr) {
-            if (attr == null || attr.isBlank()) {
-                throw new IllegalArgumentException("timeAttr must not be blank");
-            }
+            checkArgument(attr != null && !attr.isBlank(), "timeAttr must not be blank");
             this.timeAttr = attr;
             return this;
         }
@@ -229,18 +228,14 @@ public final class PopulationBasedTraining implements TrialScheduler {
 
         /** Time-attribute units between two exploit/explore steps of a trial (default 60). */
         public Builder perturbationInterval(double interval) {
-            if (!(interval > 0)) {
-                throw new IllegalArgumentException("perturbationInterval must be > 0, got " + interval);
-            }
+            checkArgument(interval > 0, "perturbationInterval must be > 0, got " + interval);
             this.perturbationInterval = interval;
             return this;
         }
 
         /** No perturbation before this much of the time attribute (default 0). */
         public Builder burnInPeriod(double period) {
-            if (!(period >= 0)) {
-                throw new IllegalArgumentException("burnInPeriod must be >= 0, got " + period);
-            }
+            checkArgument(period >= 0, "burnInPeriod must be >= 0, got " + period);
             this.burnInPeriod = period;
             return this;
         }
@@ -250,10 +245,9 @@ public final class PopulationBasedTraining implements TrialScheduler {
          * {@link RandomDomain} such as {@code SearchSpace.loguniform(1e-4, 1e-1)}.
          */
         public Builder mutate(String key, Object choices) {
-            if (!(choices instanceof List<?> l && !l.isEmpty()) && !(choices instanceof RandomDomain)) {
-                throw new IllegalArgumentException("hyperparamMutations['" + key + "'] must be a non-empty list or a "
-                        + "random domain (uniform, loguniform, choice, ...), got " + choices);
-            }
+            checkArgument(choices instanceof RandomDomain || choices instanceof List<?> l && !l.isEmpty(),
+                    "hyperparamMutations['" + key + "'] must be a non-empty list or a "
+                    + "random domain (uniform, loguniform, choice, ...), got " + choices);
             mutations.put(key, choices);
             return this;
         }
@@ -268,17 +262,13 @@ public final class PopulationBasedTraining implements TrialScheduler {
         }
 
         public Builder resampleProbability(double p) {
-            if (!(p >= 0 && p <= 1)) {
-                throw new IllegalArgumentException("resampleProbability must be in [0, 1], got " + p);
-            }
+            checkArgument(p >= 0 && p <= 1, "resampleProbability must be in [0, 1], got " + p);
             this.resampleProbability = p;
             return this;
         }
 
         public Builder perturbationFactors(double... factors) {
-            if (factors.length == 0) {
-                throw new IllegalArgumentException("perturbationFactors must not be empty");
-            }
+            checkArgument(factors.length != 0, "perturbationFactors must not be empty");
             this.perturbationFactors = factors.clone();
             return this;
         }
@@ -289,9 +279,7 @@ public final class PopulationBasedTraining implements TrialScheduler {
         }
 
         public PopulationBasedTraining build() {
-            if (mutations.isEmpty()) {
-                throw new IllegalArgumentException("PopulationBasedTraining needs at least one hyper-parameter to mutate");
-            }
+            checkArgument(!mutations.isEmpty(), "PopulationBasedTraining needs at least one hyper-parameter to mutate");
             return new PopulationBasedTraining(this);
         }
     }

@@ -1,5 +1,7 @@
 package dev.raylightning.tune.stopper;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import dev.raylightning.tune.TrialResult;
 
 import java.util.List;
@@ -13,9 +15,7 @@ final class CombinedStopper implements Stopper {
     private final List<Stopper> stoppers;
 
     CombinedStopper(List<Stopper> stoppers) {
-        if (stoppers.contains(null)) {
-            throw new IllegalArgumentException("stoppers must not be null");
-        }
+        checkArgument(!stoppers.contains(null), "stoppers must not be null");
         this.stoppers = List.copyOf(stoppers);
     }
 

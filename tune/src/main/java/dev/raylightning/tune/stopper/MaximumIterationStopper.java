@@ -1,5 +1,7 @@
 package dev.raylightning.tune.stopper;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import dev.raylightning.tune.TrialResult;
 
 import java.util.HashMap;
@@ -14,9 +16,7 @@ final class MaximumIterationStopper implements Stopper {
     private final HashMap<String, Long> seen = new HashMap<>();
 
     MaximumIterationStopper(long maxIterations) {
-        if (maxIterations < 1) {
-            throw new IllegalArgumentException("maximum iterations must be >= 1, got " + maxIterations);
-        }
+        checkArgument(maxIterations >= 1, "maximum iterations must be >= 1, got " + maxIterations);
         this.maxIterations = maxIterations;
     }
 

@@ -1,5 +1,7 @@
 package dev.raylightning.tune.stopper;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import dev.raylightning.tune.Mode;
 import dev.raylightning.tune.TrialResult;
 
@@ -13,15 +15,9 @@ final class MetricThresholdStopper implements Stopper {
     private final Mode mode;
 
     MetricThresholdStopper(String metric, double threshold, Mode mode) {
-        if (metric == null || metric.isBlank()) {
-            throw new IllegalArgumentException("metric must be a result key, got '" + metric + "'");
-        }
-        if (Double.isNaN(threshold)) {
-            throw new IllegalArgumentException("threshold for '" + metric + "' must be a number, got NaN");
-        }
-        if (mode == null) {
-            throw new IllegalArgumentException("mode for '" + metric + "' must be MAX or MIN, got null");
-        }
+        checkArgument(metric != null && !metric.isBlank(), "metric must be a result key, got '" + metric + "'");
+        checkArgument(!Double.isNaN(threshold), "threshold for '" + metric + "' must be a number, got NaN");
+        checkArgument(mode != null, "mode for '" + metric + "' must be MAX or MIN, got null");
         this.metric = metric;
         this.threshold = threshold;
         this.mode = mode;

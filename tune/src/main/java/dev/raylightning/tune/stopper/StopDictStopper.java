@@ -1,5 +1,7 @@
 package dev.raylightning.tune.stopper;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import dev.raylightning.tune.TrialResult;
 
 import java.util.LinkedHashMap;
@@ -14,16 +16,11 @@ final class StopDictStopper implements Stopper {
     private final LinkedHashMap<String, Double> criteria = new LinkedHashMap<>();
 
     StopDictStopper(Map<String, ? extends Number> criteria) {
-        if (criteria == null) {
-            throw new IllegalArgumentException("stop criteria must not be null");
-        }
+        checkArgument(criteria != null, "stop criteria must not be null");
         criteria.forEach((key, value) -> {
-            if (key == null || key.isBlank()) {
-                throw new IllegalArgumentException("stop criteria keys must be result keys, got '" + key + "'");
-            }
-            if (value == null || Double.isNaN(value.doubleValue())) {
-                throw new IllegalArgumentException("stop criterion for '" + key + "' must be a number, got " + value);
-            }
+            checkArgument(key != null && !key.isBlank(), "stop criteria keys must be result keys, got '" + key + "'");
+            checkArgument(value != null && !(Double.isNaN(value.doubleValue())),
+                    "stop criterion for '" + key + "' must be a number, got " + value);
             this.criteria.put(key, value.doubleValue());
         });
     }

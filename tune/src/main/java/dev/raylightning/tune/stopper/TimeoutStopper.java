@@ -1,5 +1,7 @@
 package dev.raylightning.tune.stopper;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import dev.raylightning.tune.TrialResult;
 
 import java.io.IOException;
@@ -24,12 +26,9 @@ final class TimeoutStopper implements Stopper {
     private transient long startNanos;
 
     TimeoutStopper(Duration budget, LongSupplier nanoClock) {
-        if (budget == null || budget.isNegative() || budget.isZero()) {
-            throw new IllegalArgumentException("time budget must be positive, got " + budget);
-        }
-        if (nanoClock == null) {
-            throw new IllegalArgumentException("clock must not be null");
-        }
+        checkArgument(budget != null && !budget.isNegative() && !budget.isZero(),
+                "time budget must be positive, got " + budget);
+        checkArgument(nanoClock != null, "clock must not be null");
         this.budget = budget;
         this.nanoClock = nanoClock;
     }

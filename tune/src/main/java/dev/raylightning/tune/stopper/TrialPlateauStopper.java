@@ -1,5 +1,7 @@
 package dev.raylightning.tune.stopper;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import dev.raylightning.tune.TrialResult;
 
 import java.util.ArrayDeque;
@@ -23,18 +25,10 @@ final class TrialPlateauStopper implements Stopper {
     private final HashMap<String, Integer> counts = new HashMap<>();
 
     TrialPlateauStopper(String metric, double std, int numResults, int gracePeriod) {
-        if (metric == null || metric.isBlank()) {
-            throw new IllegalArgumentException("metric must be a result key, got '" + metric + "'");
-        }
-        if (!(std >= 0)) {
-            throw new IllegalArgumentException("std must be >= 0, got " + std);
-        }
-        if (numResults < 2) {
-            throw new IllegalArgumentException("numResults must be >= 2 to measure a spread, got " + numResults);
-        }
-        if (gracePeriod < 0) {
-            throw new IllegalArgumentException("gracePeriod must be >= 0, got " + gracePeriod);
-        }
+        checkArgument(metric != null && !metric.isBlank(), "metric must be a result key, got '" + metric + "'");
+        checkArgument(std >= 0, "std must be >= 0, got " + std);
+        checkArgument(numResults >= 2, "numResults must be >= 2 to measure a spread, got " + numResults);
+        checkArgument(gracePeriod >= 0, "gracePeriod must be >= 0, got " + gracePeriod);
         this.metric = metric;
         this.std = std;
         this.numResults = numResults;

@@ -1,5 +1,7 @@
 package dev.raylightning.core.collective.tcp;
 
+import static dev.raylightning.core.util.Checks.checkArgument;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -32,12 +34,9 @@ public record RingOptions(Duration collectiveTimeout, Duration connectTimeout, i
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         requirePositive(collectiveTimeout, "collectiveTimeout");
         requirePositive(connectTimeout, "connectTimeout");
-        if (chunkBytes < 4 || chunkBytes % 4 != 0) {
-            throw new IllegalArgumentException("chunkBytes must be a positive multiple of 4, got " + chunkBytes);
-        }
-        if (socketBufferBytes < 0) {
-            throw new IllegalArgumentException("socketBufferBytes must be >= 0, got " + socketBufferBytes);
-        }
+        checkArgument(chunkBytes >= 4 && chunkBytes % 4 == 0,
+                "chunkBytes must be a positive multiple of 4, got " + chunkBytes);
+        checkArgument(socketBufferBytes >= 0, "socketBufferBytes must be >= 0, got " + socketBufferBytes);
     }
 
     /** 60 s stall timeout, 30 s to connect, 512 KiB chunks, 4 MiB socket buffers. */
@@ -67,8 +66,6 @@ public record RingOptions(Duration collectiveTimeout, Duration connectTimeout, i
     }
 
     private static void requirePositive(Duration d, String name) {
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, got " + d);
-        }
+        checkArgument(!d.isNegative() && !d.isZero(), name + " must be positive, got " + d);
     }
 }

@@ -44,13 +44,19 @@ final class TrialExecutor {
         PlacementGroup group = Reservations.reserve(name, r.bundles(), false, options.placementTimeout(),
                 () -> "Could not reserve trial " + t.id + "'s resources (" + r.bundles() + ") although this"
                         + " experiment's own trials leave room: other jobs hold the cluster's resources");
-        ActorHandle<TrialActor> actor = Ray.actor(TrialActor::new)
-                .setName(name + "-trial")
-                .setPlacementGroup(group, 0)
-                .setResources(r.headBundle())
-                .setMaxConcurrency(2)
-                .setJvmOptions(Reservations.actorJvmOptions(Reservations.torchThreads(r.headCpus())))
-                .remote();
+        ActorHandle<TrialActor> actor;
+        try {
+            actor = Ray.actor(TrialActor::new)
+                    .setName(name + "-trial")
+                    .setPlacementGroup(group, 0)
+                    .setResources(r.headBundle())
+                    .setMaxConcurrency(2)
+                    .setJvmOptions(Reservations.actorJvmOptions(Reservations.torchThreads(r.headCpus())))
+                    .remote();
+        } catch (RuntimeException ex) {
+            Reservations.release(group, name);
+            throw ex;
+        }
         TrialExecution e = new TrialExecution(name, group, actor);
         byte[] restore = new byte[0];
         String restoreName = "";

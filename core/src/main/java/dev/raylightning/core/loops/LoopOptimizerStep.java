@@ -2,6 +2,7 @@ package dev.raylightning.core.loops;
 
 import ai.djl.ndarray.NDArray;
 import dev.raylightning.core.engine.ModelParameters;
+import dev.raylightning.core.optim.ParameterOptimizer;
 import dev.raylightning.core.strategy.OptimizerStep;
 
 import java.util.List;
@@ -19,6 +20,11 @@ final class LoopOptimizerStep implements OptimizerStep {
     @Override
     public ModelParameters parameters() {
         return ctx.module.parameters();
+    }
+
+    @Override
+    public ParameterOptimizer optimizer() {
+        return ctx.optimizer;
     }
 
     @Override

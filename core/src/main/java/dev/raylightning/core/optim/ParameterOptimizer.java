@@ -17,15 +17,24 @@ import java.util.List;
 public final class ParameterOptimizer implements AutoCloseable {
 
     private final OptimizerConfig config;
-    private final List<Parameter> params;
+    /** The weights it updates, in block order; each carries its gradient. */
+    private final List<NDArray> params;
     /** Per parameter: SGD momentum buffer, or Adam first and second moments. */
     private final NDArray[][] state;
     private final long[] updates;
     private double currentLr;
 
     public ParameterOptimizer(OptimizerConfig config, ModelParameters parameters) {
+        this(config, parameters.trainable().stream().map(Parameter::getArray).toList());
+    }
+
+    /**
+     * An optimizer over any weights that carry gradients, e.g. the flat shard of the parameters a
+     * rank owns under a sharded strategy.
+     */
+    public ParameterOptimizer(OptimizerConfig config, List<NDArray> weights) {
         this.config = config;
-        this.params = parameters.trainable();
+        this.params = List.copyOf(weights);
         this.state = new NDArray[params.size()][];
         this.updates = new long[params.size()];
         this.currentLr = config.lr();
@@ -38,6 +47,11 @@ public final class ParameterOptimizer implements AutoCloseable {
     /** Learning rate the next step uses. */
     public double learningRate() {
         return currentLr;
+    }
+
+    /** Sets the rate the next step uses (a shard's optimizer follows the loop's schedule). */
+    public void setLearningRate(double lr) {
+        currentLr = lr;
     }
 
     /** Sets the rate from the schedule after {@code count} completed intervals. */
@@ -73,35 +87,58 @@ public final class ParameterOptimizer implements AutoCloseable {
         for (int i : indices) {
             update(i);
         }
-        for (Parameter p : params) {
-            JniUtils.zeroGrad((PtNDArray) p.getArray());
+        for (NDArray p : params) {
+            JniUtils.zeroGrad((PtNDArray) p);
         }
     }
 
+    /**
+     * Updates each weight with the given gradient (same order, same sizes) instead of the one it
+     * carries; the gradients are left as they are. A sharded rank steps its flat shard this way.
+     */
+    public void step(List<NDArray> gradients) {
+        if (gradients.size() != params.size()) {
+            throw new IllegalArgumentException(gradients.size() + " gradients for " + params.size() + " weights");
+        }
+        for (int i = 0; i < params.size(); i++) {
+            apply(i, (PtNDArray) gradients.get(i));
+        }
+    }
+
+    /** The weights this optimizer updates, in order. */
+    public List<NDArray> weights() {
+        return params;
+    }
+
     private void update(int i) {
-        float lr = (float) currentLr;
-        PtNDArray weight = (PtNDArray) params.get(i).getArray();
+        PtNDArray weight = (PtNDArray) params.get(i);
         try (NDArray g = weight.getGradient()) {
-            PtNDArray grad = (PtNDArray) g;
-            updates[i]++;
-            switch (config.kind()) {
-                case SGD -> {
-                    NDArray m = config.momentum() == 0 ? null : moments(i, weight, 1)[0];
-                    JniUtils.sgdUpdate(weight, grad, (PtNDArray) m, lr, (float) config.weightDecay(), 1f, -1f,
-                            (float) config.momentum());
-                }
-                case ADAM, ADAMW -> {
-                    NDArray[] mv = moments(i, weight, 2);
-                    double coef1 = 1.0 - Math.pow(config.beta1(), updates[i]);
-                    double coef2 = 1.0 - Math.pow(config.beta2(), updates[i]);
-                    float corrected = (float) (lr * Math.sqrt(coef2) / coef1);
-                    JniUtils.adamUpdate(weight, grad, (PtNDArray) mv[0], (PtNDArray) mv[1], lr, corrected,
-                            (float) config.weightDecay(), 1f, -1f, (float) config.beta1(),
-                            (float) config.beta2(), (float) config.eps(), config.kind() == OptimizerConfig.Kind.ADAMW);
-                }
-                default -> throw new IllegalStateException("unknown optimizer " + config.kind());
-            }
+            apply(i, (PtNDArray) g);
             JniUtils.zeroGrad(weight);
+        }
+    }
+
+    /** One update of weight {@code i} with {@code grad}: the same fused kernels as DJL's optimizers. */
+    private void apply(int i, PtNDArray grad) {
+        float lr = (float) currentLr;
+        PtNDArray weight = (PtNDArray) params.get(i);
+        updates[i]++;
+        switch (config.kind()) {
+            case SGD -> {
+                NDArray m = config.momentum() == 0 ? null : moments(i, weight, 1)[0];
+                JniUtils.sgdUpdate(weight, grad, (PtNDArray) m, lr, (float) config.weightDecay(), 1f, -1f,
+                        (float) config.momentum());
+            }
+            case ADAM, ADAMW -> {
+                NDArray[] mv = moments(i, weight, 2);
+                double coef1 = 1.0 - Math.pow(config.beta1(), updates[i]);
+                double coef2 = 1.0 - Math.pow(config.beta2(), updates[i]);
+                float corrected = (float) (lr * Math.sqrt(coef2) / coef1);
+                JniUtils.adamUpdate(weight, grad, (PtNDArray) mv[0], (PtNDArray) mv[1], lr, corrected,
+                        (float) config.weightDecay(), 1f, -1f, (float) config.beta1(),
+                        (float) config.beta2(), (float) config.eps(), config.kind() == OptimizerConfig.Kind.ADAMW);
+            }
+            default -> throw new IllegalStateException("unknown optimizer " + config.kind());
         }
     }
 
@@ -148,7 +185,7 @@ public final class ParameterOptimizer implements AutoCloseable {
         }
         int k = 0;
         for (int i = 0; i < params.size(); i++) {
-            long n = params.get(i).getArray().size();
+            long n = params.get(i).size();
             for (int j = 0; j < s.buffersPerParameter()[i]; j++) {
                 if (k >= s.buffers().size() || s.buffers().get(k).length != n) {
                     throw new IllegalArgumentException("checkpoint optimizer state does not fit parameter " + i);
@@ -161,7 +198,7 @@ public final class ParameterOptimizer implements AutoCloseable {
             int width = s.buffersPerParameter()[i];
             closeState(i);
             if (width > 0) {
-                NDArray[] bufs = moments(i, params.get(i).getArray(), width);
+                NDArray[] bufs = moments(i, params.get(i), width);
                 for (int j = 0; j < width; j++) {
                     ModelParameters.writeInPlace(bufs[j], s.buffers().get(k++));
                 }

@@ -2,6 +2,7 @@ package dev.raylightning.core.strategy;
 
 import ai.djl.ndarray.NDArray;
 import dev.raylightning.core.engine.ModelParameters;
+import dev.raylightning.core.optim.ParameterOptimizer;
 
 import java.util.List;
 import java.util.function.DoubleUnaryOperator;
@@ -11,6 +12,13 @@ public interface OptimizerStep {
 
     /** The module's parameters, in block order (the only order that agrees across processes). */
     ModelParameters parameters();
+
+    /**
+     * The loop's optimizer over every trainable parameter: its configuration and the learning
+     * rate of this step (the loop applies the schedule). A sharded strategy steps its own
+     * optimizer over the shard it owns and leaves this one without state.
+     */
+    ParameterOptimizer optimizer();
 
     /** Fresh handles on the trainable parameters' gradients, block order; the caller closes them. */
     List<NDArray> openGradients();

@@ -1,0 +1,196 @@
+package dev.raylightning.strategies;
+
+import dev.raylightning.core.LightningDataModule;
+import dev.raylightning.core.LightningModule;
+import dev.raylightning.core.Trainer;
+import dev.raylightning.core.TrainerConfig;
+import dev.raylightning.core.TrainerStatus;
+import dev.raylightning.core.callbacks.Callback;
+import dev.raylightning.core.callbacks.TrainerView;
+import dev.raylightning.core.checkpoint.Checkpoint;
+import dev.raylightning.core.checkpoint.CheckpointIO;
+import dev.raylightning.core.checkpoint.ModelState;
+import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.data.DataLoader;
+import dev.raylightning.core.optim.LrScheduler;
+import dev.raylightning.core.optim.OptimizerConfig;
+import dev.raylightning.core.optim.ParameterOptimizer;
+import dev.raylightning.core.strategy.Strategy;
+import dev.raylightning.core.testing.Blobs;
+import dev.raylightning.core.testing.TinyClassifier;
+import dev.raylightning.strategies.launcher.WorkerStrategyFactory;
+import dev.raylightning.strategies.sharded.ShardedWorkerStrategy;
+import dev.raylightning.strategies.testing.ThreadRanksStrategy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The sharded gradient policy with ranks as threads on a real TCP ring: the same weights as
+ * data-parallel training, 1/N of the optimizer state per rank, consolidated checkpoints equal to
+ * DDP's, resumes at another world size. The Ray tests repeat the essentials across processes.
+ */
+class ShardedStrategyTest {
+
+    /** Small buckets, so parameters are split across buckets and ranks. */
+    private static final double BUCKET_MB = 50.0 * 4 / (1 << 20);
+
+    @TempDir
+    Path root;
+
+    /** TinyClassifier with every optimizer the project has, a schedule, and clipping set by the trainer. */
+    static final class Model extends TinyClassifier {
+        private static final long serialVersionUID = 1L;
+        private final String kind;
+
+        Model(String kind) {
+            super(16, 0.05, "sgd");
+            this.kind = kind;
+        }
+
+        @Override
+        public OptimizerConfig configureOptimizers() {
+            return switch (kind) {
+                case "sgd-momentum" -> OptimizerConfig.sgd(0.05).momentum(0.9).weightDecay(1e-3);
+                case "adam" -> OptimizerConfig.adam(0.01);
+                case "adamw-schedule" -> OptimizerConfig.adamW(0.01).weightDecay(0.05).scheduler(LrScheduler.step(1, 0.5));
+                default -> throw new IllegalArgumentException(kind);
+            };
+        }
+    }
+
+    static LightningDataModule data(int batch) {
+        DataLoader train = DataLoader.builder(Blobs.dataset(240, 1)).batchSize(batch).shuffle(true).seed(9).build();
+        return LightningDataModule.of(train, null);
+    }
+
+    private Trainer.Builder trainer(Strategy strategy, Callback... callbacks) {
+        return Trainer.builder().defaultRootDir(root).enableProgressBar(false).logger(false)
+                .enableCheckpointing(false).seed(3).maxEpochs(2).strategy(strategy).callbacks(callbacks);
+    }
+
+    static WorkerStrategyFactory ddp() {
+        return new RayDdpStrategy(1, 1, false).workerStrategyFactory();
+    }
+
+    static WorkerStrategyFactory sharded(int stage) {
+        return RayShardedStrategy.builder(1).stage(stage).bucketCapMb(BUCKET_MB).build().workerStrategyFactory();
+    }
+
+    /** Saves a checkpoint on every rank at the end of the fit (the consolidated optimizer state is in it). */
+    static final class SaveAtEnd implements Callback {
+        private static final long serialVersionUID = 1L;
+        private final String path;
+
+        SaveAtEnd(Path path) {
+            this.path = path.toString();
+        }
+
+        @Override
+        public void onFitEnd(TrainerView trainer, LightningModule module) {
+            trainer.saveCheckpoint(Path.of(path));
+        }
+    }
+
+    private Checkpoint fit(String kind, int ranks, WorkerStrategyFactory policy, String name) {
+        return fit(kind, ranks, policy, name, 0);
+    }
+
+    private Checkpoint fit(String kind, int ranks, WorkerStrategyFactory policy, String name, double clip) {
+        Path ckpt = root.resolve(name + ".ckpt");
+        try (Model m = new Model(kind)) {
+            Trainer t = trainer(new ThreadRanksStrategy(ranks, policy), new SaveAtEnd(ckpt)).gradientClipVal(clip)
+                    .gradientClipAlgorithm(TrainerConfig.ClipAlgorithm.NORM).build();
+            t.fit(m, data(240 / ranks / 4));
+            assertEquals(TrainerStatus.FINISHED, t.status());
+        }
+        return CheckpointIO.read(ckpt);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"sgd-momentum, 2, 2, 0", "adam, 2, 2, 0", "adamw-schedule, 2, 2, 0.5", "sgd-momentum, 3, 2, 0.5",
+            "adam, 3, 1, 0", "adamw-schedule, 3, 2, 0", "sgd-momentum, 3, 1, 0"})
+    void shardedLandsOnDataParallelWeightsAndItsConsolidatedCheckpointEqualsDdps(String kind, int ranks, int stage,
+            double clip) {
+        Checkpoint ddp = fit(kind, ranks, ddp(), "ddp", clip);
+        Checkpoint sharded = fit(kind, ranks, sharded(stage), "sharded", clip);
+        assertClose(ddp.weights(), sharded.weights(), 1e-5);
+        ParameterOptimizer.State a = ddp.optimizer().orElseThrow();
+        ParameterOptimizer.State b = sharded.optimizer().orElseThrow();
+        assertEquals(a.kind(), b.kind());
+        assertArrayEquals(a.updates(), b.updates());
+        assertArrayEquals(a.buffersPerParameter(), b.buffersPerParameter());
+        assertEquals(a.learningRate(), b.learningRate(), 1e-12);
+        assertEquals(a.buffers().size(), b.buffers().size());
+        for (int i = 0; i < a.buffers().size(); i++) {
+            assertArrayEquals(a.buffers().get(i), b.buffers().get(i), 1e-6f, "optimizer buffer " + i);
+        }
+    }
+
+    /** At fit end: the largest and the summed state of the ranks, sent by rank zero. */
+    static final class StateSizes implements Callback {
+        private static final long serialVersionUID = 1L;
+        final List<double[]> received = new ArrayList<>();
+
+        @Override
+        public void onFitEnd(TrainerView trainer, LightningModule module) {
+            double mine = ((ShardedWorkerStrategy) trainer.strategy()).optimizerStateElements();
+            double max = trainer.strategy().reduce(new double[] {mine}, ReduceOp.MAX)[0];
+            double sum = trainer.strategy().reduce(new double[] {mine}, ReduceOp.SUM)[0];
+            trainer.sendToDriver(stateKey(), new double[] {max, sum});
+        }
+
+        @Override
+        public void onDriverMessage(TrainerView trainer, java.io.Serializable payload) {
+            received.add((double[]) payload);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"2", "3"})
+    void eachRankHoldsAtMostItsShareOfTheOptimizerState(int ranks) {
+        StateSizes sizes = new StateSizes();
+        try (Model m = new Model("adam")) {
+            long elements = m.parameters().elementCount();
+            trainer(new ThreadRanksStrategy(ranks, sharded(2)), sizes).build().fit(m, data(20));
+            double[] r = sizes.received.get(0);
+            double ddpState = 2.0 * elements; // Adam: two moments per element
+            assertTrue(r[0] <= ddpState * (1.0 / ranks + 0.05), "largest rank holds " + r[0] + " of " + ddpState);
+            assertTrue(r[1] >= ddpState && r[1] <= ddpState + 2 * ranks * ranks * 5, "ranks cover it once: " + r[1]);
+        }
+    }
+
+    @Test
+    void aShardedCheckpointResumesAtAnotherWorldSizeAndInOneProcessWithTheSameOptimizerState() {
+        Checkpoint two = fit("adam", 2, sharded(2), "two");
+        Path from = root.resolve("two.ckpt");
+        for (int ranks : new int[] {3, 1}) {
+            Path again = root.resolve("again-" + ranks + ".ckpt");
+            Strategy s = ranks == 1 ? new dev.raylightning.core.strategy.SingleDeviceStrategy()
+                    : new ThreadRanksStrategy(ranks, sharded(2));
+            try (Model m = new Model("adam")) {
+                // maxEpochs equal to the checkpoint's: the fit restores, trains nothing, saves
+                trainer(s, new SaveAtEnd(again)).build().fit(m, data(20), from);
+            }
+            Checkpoint back = CheckpointIO.read(again);
+            assertClose(two.weights(), back.weights(), 0);
+            ParameterOptimizer.State a = two.optimizer().orElseThrow();
+            ParameterOptimizer.State b = back.optimizer().orElseThrow();
+            assertArrayEquals(a.updates(), b.updates(), ranks + " ranks");
+            for (int i = 0; i < a.buffers().size(); i++) {
+                assertArrayEquals(a.buffers().get(i), b.buffers().get(i), ranks + " ranks, buffer " + i);
+            }
+        }
+    }
+
+    static void assertClose(ModelState expected, ModelState actual, double rel) {
+        RayDdpStrategyTest.assertWeightsClose(expected.arrays(), actual.arrays(), rel);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.raylightning.strategies.testing;
+
+import dev.raylightning.core.collective.tcp.RingOptions;
+import dev.raylightning.core.collective.tcp.TcpRingProcessGroup;
+import dev.raylightning.core.progress.ProgressEvent;
+import dev.raylightning.core.strategy.IdentityCollectivesStrategy;
+import dev.raylightning.core.strategy.Launcher;
+import dev.raylightning.core.strategy.RankInfo;
+import dev.raylightning.core.strategy.RankTask;
+import dev.raylightning.core.util.JavaBytes;
+import dev.raylightning.strategies.launcher.WorkerStrategyFactory;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * A strategy whose ranks are threads of this JVM connected by a real TCP ring on loopback, each
+ * with the worker-side strategy a {@link WorkerStrategyFactory} makes: the gradient policies of
+ * the Ray strategies, tested fast and without Ray. The task crosses a serialization round trip.
+ */
+public final class ThreadRanksStrategy extends IdentityCollectivesStrategy {
+
+    private static final long serialVersionUID = 1L;
+
+    private final int worldSize;
+    private final WorkerStrategyFactory factory;
+
+    public ThreadRanksStrategy(int worldSize, WorkerStrategyFactory factory) {
+        this.worldSize = worldSize;
+        this.factory = factory;
+    }
+
+    @Override
+    public int worldSize() {
+        return worldSize;
+    }
+
+    @Override
+    public Optional<Launcher> launcher() {
+        return Optional.of(this::launch);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R extends Serializable> List<R> launch(RankTask<R> task, Consumer<ProgressEvent> progress) {
+        byte[] wire = JavaBytes.write(task);
+        List<TcpRingProcessGroup> groups = TcpRingProcessGroup.local(worldSize, RingOptions.defaults());
+        ExecutorService pool = Executors.newFixedThreadPool(worldSize);
+        try {
+            List<Future<R>> futures = new ArrayList<>();
+            for (int r = 0; r < worldSize; r++) {
+                int rank = r;
+                futures.add(pool.submit(() -> {
+                    RankInfo info = new RankInfo(rank, rank, 0, worldSize, worldSize, 1);
+                    try {
+                        return ((RankTask<R>) JavaBytes.read(wire)).run(factory.create(info, groups.get(rank)),
+                                rank == 0 ? progress::accept : null);
+                    } finally {
+                        groups.get(rank).close();
+                    }
+                }));
+            }
+            List<R> out = new ArrayList<>();
+            for (Future<R> f : futures) {
+                out.add(f.get());
+            }
+            return out;
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

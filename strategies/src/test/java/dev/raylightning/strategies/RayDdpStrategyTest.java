@@ -52,7 +52,7 @@ class RayDdpStrategyTest {
         return Trainer.builder().defaultRootDir(root).enableProgressBar(false).seed(3).maxEpochs(2);
     }
 
-    private static LightningDataModule data(int batch) {
+    static LightningDataModule data(int batch) {
         DataLoader train = DataLoader.builder(Blobs.dataset(256, 1)).batchSize(batch).shuffle(true).seed(9).build();
         DataLoader val = DataLoader.builder(Blobs.dataset(64, 2)).batchSize(batch).build();
         DataLoader test = DataLoader.builder(Blobs.dataset(100, 3)).batchSize(batch).build();

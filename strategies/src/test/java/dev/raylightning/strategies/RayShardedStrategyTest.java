@@ -1,0 +1,100 @@
+package dev.raylightning.strategies;
+
+import dev.raylightning.core.LightningModule;
+import dev.raylightning.core.Trainer;
+import dev.raylightning.core.TrainerConfig;
+import dev.raylightning.core.TrainerStatus;
+import dev.raylightning.core.callbacks.ModelCheckpoint;
+import dev.raylightning.core.checkpoint.Checkpoint;
+import dev.raylightning.core.checkpoint.CheckpointIO;
+import dev.raylightning.core.optim.ParameterOptimizer;
+import dev.raylightning.core.strategy.Strategy;
+import dev.raylightning.strategies.cluster.RayRuntime;
+import dev.raylightning.strategies.launcher.RayWorkerException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** RayShardedStrategy on a real local Ray cluster: every worker its own JVM. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class RayShardedStrategyTest {
+
+    @TempDir
+    Path root;
+
+    @AfterAll
+    static void stopRay() {
+        RayRuntime.shutdown();
+    }
+
+    private Trainer.Builder trainer(Strategy strategy, Path ckpt) {
+        return Trainer.builder().defaultRootDir(root).enableProgressBar(false).logger(false).seed(3).maxEpochs(2)
+                .gradientClipVal(0.5).gradientClipAlgorithm(TrainerConfig.ClipAlgorithm.NORM).strategy(strategy)
+                .callbacks(new ShardedStrategyTest.SaveAtEnd(ckpt));
+    }
+
+    /** Half a CPU per worker, so three fit on two cores. */
+    private static Map<String, Double> halfCpu() {
+        return Map.of("CPU", 0.5);
+    }
+
+    private Checkpoint fit(Strategy strategy, String name) {
+        Path ckpt = root.resolve(name + ".ckpt");
+        Trainer t = trainer(strategy, ckpt).enableCheckpointing(false).build();
+        try (ShardedStrategyTest.Model m = new ShardedStrategyTest.Model("adamw-schedule")) {
+            t.fit(m, ShardedStrategyTest.data(20));
+            assertEquals(TrainerStatus.FINISHED, t.status());
+            assertEquals(2 * 240 / 3 / 20, t.globalStep());
+        }
+        return CheckpointIO.read(ckpt);
+    }
+
+    @Test
+    void threeShardedWorkersLandOnThreeDdpWorkersAndTheCheckpointLoadsInOneProcess() {
+        Checkpoint ddp = fit(RayDdpStrategy.builder(3).resourcesPerWorker(halfCpu()).build(), "ddp");
+        Checkpoint sharded = fit(RayShardedStrategy.builder(3).resourcesPerWorker(halfCpu())
+                .bucketCapMb(50.0 * 4 / (1 << 20)).build(), "sharded");
+        ShardedStrategyTest.assertClose(ddp.weights(), sharded.weights(), 1e-5);
+        ParameterOptimizer.State a = ddp.optimizer().orElseThrow();
+        ParameterOptimizer.State b = sharded.optimizer().orElseThrow();
+        assertArrayEquals(a.updates(), b.updates());
+        for (int i = 0; i < a.buffers().size(); i++) {
+            assertArrayEquals(a.buffers().get(i), b.buffers().get(i), 1e-6f, "optimizer buffer " + i);
+        }
+        try (ShardedStrategyTest.Model loaded = LightningModule.loadFromCheckpoint(root.resolve("sharded.ckpt"),
+                h -> new ShardedStrategyTest.Model("adamw-schedule"))) {
+            ShardedStrategyTest.assertClose(sharded.weights(), loaded.stateDict(), 0);
+        }
+        RayTestSupport.assertNoLeftovers();
+    }
+
+    @Test
+    void bestCheckpointComesBackAndAFailingRankIsNamed() {
+        ModelCheckpoint best = ModelCheckpoint.builder().dirpath(root.resolve("best")).monitor("val_loss").build();
+        Trainer t = Trainer.builder().defaultRootDir(root).enableProgressBar(false).logger(false).seed(3).maxEpochs(2)
+                .callbacks(best).strategy(new RayShardedStrategy(2, 1, false)).build();
+        try (dev.raylightning.core.testing.TinyClassifier m = new dev.raylightning.core.testing.TinyClassifier(16, 0.01,
+                "adam")) {
+            t.fit(m, RayDdpStrategyTest.data(16));
+            assertTrue(Files.isRegularFile(Path.of(best.bestModelPath())), best.bestModelPath());
+            assertTrue(CheckpointIO.read(Path.of(best.bestModelPath())).optimizer().isPresent());
+            assertTrue(t.test(m, RayDdpStrategyTest.data(16)).get(0).get("test_acc") > 0.8);
+        }
+        Trainer failing = Trainer.builder().defaultRootDir(root).enableProgressBar(false).logger(false).maxEpochs(1)
+                .enableCheckpointing(false).strategy(new RayShardedStrategy(2, 1, false)).build();
+        try (RayDdpStrategyTest.FailsOnRankOne m = new RayDdpStrategyTest.FailsOnRankOne()) {
+            RayWorkerException e = assertThrows(RayWorkerException.class,
+                    () -> failing.fit(m, RayDdpStrategyTest.data(16)));
+            assertEquals(1, e.rank(), e.getMessage());
+        }
+        RayTestSupport.assertNoLeftovers();
+    }
+}

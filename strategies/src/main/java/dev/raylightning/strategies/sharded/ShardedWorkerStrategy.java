@@ -50,8 +50,8 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         final NDArray weight;
         final NDArray grad;
         final ParameterOptimizer optimizer;
-        final ByteBuffer flatGrads;
-        final ByteBuffer flatWeights;
+        /** One padded bucket: gradients go out through it, weights come back through it. */
+        final ByteBuffer staging;
 
         Shard(ShardLayout layout, NDManager manager, OptimizerConfig config) {
             this.layout = layout;
@@ -59,8 +59,11 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
             this.weight = manager.zeros(new Shape(layout.shardLength()));
             this.grad = manager.zeros(new Shape(layout.shardLength()));
             this.optimizer = new ParameterOptimizer(config, List.of(weight));
-            this.flatGrads = direct(layout.paddedLength());
-            this.flatWeights = direct(layout.paddedLength());
+            int largest = 0;
+            for (int j = 0; j < layout.bucketCount(); j++) {
+                largest = Math.max(largest, layout.paddedBucketElements(j));
+            }
+            this.staging = direct(largest);
         }
     }
 
@@ -82,29 +85,32 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
     public void optimizerStep(OptimizerStep step) {
         Shard s = shard(step.optimizer());
         ShardLayout layout = s.layout;
+        ByteBuffer shardGrad = s.grad.toByteBuffer(true);
         List<NDArray> grads = step.openGradients();
         try {
-            pack(grads, s.flatGrads, layout);
+            List<ByteBuffer> views = views(grads);
+            for (int j = 0; j < layout.bucketCount(); j++) {
+                ByteBuffer bucket = pack(views, layout, j, s.staging);
+                if (stage == 2) {
+                    group().reduceScatter(bucket, slice(shardGrad, layout, j), ReduceOp.AVG);
+                } else {
+                    group().allReduce(bucket, ReduceOp.AVG);
+                    takeSlice(bucket, shardGrad, layout, j);
+                }
+            }
         } finally {
             grads.forEach(NDArray::close);
-        }
-        ByteBuffer shardGrad = s.grad.toByteBuffer(true);
-        if (stage == 2) {
-            for (int j = 0; j < layout.bucketCount(); j++) {
-                group().reduceScatter(bucket(s.flatGrads, layout, j), slice(shardGrad, layout, j), ReduceOp.AVG);
-            }
-        } else {
-            group().allReduce(s.flatGrads.duplicate().clear().limit(4 * layout.paddedLength()), ReduceOp.AVG);
-            takeSlices(s.flatGrads, shardGrad, layout);
         }
         step.clipGradients(List.of(s.grad), local -> reduce(new double[] {local}, ReduceOp.SUM)[0]);
         s.optimizer.setLearningRate(step.optimizer().learningRate());
         s.optimizer.step(List.of(s.grad));
         ByteBuffer shardWeight = s.weight.toByteBuffer(true);
+        List<ByteBuffer> weights = views(step.optimizer().weights());
         for (int j = 0; j < layout.bucketCount(); j++) {
-            group().allGather(slice(shardWeight, layout, j), bucket(s.flatWeights, layout, j));
+            ByteBuffer bucket = bucketOf(s.staging, layout, j);
+            group().allGather(slice(shardWeight, layout, j), bucket);
+            unpack(bucket, weights, layout, j);
         }
-        unpack(s.flatWeights, step.optimizer().weights(), layout);
         step.parameters().zeroGradients();
     }
 
@@ -121,12 +127,12 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         for (int k = 0; k < width; k++) {
             ByteBuffer mine = direct(layout.shardLength());
             mine.asFloatBuffer().put(local.buffers().get(k));
-            ByteBuffer all = direct(layout.paddedLength());
-            for (int j = 0; j < layout.bucketCount(); j++) {
-                group().allGather(slice(mine, layout, j), bucket(all, layout, j));
-            }
             float[] flat = new float[layout.totalElements()];
-            all.asFloatBuffer().get(flat);
+            for (int j = 0; j < layout.bucketCount(); j++) {
+                ByteBuffer bucket = bucketOf(shard.staging, layout, j);
+                group().allGather(slice(mine, layout, j), bucket);
+                bucket.asFloatBuffer().get(flat, layout.paddedBucketOffset(j), layout.bucketElements(j));
+            }
             full.add(flat);
         }
         int n = layout.parameterCount();
@@ -188,8 +194,11 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
             ShardLayout layout = new ShardLayout(sizes, worldSize(), bucketElements);
             NDManager manager = weights.get(0).getManager().newSubManager();
             shard = new Shard(layout, manager, full.config());
-            pack(weights, shard.flatWeights, layout);
-            takeSlices(shard.flatWeights, shard.weight.toByteBuffer(true), layout);
+            List<ByteBuffer> views = views(weights);
+            ByteBuffer shardWeight = shard.weight.toByteBuffer(true);
+            for (int j = 0; j < layout.bucketCount(); j++) {
+                takeSlice(pack(views, layout, j, shard.staging), shardWeight, layout, j);
+            }
         }
         return shard;
     }
@@ -204,36 +213,62 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         }
     }
 
-    /** Copies arrays (block order) into the padded flat vector; the padding is zeroed. */
-    private static void pack(List<NDArray> arrays, ByteBuffer flat, ShardLayout layout) {
+    /** Zero-copy views of the arrays' own storage, in order. */
+    private static List<ByteBuffer> views(List<NDArray> arrays) {
+        List<ByteBuffer> out = new ArrayList<>(arrays.size());
+        for (NDArray a : arrays) {
+            out.add(a.toByteBuffer(true));
+        }
+        return out;
+    }
+
+    /**
+     * Copies the elements of bucket {@code j} out of the arrays (laid end to end in block order)
+     * into the staging buffer, zeroes the bucket's padding, and returns the bucket's view.
+     */
+    private static ByteBuffer pack(List<ByteBuffer> arrays, ShardLayout layout, int j, ByteBuffer staging) {
+        ByteBuffer bucket = bucketOf(staging, layout, j);
+        int from = layout.paddedBucketOffset(j);
+        int to = from + layout.bucketElements(j);
         for (int i = 0; i < arrays.size(); i++) {
-            ByteBuffer v = arrays.get(i).toByteBuffer(true);
-            flat.put(4 * layout.parameterOffset(i), v, v.position(), v.remaining());
+            int start = Math.max(from, layout.parameterOffset(i));
+            int end = Math.min(to, layout.parameterOffset(i) + layout.parameterSize(i));
+            if (end > start) {
+                ByteBuffer v = arrays.get(i);
+                bucket.put(4 * (start - from), v, v.position() + 4 * (start - layout.parameterOffset(i)),
+                        4 * (end - start));
+            }
         }
-        for (int b = 4 * layout.totalElements(); b < 4 * layout.paddedLength(); b += 4) {
-            flat.putFloat(b, 0f);
+        for (int b = 4 * layout.bucketElements(j); b < bucket.capacity(); b += 4) {
+            bucket.putFloat(b, 0f);
         }
+        return bucket;
     }
 
-    /** Copies the padded flat vector back into the arrays' own storage. */
-    private static void unpack(ByteBuffer flat, List<NDArray> arrays, ShardLayout layout) {
+    /** Copies bucket {@code j} (as gathered) back into the arrays' own storage. */
+    private static void unpack(ByteBuffer bucket, List<ByteBuffer> arrays, ShardLayout layout, int j) {
+        int from = layout.paddedBucketOffset(j);
+        int to = from + layout.bucketElements(j);
         for (int i = 0; i < arrays.size(); i++) {
-            ByteBuffer v = arrays.get(i).toByteBuffer(true);
-            v.put(v.position(), flat, 4 * layout.parameterOffset(i), 4 * layout.parameterSize(i));
+            int start = Math.max(from, layout.parameterOffset(i));
+            int end = Math.min(to, layout.parameterOffset(i) + layout.parameterSize(i));
+            if (end > start) {
+                ByteBuffer v = arrays.get(i);
+                v.put(v.position() + 4 * (start - layout.parameterOffset(i)), bucket, 4 * (start - from),
+                        4 * (end - start));
+            }
         }
     }
 
-    /** Copies this rank's slice of every bucket from the padded flat vector into its shard. */
-    private void takeSlices(ByteBuffer flat, ByteBuffer shardView, ShardLayout layout) {
-        for (int j = 0; j < layout.bucketCount(); j++) {
-            int from = layout.paddedBucketOffset(j) + globalRank() * layout.sliceElements(j);
-            shardView.put(4 * layout.shardOffset(j), flat, 4 * from, 4 * layout.sliceElements(j));
-        }
+    /** Copies this rank's slice of padded bucket {@code j} into its shard. */
+    private void takeSlice(ByteBuffer bucket, ByteBuffer shardView, ShardLayout layout, int j) {
+        shardView.put(4 * layout.shardOffset(j), bucket, 4 * globalRank() * layout.sliceElements(j),
+                4 * layout.sliceElements(j));
     }
 
-    private static ByteBuffer bucket(ByteBuffer flat, ShardLayout layout, int j) {
-        return flat.slice(4 * layout.paddedBucketOffset(j), 4 * layout.paddedBucketElements(j))
-                .order(ByteOrder.nativeOrder());
+    /** The first padded-bucket-{@code j} floats of the staging buffer. */
+    private static ByteBuffer bucketOf(ByteBuffer staging, ShardLayout layout, int j) {
+        return staging.slice(0, 4 * layout.paddedBucketElements(j)).order(ByteOrder.nativeOrder());
     }
 
     private static ByteBuffer slice(ByteBuffer shard, ShardLayout layout, int j) {

@@ -8,6 +8,7 @@ import dev.raylightning.core.callbacks.ProgressBar;
 import dev.raylightning.core.strategy.SingleDeviceStrategy;
 import dev.raylightning.core.strategy.Strategy;
 import dev.raylightning.strategies.RayDdpStrategy;
+import dev.raylightning.strategies.RayShardedStrategy;
 import dev.raylightning.strategies.cluster.RayRuntime;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,11 +51,11 @@ public final class FashionMnistExample implements Callable<Integer> {
     @Option(names = "--progress", description = "show the progress bar even without a terminal")
     boolean forceProgress;
 
-    @Option(names = "--strategy", description = "ray-ddp (Ray workers on a local or given cluster) or single "
-            + "(this process) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--strategy", description = "ray-ddp (Ray workers on a local or given cluster), sharded "
+            + "(Ray workers, optimizer state and gradients sharded) or single (this process) (default: ${DEFAULT-VALUE})")
     String strategy = "ray-ddp";
 
-    @Option(names = "--workers", description = "Ray workers for ray-ddp (default: ${DEFAULT-VALUE})")
+    @Option(names = "--workers", description = "Ray workers for ray-ddp and sharded (default: ${DEFAULT-VALUE})")
     int workers = 2;
 
     @Option(names = "--cpus-per-worker", description = "CPUs per Ray worker (default: ${DEFAULT-VALUE})")
@@ -63,9 +64,10 @@ public final class FashionMnistExample implements Callable<Integer> {
     private Strategy strategy() {
         return switch (strategy) {
             case "ray-ddp" -> new RayDdpStrategy(workers, cpusPerWorker, false);
+            case "sharded" -> new RayShardedStrategy(workers, cpusPerWorker, false);
             case "single" -> new SingleDeviceStrategy();
             default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                    "--strategy must be ray-ddp or single, got " + strategy);
+                    "--strategy must be ray-ddp, sharded or single, got " + strategy);
         };
     }
 

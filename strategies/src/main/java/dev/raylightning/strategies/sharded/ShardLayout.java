@@ -123,6 +123,33 @@ public final class ShardLayout {
         return owned;
     }
 
+    /**
+     * A run of one parameter's elements inside a rank's shard.
+     *
+     * @param parameter the parameter's index in block order
+     * @param parameterOffset where the run starts inside the parameter
+     * @param length elements in the run
+     * @param shardOffset where the run starts inside the rank's shard
+     */
+    public record Segment(int parameter, int parameterOffset, int length, int shardOffset) {}
+
+    /** The runs of parameter elements {@code rank} owns, in shard order (padding has none). */
+    public java.util.List<Segment> segments(int rank) {
+        java.util.List<Segment> out = new java.util.ArrayList<>();
+        for (int j = 0; j < bucketCount(); j++) {
+            int start = paddedBucketOffset(j) + rank * sliceElements(j);
+            int end = Math.min(start + sliceElements(j), paddedBucketOffset(j) + bucketElements(j));
+            for (int i = 0; i < parameterCount() && start < end; i++) {
+                int from = Math.max(start, parameterOffset(i));
+                int to = Math.min(end, parameterOffset(i) + parameterSize(i));
+                if (to > from) {
+                    out.add(new Segment(i, from - parameterOffset(i), to - from, shardOffset(j) + from - start));
+                }
+            }
+        }
+        return out;
+    }
+
     /** {@code rank}'s shard of a full unpadded vector (zeros where its slices are padding). */
     public float[] shardOf(float[] full, int rank) {
         checkArgument(full.length == total, "a full vector has %s elements, got %s", total, full.length);

@@ -15,16 +15,18 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The worker side of a sharded strategy (ZeRO stages 1 and 2), its gradient policy: each rank
  * owns a {@link ShardLayout} slice of the flat parameters and keeps optimizer state for that slice
  * only. A step reduces gradients so that each rank holds the averaged gradients of its slice
  * (stage 2: reduce-scatter, bucket by bucket; stage 1: all-reduce, then take the slice), clips
- * them by the norm over all ranks, updates the slice with its own optimizer, and all-gathers the
- * weights so that every rank holds the whole model for the next forward. A checkpoint gathers
- * the slices into the one consolidated optimizer state; loading one re-partitions it, so a run
- * resumes at any world size.
+ * them by the norm over all ranks, updates its slice in place (the optimizer works on views of the
+ * parameters' own storage, so no copy of the weights is kept), and all-gathers the weights so that
+ * every rank holds the whole model for the next forward. A checkpoint gathers the slices into the
+ * one consolidated optimizer state; loading one re-partitions it, so a run resumes at any world
+ * size.
  */
 public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
 
@@ -43,22 +45,36 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         this.bucketElements = bucketElements;
     }
 
-    /** This rank's slice: weights, the gradient it receives, its optimizer, and the flat buffers. */
+    /**
+     * This rank's slice: views of the parameters it owns, the averaged gradient it receives (one
+     * flat array, with a view per segment), its optimizer over the views, and a bucket of staging.
+     */
     private static final class Shard {
         final ShardLayout layout;
+        final List<ShardLayout.Segment> segments;
         final NDManager manager;
-        final NDArray weight;
         final NDArray grad;
+        final List<NDArray> weightViews = new ArrayList<>();
+        final List<NDArray> gradViews = new ArrayList<>();
         final ParameterOptimizer optimizer;
-        /** One padded bucket: gradients go out through it, weights come back through it. */
         final ByteBuffer staging;
 
-        Shard(ShardLayout layout, NDManager manager, OptimizerConfig config) {
+        Shard(ShardLayout layout, int rank, List<NDArray> weights, OptimizerConfig config) {
             this.layout = layout;
-            this.manager = manager;
-            this.weight = manager.zeros(new Shape(layout.shardLength()));
-            this.grad = manager.zeros(new Shape(layout.shardLength()));
-            this.optimizer = new ParameterOptimizer(config, List.of(weight));
+            this.segments = layout.segments(rank);
+            this.manager = weights.get(0).getManager().newSubManager();
+            this.grad = manager.zeros(new Shape(Math.max(1, layout.shardLength())));
+            for (ShardLayout.Segment g : segments) {
+                NDArray flat = weights.get(g.parameter()).reshape(-1);
+                NDArray view = flat.get(g.parameterOffset() + ":" + (g.parameterOffset() + g.length()));
+                view.attach(manager);
+                flat.close();
+                weightViews.add(view);
+                NDArray gradView = grad.get(g.shardOffset() + ":" + (g.shardOffset() + g.length()));
+                gradView.attach(manager);
+                gradViews.add(gradView);
+            }
+            this.optimizer = new ParameterOptimizer(config, weightViews);
             int largest = 0;
             for (int j = 0; j < layout.bucketCount(); j++) {
                 largest = Math.max(largest, layout.paddedBucketElements(j));
@@ -68,17 +84,16 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
     }
 
     /** The layout of this rank's shard, once the first step or checkpoint load made it. */
-    public java.util.Optional<ShardLayout> layout() {
-        return java.util.Optional.ofNullable(shard).map(s -> s.layout);
+    public Optional<ShardLayout> layout() {
+        return Optional.ofNullable(shard).map(s -> s.layout);
     }
 
-    /** Elements of optimizer state this rank holds (moment buffers over its shard). */
+    /** Elements of optimizer state this rank holds (moment buffers over the parameters it owns). */
     public long optimizerStateElements() {
         if (shard == null) {
             return 0;
         }
-        ParameterOptimizer.State s = shard.optimizer.exportState();
-        return s.buffers().stream().mapToLong(b -> b.length).sum();
+        return shard.optimizer.exportState().buffers().stream().mapToLong(b -> b.length).sum();
     }
 
     @Override
@@ -95,7 +110,8 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
                     group().reduceScatter(bucket, slice(shardGrad, layout, j), ReduceOp.AVG);
                 } else {
                     group().allReduce(bucket, ReduceOp.AVG);
-                    takeSlice(bucket, shardGrad, layout, j);
+                    shardGrad.put(4 * layout.shardOffset(j), bucket, 4 * globalRank() * layout.sliceElements(j),
+                            4 * layout.sliceElements(j));
                 }
             }
         } finally {
@@ -103,12 +119,13 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         }
         step.clipGradients(List.of(s.grad), local -> reduce(new double[] {local}, ReduceOp.SUM)[0]);
         s.optimizer.setLearningRate(step.optimizer().learningRate());
-        s.optimizer.step(List.of(s.grad));
-        ByteBuffer shardWeight = s.weight.toByteBuffer(true);
+        s.optimizer.step(s.gradViews);
+        // the gradient is spent: its buffer carries this rank's updated weights to the others
         List<ByteBuffer> weights = views(step.optimizer().weights());
+        copySegments(views(s.weightViews), shardGrad, s.segments);
         for (int j = 0; j < layout.bucketCount(); j++) {
             ByteBuffer bucket = bucketOf(s.staging, layout, j);
-            group().allGather(slice(shardWeight, layout, j), bucket);
+            group().allGather(slice(shardGrad, layout, j), bucket);
             unpack(bucket, weights, layout, j);
         }
         step.parameters().zeroGradients();
@@ -122,11 +139,22 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         }
         ShardLayout layout = shard.layout;
         ParameterOptimizer.State local = shard.optimizer.exportState();
-        int width = local.buffersPerParameter()[0];
+        // ranks agree on the shape of the state (a rank may own nothing, or have no state yet)
+        double[] agreed = reduce(new double[] {
+            shard.segments.isEmpty() ? 0 : local.buffersPerParameter()[0],
+            shard.segments.isEmpty() ? 0 : local.updates()[0]}, ReduceOp.MAX);
+        int width = (int) agreed[0];
+        long steps = (long) agreed[1];
         List<float[]> full = new ArrayList<>();
+        ByteBuffer mine = direct(layout.shardLength());
         for (int k = 0; k < width; k++) {
-            ByteBuffer mine = direct(layout.shardLength());
-            mine.asFloatBuffer().put(local.buffers().get(k));
+            for (int g = 0; g < shard.segments.size(); g++) {
+                float[] part = local.buffers().size() > g * width + k ? local.buffers().get(g * width + k) : null;
+                ShardLayout.Segment seg = shard.segments.get(g);
+                for (int e = 0; e < seg.length(); e++) {
+                    mine.putFloat(4 * (seg.shardOffset() + e), part == null ? 0f : part[e]);
+                }
+            }
             float[] flat = new float[layout.totalElements()];
             for (int j = 0; j < layout.bucketCount(); j++) {
                 ByteBuffer bucket = bucketOf(shard.staging, layout, j);
@@ -140,70 +168,77 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         int[] widths = new int[n];
         List<float[]> buffers = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            updates[i] = local.updates()[0];
-            widths[i] = width;
-            for (float[] flat : full) {
+            updates[i] = steps;
+            widths[i] = steps == 0 ? 0 : width;
+            for (float[] flat : steps == 0 ? List.<float[]>of() : full) {
                 float[] part = new float[layout.parameterSize(i)];
                 System.arraycopy(flat, layout.parameterOffset(i), part, 0, part.length);
                 buffers.add(part);
             }
         }
-        return new ParameterOptimizer.State(local.kind(), updates, optimizer.learningRate(), widths, buffers);
+        return new ParameterOptimizer.State(optimizer.config().kind().name(), updates, optimizer.learningRate(),
+                widths, buffers);
     }
 
-    /** Keeps this rank's slice of a consolidated state (from any world size, or one process). */
+    /** Keeps this rank's part of a consolidated state (from any world size, or one process). */
     @Override
     public void loadOptimizerState(ParameterOptimizer optimizer, ParameterOptimizer.State state) {
         Shard s = shard(optimizer);
         ShardLayout layout = s.layout;
         int n = layout.parameterCount();
+        if (!state.kind().equals(optimizer.config().kind().name())) {
+            throw new IllegalArgumentException("checkpoint optimizer is " + state.kind() + " but the module configures "
+                    + optimizer.config().kind());
+        }
         if (state.updates().length != n || state.buffersPerParameter().length != n) {
             throw new IllegalArgumentException("checkpoint optimizer covers " + state.updates().length
                     + " parameters, the module has " + n);
         }
         int width = n == 0 ? 0 : state.buffersPerParameter()[0];
         long updates = 0;
+        int k = 0;
         for (int i = 0; i < n; i++) {
             if (state.buffersPerParameter()[i] != width) {
                 throw new IllegalArgumentException("checkpoint optimizer state has " + state.buffersPerParameter()[i]
                         + " buffers for parameter " + i + " and " + width + " for parameter 0: it cannot be sharded");
             }
-            updates = Math.max(updates, state.updates()[i]);
-        }
-        List<float[]> slices = new ArrayList<>();
-        for (int k = 0; k < width; k++) {
-            float[] flat = new float[layout.totalElements()];
-            for (int i = 0; i < n; i++) {
-                float[] part = state.buffers().get(i * width + k);
-                if (part.length != layout.parameterSize(i)) {
+            for (int b = 0; b < width; b++, k++) {
+                if (k >= state.buffers().size() || state.buffers().get(k).length != layout.parameterSize(i)) {
                     throw new IllegalArgumentException("checkpoint optimizer state does not fit parameter " + i);
                 }
-                System.arraycopy(part, 0, flat, layout.parameterOffset(i), part.length);
             }
-            slices.add(layout.shardOf(flat, globalRank()));
+            updates = Math.max(updates, state.updates()[i]);
         }
-        s.optimizer.loadState(new ParameterOptimizer.State(state.kind(), new long[] {updates}, state.learningRate(),
-                new int[] {width}, slices));
+        int segments = s.segments.size();
+        long[] segmentUpdates = new long[segments];
+        int[] widths = new int[segments];
+        List<float[]> buffers = new ArrayList<>();
+        for (int g = 0; g < segments; g++) {
+            ShardLayout.Segment seg = s.segments.get(g);
+            segmentUpdates[g] = updates;
+            widths[g] = width;
+            for (int b = 0; b < width; b++) {
+                float[] part = new float[seg.length()];
+                System.arraycopy(state.buffers().get(seg.parameter() * width + b), seg.parameterOffset(), part, 0,
+                        seg.length());
+                buffers.add(part);
+            }
+        }
+        s.optimizer.loadState(new ParameterOptimizer.State(state.kind(), segmentUpdates, state.learningRate(), widths,
+                buffers));
     }
 
     /** This rank's shard, made on first use from the loop's optimizer (its weights and configuration). */
     private Shard shard(ParameterOptimizer full) {
         if (shard == null) {
-            List<NDArray> weights = full.weights();
-            long[] sizes = weights.stream().mapToLong(NDArray::size).toArray();
-            ShardLayout layout = new ShardLayout(sizes, worldSize(), bucketElements);
-            NDManager manager = weights.get(0).getManager().newSubManager();
-            shard = new Shard(layout, manager, full.config());
-            List<ByteBuffer> views = views(weights);
-            ByteBuffer shardWeight = shard.weight.toByteBuffer(true);
-            for (int j = 0; j < layout.bucketCount(); j++) {
-                takeSlice(pack(views, layout, j, shard.staging), shardWeight, layout, j);
-            }
+            long[] sizes = full.weights().stream().mapToLong(NDArray::size).toArray();
+            shard = new Shard(new ShardLayout(sizes, worldSize(), bucketElements), globalRank(), full.weights(),
+                    full.config());
         }
         return shard;
     }
 
-    /** Frees the shard's native memory; the next run of this strategy (there is none on a worker) starts anew. */
+    /** Frees the shard's native memory (views, gradient, optimizer state); the parameters stay. */
     @Override
     public void teardown() {
         if (shard != null) {
@@ -220,6 +255,14 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
             out.add(a.toByteBuffer(true));
         }
         return out;
+    }
+
+    /** Copies each owned segment's weights to its place in the shard buffer. */
+    private static void copySegments(List<ByteBuffer> segmentViews, ByteBuffer shard, List<ShardLayout.Segment> segs) {
+        for (int g = 0; g < segs.size(); g++) {
+            ByteBuffer v = segmentViews.get(g);
+            shard.put(4 * segs.get(g).shardOffset(), v, v.position(), v.remaining());
+        }
     }
 
     /**
@@ -258,12 +301,6 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
                         4 * (end - start));
             }
         }
-    }
-
-    /** Copies this rank's slice of padded bucket {@code j} into its shard. */
-    private void takeSlice(ByteBuffer bucket, ByteBuffer shardView, ShardLayout layout, int j) {
-        shardView.put(4 * layout.shardOffset(j), bucket, 4 * globalRank() * layout.sliceElements(j),
-                4 * layout.sliceElements(j));
     }
 
     /** The first padded-bucket-{@code j} floats of the staging buffer. */

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Optimizer-state bytes and resident memory per worker, RayDdpStrategy vs RayShardedStrategy,
+# on a wide MLP (784-4096-4096-10, about 20 million parameters) with Adam, at 2 and 4 workers
+# of half a CPU each, in one invocation (one JVM; every fit starts its own worker JVMs).
+#
+#   bench/run-sharded-memory.sh
+#
+# Environment: WORKERS ["2,4"]  STEPS [4]  OUT [bench/target/sharded-memory-<date>]
+#   SKIP_BUILD=1 use the jars already built;  MVN_ARGS extra Maven arguments (e.g. -o)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+OUT="${OUT:-$ROOT/bench/target/sharded-memory-$(date +%Y%m%d-%H%M%S)}"
+mkdir -p "$OUT"
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  # shellcheck disable=SC2086  # MVN_ARGS is a list of flags
+  mvn -B -q install -DskipTests -Dfetch.skip=true -pl bench -am ${MVN_ARGS:-} >&2
+fi
+CP="bench/target/ray-lightning-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/classpath.txt)"
+JAVA_FLAGS=(-Xss4m -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1)
+for pkg in java.lang java.util java.util.concurrent java.math java.net java.nio java.text java.time; do
+  JAVA_FLAGS+=("--add-opens=java.base/${pkg}=ALL-UNNAMED")
+done
+java "${JAVA_FLAGS[@]}" -cp "$CP" dev.raylightning.bench.sharded.ShardedMemoryBench \
+  --workers "${WORKERS:-2,4}" --steps "${STEPS:-4}" --json-out "$OUT/results.jsonl" 2> "$OUT/java.log"
+cat "$OUT/results.jsonl"
+echo "[sharded-memory] results in $OUT" >&2

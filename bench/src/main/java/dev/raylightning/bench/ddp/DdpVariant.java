@@ -2,17 +2,20 @@ package dev.raylightning.bench.ddp;
 
 import dev.raylightning.core.strategy.Strategy;
 import dev.raylightning.strategies.RayDdpStrategy;
+import dev.raylightning.strategies.RayShardedStrategy;
 
 import java.util.Optional;
 
-/** What trains in a throughput run: the driver JVM alone, or RayDdpStrategy with one or two workers. */
+/** What trains in a throughput run: the driver JVM alone, RayDdpStrategy with one or two workers, or RayShardedStrategy with two. */
 enum DdpVariant {
     /** The trainer's default SingleDeviceStrategy, in the benchmark's own JVM. */
     SINGLE("java-single", 0),
     /** RayDdpStrategy(1, 1, false): one worker JVM, the ring of one does nothing. */
     RAY1("java-ray1", 1),
     /** RayDdpStrategy(2, 1, false): two worker JVMs, gradients averaged over the TCP ring. */
-    RAY2("java-ray2", 2);
+    RAY2("java-ray2", 2),
+    /** RayShardedStrategy(2, 1, false): two worker JVMs, gradients reduce-scattered to owners, stage 2. */
+    SHARDED2("java-sharded2", 2);
 
     private final String mode;
     private final int workers;
@@ -35,6 +38,9 @@ enum DdpVariant {
         if (workers == 0) {
             return Optional.empty();
         }
+        if (this == SHARDED2) {
+            return Optional.of(RayShardedStrategy.builder(workers).cpusPerWorker(1).initHook(new InitHookStamp()).build());
+        }
         return Optional.of(RayDdpStrategy.builder(workers).cpusPerWorker(1).initHook(new InitHookStamp()).build());
     }
 
@@ -44,6 +50,6 @@ enum DdpVariant {
                 return v;
             }
         }
-        throw new IllegalArgumentException("unknown variant " + s + " (single, ray1, ray2)");
+        throw new IllegalArgumentException("unknown variant " + s + " (single, ray1, ray2, sharded2)");
     }
 }

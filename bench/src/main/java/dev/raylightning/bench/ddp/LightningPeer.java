@@ -30,12 +30,12 @@ final class LightningPeer {
         this.log = log;
     }
 
-    /** Lightning's counterpart of a variant: one process for single, DDP for two workers, none for ray1. */
+    /** Lightning's counterpart of a variant: one process for single, DDP for two workers, none for ray1 or sharded2. */
     static Optional<String> modeFor(DdpVariant v) {
         return switch (v) {
             case SINGLE -> Optional.of("lightning");
             case RAY2 -> Optional.of("lightning-ddp");
-            case RAY1 -> Optional.empty();
+            case RAY1, SHARDED2 -> Optional.empty();
         };
     }
 

@@ -265,23 +265,33 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         }
     }
 
+    /** A run of one parameter's elements inside a bucket. */
+    @FunctionalInterface
+    private interface Run {
+        void at(int parameter, int inParameter, int inBucket, int length);
+    }
+
+    /** Calls {@code run} for every parameter's run of elements inside bucket {@code j}, in order. */
+    private static void runs(ShardLayout layout, int j, Run run) {
+        int from = layout.paddedBucketOffset(j);
+        int to = from + layout.bucketElements(j);
+        for (int i = 0; i < layout.parameterCount(); i++) {
+            int start = Math.max(from, layout.parameterOffset(i));
+            int end = Math.min(to, layout.parameterOffset(i) + layout.parameterSize(i));
+            if (end > start) {
+                run.at(i, start - layout.parameterOffset(i), start - from, end - start);
+            }
+        }
+    }
+
     /**
      * Copies the elements of bucket {@code j} out of the arrays (laid end to end in block order)
      * into the staging buffer, zeroes the bucket's padding, and returns the bucket's view.
      */
     private static ByteBuffer pack(List<ByteBuffer> arrays, ShardLayout layout, int j, ByteBuffer staging) {
         ByteBuffer bucket = bucketOf(staging, layout, j);
-        int from = layout.paddedBucketOffset(j);
-        int to = from + layout.bucketElements(j);
-        for (int i = 0; i < arrays.size(); i++) {
-            int start = Math.max(from, layout.parameterOffset(i));
-            int end = Math.min(to, layout.parameterOffset(i) + layout.parameterSize(i));
-            if (end > start) {
-                ByteBuffer v = arrays.get(i);
-                bucket.put(4 * (start - from), v, v.position() + 4 * (start - layout.parameterOffset(i)),
-                        4 * (end - start));
-            }
-        }
+        runs(layout, j, (i, inParameter, inBucket, n) -> bucket.put(4 * inBucket, arrays.get(i),
+                arrays.get(i).position() + 4 * inParameter, 4 * n));
         for (int b = 4 * layout.bucketElements(j); b < bucket.capacity(); b += 4) {
             bucket.putFloat(b, 0f);
         }
@@ -290,17 +300,8 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
 
     /** Copies bucket {@code j} (as gathered) back into the arrays' own storage. */
     private static void unpack(ByteBuffer bucket, List<ByteBuffer> arrays, ShardLayout layout, int j) {
-        int from = layout.paddedBucketOffset(j);
-        int to = from + layout.bucketElements(j);
-        for (int i = 0; i < arrays.size(); i++) {
-            int start = Math.max(from, layout.parameterOffset(i));
-            int end = Math.min(to, layout.parameterOffset(i) + layout.parameterSize(i));
-            if (end > start) {
-                ByteBuffer v = arrays.get(i);
-                v.put(v.position() + 4 * (start - layout.parameterOffset(i)), bucket, 4 * (start - from),
-                        4 * (end - start));
-            }
-        }
+        runs(layout, j, (i, inParameter, inBucket, n) -> arrays.get(i).put(arrays.get(i).position() + 4 * inParameter,
+                bucket, 4 * inBucket, 4 * n));
     }
 
     /** The first padded-bucket-{@code j} floats of the staging buffer. */

@@ -11,6 +11,7 @@ Modes (--mode):
   torch          hand-written loop over in-memory tensors: the Python baseline
   lightning      lightning.Trainer, one CPU device
   lightning-ddp  lightning.Trainer, strategy ddp, 2 CPU processes over gloo
+  lightning-ddp-zero  the same with torch's ZeroRedundancyOptimizer (optimizer state sharded)
                  on 127.0.0.1; --batch-size is per rank, throughput is global
 
 Measurements:
@@ -62,7 +63,7 @@ IDX_FILES = {
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description="PyTorch / PyTorch Lightning peer for the Java Trainer benchmarks")
-    p.add_argument("--mode", choices=["torch", "lightning", "lightning-ddp"], default="lightning")
+    p.add_argument("--mode", choices=["torch", "lightning", "lightning-ddp", "lightning-ddp-zero"], default="lightning")
     p.add_argument("--model", choices=["mlp", "cnn"], default="mlp")
     p.add_argument("--data", default=None,
                    help="directory holding fashion-mnist/ (default: $RAY_LIGHTNING_DATA or <repo>/data)")
@@ -149,9 +150,11 @@ def build_net(model):
 
 
 def build_optimizer(params, args):
-    if args.optimizer == "adam":
-        return torch.optim.Adam(params, lr=args.lr)
-    return torch.optim.SGD(params, lr=args.lr)
+    kind = torch.optim.Adam if args.optimizer == "adam" else torch.optim.SGD
+    if args.mode == "lightning-ddp-zero":
+        from torch.distributed.optim import ZeroRedundancyOptimizer
+        return ZeroRedundancyOptimizer(params, optimizer_class=kind, lr=args.lr)
+    return kind(params, lr=args.lr)
 
 
 class LitClassifier(L.LightningModule):
@@ -350,7 +353,7 @@ def main(argv=None):
         net, stats = run_torch(args, x_train, y_train)
         rank = 0
     else:
-        net, stats, rank = run_lightning(args, x_train, y_train, ddp=args.mode == "lightning-ddp")
+        net, stats, rank = run_lightning(args, x_train, y_train, ddp=args.mode.startswith("lightning-ddp"))
 
     if rank != 0:  # the ddp child process reports nothing
         return 0

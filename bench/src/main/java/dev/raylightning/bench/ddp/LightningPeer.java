@@ -30,12 +30,13 @@ final class LightningPeer {
         this.log = log;
     }
 
-    /** Lightning's counterpart of a variant: one process for single, DDP for two workers, none for ray1 or sharded2. */
+    /** Lightning's counterpart of a variant: one process for single, DDP for two workers, DDP with torch's ZeroRedundancyOptimizer for sharded2, none for ray1. */
     static Optional<String> modeFor(DdpVariant v) {
         return switch (v) {
             case SINGLE -> Optional.of("lightning");
             case RAY2 -> Optional.of("lightning-ddp");
-            case RAY1, SHARDED2 -> Optional.empty();
+            case SHARDED2 -> Optional.of("lightning-ddp-zero");
+            case RAY1 -> Optional.empty();
         };
     }
 

@@ -6,6 +6,7 @@ import dev.raylightning.core.data.DataLoader;
 import dev.raylightning.core.testing.Blobs;
 import dev.raylightning.core.testing.TinyClassifier;
 import dev.raylightning.strategies.RayDdpStrategy;
+import dev.raylightning.strategies.RayShardedStrategy;
 import dev.raylightning.strategies.cluster.RayRuntime;
 import dev.raylightning.tune.integration.TuneReportCheckpointCallback;
 import dev.raylightning.tune.results.ExperimentAnalysis;
@@ -97,6 +98,40 @@ class TuneOnRayTest {
         try (TinyClassifier m = new SyncedClassifier(config.getInt("hidden"), config.getDouble("lr"))) {
             trainer.fit(m, blobs());
         }
+    }
+
+    /** The same, on the trial's workers with the sharded strategy. */
+    static void shardedTrainable(TrialConfig config, TrialContext context) {
+        RayShardedStrategy sharded = RayShardedStrategy.builder(context.resources().numWorkers())
+                .resourcesPerWorker(Map.of("CPU", context.resources().cpusPerWorker())).build();
+        Trainer trainer = Trainer.builder().maxEpochs(2).seed(5).enableProgressBar(false).logger(false)
+                .enableCheckpointing(false)
+                .defaultRootDir(Path.of(System.getProperty("java.io.tmpdir")))
+                .strategy(sharded)
+                .callbacks(new TuneReportCheckpointCallback(List.of("val_loss")))
+                .build();
+        try (TinyClassifier m = new SyncedClassifier(config.getInt("hidden"), config.getDouble("lr"))) {
+            trainer.fit(m, blobs());
+        }
+    }
+
+    @Test
+    void shardedTrialsReportWithConsolidatedCheckpoints() {
+        ExperimentAnalysis analysis = Tune.run(TuneOnRayTest::shardedTrainable, options("sharded")
+                .config(Map.of("hidden", 16, "lr", 0.1))
+                .metric("val_loss").mode(Mode.MIN)
+                .resourcesPerTrial(TuneResources.of(2, 0.5, false))
+                .build());
+        TrialSnapshot t = analysis.trials().get(0);
+        assertEquals(TrialStatus.TERMINATED, t.status(), () -> "trial " + t.trialId() + ": " + t.errorMessage());
+        assertEquals(List.of(1L, 2L), t.results().stream().map(TrialResult::trainingIteration).toList());
+        Path best = analysis.bestCheckpoint().orElseThrow();
+        var state = dev.raylightning.core.checkpoint.CheckpointIO.read(best).optimizer().orElseThrow();
+        assertEquals(4, state.updates().length, "the state of all four parameters, gathered from both shards");
+        for (long u : state.updates()) {
+            assertEquals(state.updates()[0], u);
+        }
+        assertTrue(state.updates()[0] > 0);
     }
 
     @Test

@@ -97,4 +97,22 @@ class RayShardedStrategyTest {
         }
         RayTestSupport.assertNoLeftovers();
     }
+
+    @Test
+    void aKilledShardedWorkerIsNamedEverythingIsReleasedAndTheNextFitWorks() {
+        Trainer t = Trainer.builder().defaultRootDir(root).enableProgressBar(false).logger(false).maxEpochs(2)
+                .enableCheckpointing(false).strategy(new RayShardedStrategy(2, 1, false)).build();
+        try (RayDdpStrategyTest.DiesOnRankOne m = new RayDdpStrategyTest.DiesOnRankOne()) {
+            RayWorkerException e = assertThrows(RayWorkerException.class, () -> t.fit(m, RayDdpStrategyTest.data(16)));
+            assertEquals(1, e.rank(), e.getMessage());
+            assertTrue(e.getMessage().contains("died"), e.getMessage());
+        }
+        RayTestSupport.assertNoLeftovers();
+        Trainer next = Trainer.builder().defaultRootDir(root).enableProgressBar(false).logger(false).maxEpochs(1)
+                .enableCheckpointing(false).strategy(new RayShardedStrategy(2, 1, false)).build();
+        try (dev.raylightning.core.testing.TinyClassifier m = new dev.raylightning.core.testing.TinyClassifier()) {
+            next.fit(m, RayDdpStrategyTest.data(16));
+            assertEquals(TrainerStatus.FINISHED, next.status());
+        }
+    }
 }

@@ -30,6 +30,7 @@ public final class RayShardedStrategy extends RayStrategy {
 
     private final int stage;
     private final long bucketCapBytes;
+    private final boolean shardedCheckpoints;
 
     /** {@code numWorkers} workers with {@code cpusPerWorker} CPUs each, and a GPU each if asked. */
     public RayShardedStrategy(int numWorkers, int cpusPerWorker, boolean useGpu) {
@@ -40,6 +41,7 @@ public final class RayShardedStrategy extends RayStrategy {
         super(b);
         this.stage = b.stage;
         this.bucketCapBytes = b.bucketCapBytes;
+        this.shardedCheckpoints = b.shardedCheckpoints;
     }
 
     public static Builder builder(int numWorkers) {
@@ -48,14 +50,14 @@ public final class RayShardedStrategy extends RayStrategy {
 
     @Override
     protected WorkerStrategyFactory workerStrategyFactory() {
-        return new Factory(stage, Math.max(1, bucketCapBytes / Float.BYTES));
+        return new Factory(stage, Math.max(1, bucketCapBytes / Float.BYTES), shardedCheckpoints);
     }
 
     /** Each worker owns its slice of every bucket of this many elements. */
-    private record Factory(int stage, long bucketElements) implements WorkerStrategyFactory {
+    private record Factory(int stage, long bucketElements, boolean shardedCheckpoints) implements WorkerStrategyFactory {
         @Override
         public Strategy create(RankInfo rank, ProcessGroup group) {
-            return new ShardedWorkerStrategy(rank, group, stage, bucketElements);
+            return new ShardedWorkerStrategy(rank, group, stage, bucketElements, shardedCheckpoints);
         }
     }
 
@@ -68,6 +70,10 @@ public final class RayShardedStrategy extends RayStrategy {
         return bucketCapBytes;
     }
 
+    public boolean shardedCheckpoints() {
+        return shardedCheckpoints;
+    }
+
     @Override
     public String toString() {
         return "RayShardedStrategy(numWorkers=" + numWorkers() + ", stage=" + stage + ", bundle=" + bundle()
@@ -78,6 +84,7 @@ public final class RayShardedStrategy extends RayStrategy {
     public static final class Builder extends RayStrategyBuilder<Builder> {
         private int stage = 2;
         private long bucketCapBytes = 25L << 20;
+        private boolean shardedCheckpoints;
 
         private Builder(int numWorkers) {
             super(numWorkers);
@@ -98,6 +105,18 @@ public final class RayShardedStrategy extends RayStrategy {
         /** Gradients are reduced and weights gathered in buckets of at most this many MB (25 by default). */
         public Builder bucketCapMb(double mb) {
             bucketCapBytes = (long) (checkPositive(mb, "bucketCapMb") * (1 << 20));
+            return this;
+        }
+
+        /**
+         * Each worker writes its part of the optimizer state beside every checkpoint (files
+         * {@code <checkpoint>.optim-<rank>-of-<n>}, indexed by the checkpoint) instead of
+         * gathering it through rank zero: for state that does not fit one process. Such a
+         * checkpoint resumes at any world size and in one process; the directory must be shared
+         * by the workers (one node, or a shared file system). Default: consolidated checkpoints.
+         */
+        public Builder shardedCheckpoints(boolean sharded) {
+            shardedCheckpoints = sharded;
             return this;
         }
 

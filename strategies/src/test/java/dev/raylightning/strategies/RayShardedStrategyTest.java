@@ -52,7 +52,7 @@ class RayShardedStrategyTest {
         try (ShardedStrategyTest.Model m = new ShardedStrategyTest.Model("adamw-schedule")) {
             t.fit(m, ShardedStrategyTest.data(20));
             assertEquals(TrainerStatus.FINISHED, t.status());
-            assertEquals(2 * 240 / 3 / 20, t.globalStep());
+            assertEquals(2 * 240 / strategy.worldSize() / 20, t.globalStep());
         }
         return CheckpointIO.read(ckpt);
     }
@@ -114,5 +114,27 @@ class RayShardedStrategyTest {
             next.fit(m, RayDdpStrategyTest.data(16));
             assertEquals(TrainerStatus.FINISHED, next.status());
         }
+    }
+
+    @Test
+    void everyWorkerWritesItsShardOfTheOptimizerStateAndOneProcessResumesFromThem() {
+        Checkpoint files = fit(RayShardedStrategy.builder(2).resourcesPerWorker(halfCpu()).shardedCheckpoints(true)
+                .build(), "files");
+        Path main = root.resolve("files.ckpt");
+        assertTrue(files.optimizer().isEmpty());
+        ParameterOptimizer.State fromShards = dev.raylightning.core.checkpoint.OptimizerShards.read(main, files)
+                .orElseThrow();
+        Path again = root.resolve("again.ckpt");
+        try (ShardedStrategyTest.Model m = new ShardedStrategyTest.Model("adamw-schedule")) {
+            Trainer.builder().defaultRootDir(root).enableProgressBar(false).logger(false).enableCheckpointing(false)
+                    .maxEpochs(2).callbacks(new ShardedStrategyTest.SaveAtEnd(again)).build()
+                    .fit(m, ShardedStrategyTest.data(20), main);
+        }
+        ParameterOptimizer.State resumed = CheckpointIO.read(again).optimizer().orElseThrow();
+        assertArrayEquals(fromShards.updates(), resumed.updates());
+        for (int i = 0; i < fromShards.buffers().size(); i++) {
+            assertArrayEquals(fromShards.buffers().get(i), resumed.buffers().get(i), "buffer " + i);
+        }
+        RayTestSupport.assertNoLeftovers();
     }
 }

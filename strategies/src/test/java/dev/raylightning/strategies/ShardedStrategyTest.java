@@ -193,4 +193,89 @@ class ShardedStrategyTest {
     static void assertClose(ModelState expected, ModelState actual, double rel) {
         RayDdpStrategyTest.assertWeightsClose(expected.arrays(), actual.arrays(), rel);
     }
+
+    static WorkerStrategyFactory shardedFiles() {
+        return RayShardedStrategy.builder(1).bucketCapMb(BUCKET_MB).shardedCheckpoints(true).build()
+                .workerStrategyFactory();
+    }
+
+    /** Resumes from {@code from} without training (maxEpochs is the checkpoint's) and saves again. */
+    private Checkpoint resumeAndSave(Path from, Strategy s, String name) {
+        Path again = root.resolve(name + ".ckpt");
+        try (Model m = new Model("adam")) {
+            trainer(s, new SaveAtEnd(again)).build().fit(m, data(20), from);
+        }
+        Checkpoint c = CheckpointIO.read(again);
+        return c.optimizer().isPresent() ? c : withState(c, again);
+    }
+
+    private static Checkpoint withState(Checkpoint c, Path path) {
+        return new Checkpoint(c.moduleClass(), c.loop(), c.weights(),
+                dev.raylightning.core.checkpoint.OptimizerShards.read(path, c).orElseThrow(), c.hyperParameters(),
+                c.callbackStates(), c.extra());
+    }
+
+    private static void assertSameState(Checkpoint a, Checkpoint b, String what) {
+        assertClose(a.weights(), b.weights(), 0);
+        ParameterOptimizer.State x = a.optimizer().orElseThrow();
+        ParameterOptimizer.State y = b.optimizer().orElseThrow();
+        assertArrayEquals(x.updates(), y.updates(), what);
+        assertArrayEquals(x.buffersPerParameter(), y.buffersPerParameter(), what);
+        assertEquals(x.buffers().size(), y.buffers().size(), what);
+        for (int i = 0; i < x.buffers().size(); i++) {
+            assertArrayEquals(x.buffers().get(i), y.buffers().get(i), what + ", buffer " + i);
+        }
+    }
+
+    @Test
+    void shardedCheckpointFilesHoldEachRanksPartAndResumeAnywhereWithTheConsolidatedState() throws Exception {
+        Checkpoint consolidated = fit("adam", 2, sharded(2), "consolidated");
+        Checkpoint filesOnly = fit("adam", 2, shardedFiles(), "files");
+        Path main = root.resolve("files.ckpt");
+        assertTrue(filesOnly.optimizer().isEmpty(), "the checkpoint itself holds no optimizer state");
+        assertTrue(dev.raylightning.core.checkpoint.OptimizerShards.isSharded(filesOnly));
+        long elements;
+        try (Model m = new Model("adam")) {
+            elements = m.parameters().elementCount();
+        }
+        for (int r = 0; r < 2; r++) {
+            Path shard = dev.raylightning.core.checkpoint.OptimizerShards.shardPath(main, r, 2);
+            long held = CheckpointIO.read(shard).optimizer().orElseThrow().buffers().stream()
+                    .mapToLong(b -> b.length).sum();
+            assertTrue(held <= 2 * elements * (0.5 + 0.05), "shard " + r + " holds " + held);
+        }
+        assertSameState(consolidated, withState(filesOnly, main), "read back from the shard files");
+        assertSameState(consolidated, resumeAndSave(main, new ThreadRanksStrategy(3, sharded(2)), "three"),
+                "resumed by 3 ranks");
+        assertSameState(consolidated, resumeAndSave(main, new dev.raylightning.core.strategy.SingleDeviceStrategy(),
+                "one"), "resumed in one process");
+        assertSameState(consolidated, resumeAndSave(main, new ThreadRanksStrategy(2, shardedFiles()), "round-trip"),
+                "resumed and saved again as shard files");
+    }
+
+    @Test
+    void aMissingOrForeignShardIsRefusedBeforeAnythingChanges() throws Exception {
+        fit("adam", 2, shardedFiles(), "broken");
+        Path main = root.resolve("broken.ckpt");
+        Path shard = dev.raylightning.core.checkpoint.OptimizerShards.shardPath(main, 1, 2);
+        java.nio.file.Files.delete(shard);
+        try (Model m = new Model("adam")) {
+            ModelState before = m.stateDict();
+            Trainer t = trainer(new dev.raylightning.core.strategy.SingleDeviceStrategy()).maxEpochs(3).build();
+            var e = assertThrows(dev.raylightning.core.checkpoint.CheckpointException.class,
+                    () -> t.fit(m, data(20), main));
+            assertTrue(e.getMessage().contains(shard.getFileName().toString()), e.getMessage());
+            assertClose(before, m.stateDict(), 0);
+        }
+        Checkpoint c = CheckpointIO.read(main);
+        java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>(c.extra());
+        extra.put(dev.raylightning.core.checkpoint.OptimizerShards.INDEX_KEY,
+                java.util.Map.of("files", java.util.List.of("../elsewhere"), "parameterSizes", java.util.List.of(1)));
+        Path forged = root.resolve("forged.ckpt");
+        CheckpointIO.write(new Checkpoint(c.moduleClass(), c.loop(), c.weights(), null, c.hyperParameters(),
+                c.callbackStates(), extra), forged);
+        var e = assertThrows(dev.raylightning.core.checkpoint.CheckpointException.class,
+                () -> dev.raylightning.core.checkpoint.OptimizerShards.read(forged, CheckpointIO.read(forged)));
+        assertTrue(e.getMessage().contains("outside its directory"), e.getMessage());
+    }
 }

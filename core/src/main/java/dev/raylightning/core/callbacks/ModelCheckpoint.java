@@ -4,9 +4,9 @@ import static dev.raylightning.core.util.Checks.checkArgument;
 
 import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.TrainerFn;
+import dev.raylightning.core.checkpoint.OptimizerShards;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -162,7 +162,7 @@ public final class ModelCheckpoint implements Callback {
         for (Path p : toDelete) {
             if (!p.equals(target) && !p.equals(last)) {
                 try {
-                    Files.deleteIfExists(p);
+                    OptimizerShards.delete(p);
                 } catch (IOException e) {
                     throw new IllegalStateException("could not remove old checkpoint " + p + ": " + e.getMessage(), e);
                 }

@@ -7,11 +7,13 @@ import dev.raylightning.core.checkpoint.CheckpointException;
 import dev.raylightning.core.checkpoint.CheckpointIO;
 import dev.raylightning.core.checkpoint.LoopPosition;
 import dev.raylightning.core.checkpoint.ModelState;
+import dev.raylightning.core.checkpoint.OptimizerShards;
 import dev.raylightning.core.optim.ParameterOptimizer;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Lightning's checkpoint connector: builds the one checkpoint format (weights, optimizer state
@@ -60,11 +62,14 @@ final class CheckpointConnector {
      */
     LoopPosition restore(Path path) {
         Checkpoint ckpt = CheckpointIO.read(path);
+        // state kept in shard files is read (and checked) before anything changes
+        Optional<ParameterOptimizer.State> optimizerState = ckpt.optimizer().isPresent() ? ckpt.optimizer()
+                : OptimizerShards.read(path, ckpt);
         LightningModule m = ctx.module;
         ModelState before = m.stateDict();
         try {
             m.loadStateDict(ckpt.weights());
-            ckpt.optimizer().ifPresent(s -> ctx.strategy.loadOptimizerState(ctx.optimizer, s));
+            optimizerState.ifPresent(s -> ctx.strategy.loadOptimizerState(ctx.optimizer, s));
         } catch (RuntimeException e) {
             m.loadStateDict(before);
             throw new CheckpointException("checkpoint " + path + " does not fit this module: " + e.getMessage(), e);

@@ -3,6 +3,9 @@ package dev.raylightning.strategies.sharded;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.raylightning.core.checkpoint.Checkpoint;
+import dev.raylightning.core.checkpoint.CheckpointIO;
+import dev.raylightning.core.checkpoint.OptimizerShards;
 import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.optim.OptimizerConfig;
@@ -13,6 +16,7 @@ import dev.raylightning.core.strategy.RankInfo;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -34,15 +38,24 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
 
     private final int stage;
     private final long bucketElements;
+    private final boolean shardedCheckpoints;
     private transient Shard shard;
 
-    public ShardedWorkerStrategy(RankInfo rank, ProcessGroup group, int stage, long bucketElements) {
+    /**
+     * @param stage 1: optimizer state sharded; 2: gradients reduced to their owners too
+     * @param bucketElements elements per bucket of the flat parameters
+     * @param shardedCheckpoints each rank writes its own optimizer state beside a checkpoint
+     *     ({@link OptimizerShards}) instead of gathering it into the checkpoint
+     */
+    public ShardedWorkerStrategy(RankInfo rank, ProcessGroup group, int stage, long bucketElements,
+            boolean shardedCheckpoints) {
         super(rank, group);
         if (stage != 1 && stage != 2) {
             throw new IllegalArgumentException("stage must be 1 or 2, got " + stage);
         }
         this.stage = stage;
         this.bucketElements = bucketElements;
+        this.shardedCheckpoints = shardedCheckpoints;
     }
 
     /**
@@ -131,11 +144,17 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         step.parameters().zeroGradients();
     }
 
-    /** The consolidated state: every rank's slices gathered into the per-parameter layout of one process. */
+    /**
+     * The consolidated state: every rank's slices gathered into the per-parameter layout of one
+     * process; none with sharded checkpoints, whose state {@link #saveCheckpoint} writes per rank.
+     */
     @Override
     public ParameterOptimizer.State optimizerState(ParameterOptimizer optimizer) {
         if (shard == null) {
-            return optimizer.exportState();
+            return shardedCheckpoints ? null : optimizer.exportState();
+        }
+        if (shardedCheckpoints) {
+            return null;
         }
         ShardLayout layout = shard.layout;
         ParameterOptimizer.State local = shard.optimizer.exportState();
@@ -178,6 +197,31 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         }
         return new ParameterOptimizer.State(optimizer.config().kind().name(), updates, optimizer.learningRate(),
                 widths, buffers);
+    }
+
+    /**
+     * With sharded checkpoints, every rank writes the state of the parameter elements it owns
+     * beside the checkpoint and rank zero writes the checkpoint with their index; otherwise rank
+     * zero writes the checkpoint, which holds the consolidated state.
+     */
+    @Override
+    public void saveCheckpoint(Checkpoint checkpoint, Path path) {
+        if (!shardedCheckpoints || shard == null) {
+            super.saveCheckpoint(checkpoint, path);
+            return;
+        }
+        List<OptimizerShards.Run> runs = new ArrayList<>();
+        for (ShardLayout.Segment g : shard.segments) {
+            runs.add(new OptimizerShards.Run(g.parameter(), g.parameterOffset(), g.length()));
+        }
+        OptimizerShards.writeShard(path, globalRank(), worldSize(), runs, shard.optimizer.exportState());
+        if (isGlobalZero()) {
+            long[] sizes = new long[shard.layout.parameterCount()];
+            for (int i = 0; i < sizes.length; i++) {
+                sizes[i] = shard.layout.parameterSize(i);
+            }
+            CheckpointIO.write(OptimizerShards.withIndex(checkpoint, path, worldSize(), sizes), path);
+        }
     }
 
     /** Keeps this rank's part of a consolidated state (from any world size, or one process). */

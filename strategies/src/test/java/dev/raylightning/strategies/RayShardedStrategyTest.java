@@ -15,9 +15,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -47,14 +51,43 @@ class RayShardedStrategyTest {
     }
 
     private Checkpoint fit(Strategy strategy, String name) {
+        return fit(strategy, name, "adamw-schedule");
+    }
+
+    private Checkpoint fit(Strategy strategy, String name, String kind, dev.raylightning.core.callbacks.Callback... more) {
         Path ckpt = root.resolve(name + ".ckpt");
-        Trainer t = trainer(strategy, ckpt).enableCheckpointing(false).build();
-        try (ShardedStrategyTest.Model m = new ShardedStrategyTest.Model("adamw-schedule")) {
+        Trainer.Builder b = trainer(strategy, ckpt).enableCheckpointing(false);
+        List<dev.raylightning.core.callbacks.Callback> callbacks = new ArrayList<>(List.of(
+                new ShardedStrategyTest.SaveAtEnd(ckpt)));
+        callbacks.addAll(List.of(more));
+        Trainer t = b.callbacks(callbacks).build();
+        try (ShardedStrategyTest.Model m = new ShardedStrategyTest.Model(kind)) {
             t.fit(m, ShardedStrategyTest.data(20));
             assertEquals(TrainerStatus.FINISHED, t.status());
             assertEquals(2 * 240 / strategy.worldSize() / 20, t.globalStep());
         }
         return CheckpointIO.read(ckpt);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sgd-momentum", "adam"})
+    void twoShardedWorkersLandOnTwoDdpWorkersHoldingHalfTheState(String kind) {
+        Checkpoint ddp = fit(new RayDdpStrategy(2, 1, false), "ddp-" + kind, kind);
+        ShardedStrategyTest.StateSizes sizes = new ShardedStrategyTest.StateSizes();
+        Checkpoint sharded = fit(RayShardedStrategy.builder(2).bucketCapMb(50.0 * 4 / (1 << 20)).build(),
+                "sharded-" + kind, kind, sizes);
+        ShardedStrategyTest.assertClose(ddp.weights(), sharded.weights(), 1e-5);
+        ParameterOptimizer.State a = ddp.optimizer().orElseThrow();
+        ParameterOptimizer.State b = sharded.optimizer().orElseThrow();
+        assertArrayEquals(a.updates(), b.updates());
+        long ddpState = 0;
+        for (int i = 0; i < a.buffers().size(); i++) {
+            assertArrayEquals(a.buffers().get(i), b.buffers().get(i), 1e-6f, "optimizer buffer " + i);
+            ddpState += a.buffers().get(i).length;
+        }
+        double[] r = sizes.received.get(0);
+        assertTrue(r[0] <= ddpState * (0.5 + 0.05), "largest worker holds " + r[0] + " of " + ddpState);
+        assertEquals(ddpState, r[1], "the workers' states cover every element exactly once");
     }
 
     @Test

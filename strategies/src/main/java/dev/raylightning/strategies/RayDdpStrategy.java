@@ -11,7 +11,9 @@ import dev.raylightning.strategies.launcher.WorkerStrategyFactory;
  * Distributed data-parallel training on Ray, ray_lightning's {@code RayStrategy}: the trainer's
  * calls run on {@code numWorkers} Ray actors (one JVM each, in a placement group), which average
  * gradients over the TCP ring (and shared memory on one host) before every optimizer step
- * ({@link DdpWorkerStrategy}). Rank zero's weights, metrics and callback states come back to the
+ * ({@link DdpWorkerStrategy}). Every parameter's gradient takes part in every all-reduce (zeros
+ * for a parameter a step did not use), so torch DDP's {@code find_unused_parameters} is never
+ * needed. Rank zero's weights, metrics and callback states come back to the
  * driver, so after {@code fit} the driver's module is the trained one.
  *
  * <pre>{@code
@@ -24,7 +26,6 @@ public final class RayDdpStrategy extends RayStrategy {
     private static final long serialVersionUID = 2L;
 
     private final long bucketCapBytes;
-    private final boolean findUnusedParameters;
 
     /** {@code numWorkers} workers with {@code cpusPerWorker} CPUs each, and a GPU each if asked. */
     public RayDdpStrategy(int numWorkers, int cpusPerWorker, boolean useGpu) {
@@ -34,7 +35,6 @@ public final class RayDdpStrategy extends RayStrategy {
     private RayDdpStrategy(Builder b) {
         super(b);
         this.bucketCapBytes = b.bucketCapBytes;
-        this.findUnusedParameters = b.findUnusedParameters;
     }
 
     public static Builder builder(int numWorkers) {
@@ -58,14 +58,9 @@ public final class RayDdpStrategy extends RayStrategy {
         return bucketCapBytes;
     }
 
-    public boolean findUnusedParameters() {
-        return findUnusedParameters;
-    }
-
     /** Settings of a {@link RayDdpStrategy}; defaults follow ray_lightning and torch DDP. */
     public static final class Builder extends RayStrategyBuilder<Builder> {
         private long bucketCapBytes = 25L << 20;
-        private boolean findUnusedParameters;
 
         private Builder(int numWorkers) {
             super(numWorkers);
@@ -79,15 +74,6 @@ public final class RayDdpStrategy extends RayStrategy {
         /** Gradients are all-reduced in buckets of at most this many MB (torch DDP's 25 by default). */
         public Builder bucketCapMb(double mb) {
             bucketCapBytes = (long) (checkPositive(mb, "bucketCapMb") * (1 << 20));
-            return this;
-        }
-
-        /**
-         * Accepted for torch DDP parity; parameters without a gradient in a step always take part
-         * in the all-reduce with zeros here, so unused parameters never stall the ring.
-         */
-        public Builder findUnusedParameters(boolean find) {
-            findUnusedParameters = find;
             return this;
         }
 

@@ -43,6 +43,7 @@ public abstract class RayStrategyBuilder<B extends RayStrategyBuilder<B>> {
         return self();
     }
 
+    /** A GPU per worker. GPU training is not available yet: a launch that asks for GPUs is refused. */
     public B useGpu(boolean gpu) {
         useGpu = gpu;
         return self();

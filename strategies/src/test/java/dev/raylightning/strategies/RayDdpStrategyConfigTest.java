@@ -49,4 +49,20 @@ class RayDdpStrategyConfigTest {
     void theDriverNeverReducesGradientsItself() {
         assertThrows(IllegalStateException.class, () -> new RayDdpStrategy(2, 1, false).reduceGradients(java.util.List.of()));
     }
+
+    @Test
+    void askingForGpusIsRefusedBeforeAnyClusterWork() {
+        var trainer = dev.raylightning.core.Trainer.builder().maxEpochs(1).logger(false).enableCheckpointing(false)
+                .enableProgressBar(false).strategy(new RayDdpStrategy(2, 1, true)).build();
+        long start = System.nanoTime();
+        boolean connected = dev.raylightning.strategies.cluster.RayRuntime.isConnected();
+        try (var m = new dev.raylightning.core.testing.TinyClassifier()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> trainer.fit(m, dev.raylightning.core.testing.Fixtures.blobs(32, 16, 16)));
+            assertTrue(e.getMessage().contains("GPU training is not available yet"), e.getMessage());
+        }
+        assertTrue((System.nanoTime() - start) / 1e9 < 10, "refused at once");
+        assertEquals(connected, dev.raylightning.strategies.cluster.RayRuntime.isConnected(),
+                "no Ray cluster was started for it");
+    }
 }

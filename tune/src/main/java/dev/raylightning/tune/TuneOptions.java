@@ -263,8 +263,8 @@ public final class TuneOptions {
 
         /** The experiment's name (its directory under the storage path). */
         public Builder name(String name) {
-            checkArgument(name != null && !name.isBlank() && !name.contains("/") && !name.contains("\\"),
-                    "name must be a plain directory name, got " + name);
+            checkArgument(name != null && !name.isBlank() && !name.contains("/") && !name.contains("\\")
+                    && !name.equals(".") && !name.equals(".."), "name must be a plain directory name, got " + name);
             this.name = name;
             return this;
         }

@@ -59,6 +59,12 @@ public final class RayLauncher implements Launcher {
 
     @Override
     public <R extends Serializable> List<R> launch(RankTask<R> task, Consumer<ProgressEvent> progress) {
+        if (spec.gpusPerWorker() > 0) {
+            // refused before any cluster work: workers would reserve GPUs and train on the CPU
+            throw new IllegalStateException(spec.owner() + " asks for " + ClusterResources.number(spec.gpusPerWorker())
+                    + " GPU per worker, but GPU training is not available yet: build the strategy with useGpu(false)"
+                    + " and no \"GPU\" in resourcesPerWorker.");
+        }
         RayRuntime runtime = RayRuntime.get();
         if (spec.reserved().isPresent()) {
             checkReservationFits(spec.reserved().get());

@@ -42,8 +42,8 @@ public class TuneReportCheckpointCallback extends TuneReportCallback {
     /** Reports {@code metrics} (Tune name to Lightning key) with a checkpoint named {@code filename} at {@code on}. */
     public TuneReportCheckpointCallback(Map<String, String> metrics, String filename, TuneHook on) {
         super(metrics, on);
-        checkArgument(filename != null && !filename.isBlank() && !filename.contains("/") && !filename.contains("\\"),
-                "filename must be a plain file name, got " + filename);
+        checkArgument(filename != null && !filename.isBlank() && !filename.contains("/") && !filename.contains("\\")
+                && !filename.equals(".") && !filename.equals(".."), "filename must be a plain file name, got " + filename);
         this.filename = filename;
     }
 

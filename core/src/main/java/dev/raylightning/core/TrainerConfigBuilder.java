@@ -134,11 +134,6 @@ public abstract class TrainerConfigBuilder<B extends TrainerConfigBuilder<B>> {
         return self();
     }
 
-    B valCheckInterval(BatchLimit l) {
-        valCheckInterval = checkNotNull(l, "valCheckInterval");
-        return self();
-    }
-
     public B checkValEveryNEpoch(int n) {
         checkValEveryNEpoch = checkAtLeast(n, 1, "checkValEveryNEpoch");
         return self();
@@ -176,11 +171,6 @@ public abstract class TrainerConfigBuilder<B extends TrainerConfigBuilder<B>> {
     /** Where logs and checkpoints go by default (the working directory if unset). */
     public B defaultRootDir(Path dir) {
         defaultRootDir = checkNotNull(dir, "defaultRootDir").toAbsolutePath().toString();
-        return self();
-    }
-
-    B defaultRootDir(String dir) {
-        defaultRootDir = checkNotNull(dir, "defaultRootDir");
         return self();
     }
 

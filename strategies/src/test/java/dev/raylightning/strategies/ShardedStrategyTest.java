@@ -278,4 +278,21 @@ class ShardedStrategyTest {
                 () -> dev.raylightning.core.checkpoint.OptimizerShards.read(forged, CheckpointIO.read(forged)));
         assertTrue(e.getMessage().contains("outside its directory"), e.getMessage());
     }
+
+    @Test
+    void modelCheckpointDeletesTheShardFilesOfACheckpointItReplaces() throws Exception {
+        Path dir = root.resolve("kept");
+        dev.raylightning.core.callbacks.ModelCheckpoint keepLatest = dev.raylightning.core.callbacks.ModelCheckpoint
+                .builder().dirpath(dir).build();
+        try (Model m = new Model("adam")) {
+            trainer(new ThreadRanksStrategy(2, shardedFiles()), keepLatest).enableCheckpointing(true).maxEpochs(3)
+                    .build().fit(m, data(20));
+        }
+        Path best = Path.of(keepLatest.bestModelPath());
+        try (var files = java.nio.file.Files.list(dir)) {
+            assertEquals(java.util.Set.of(best.getFileName().toString(), best.getFileName() + ".optim-0-of-2",
+                    best.getFileName() + ".optim-1-of-2"), files.map(f -> f.getFileName().toString())
+                    .collect(java.util.stream.Collectors.toSet()), "only the latest checkpoint and its shards remain");
+        }
+    }
 }

@@ -3,6 +3,7 @@ package dev.raylightning.core.checkpoint;
 import dev.raylightning.core.optim.ParameterOptimizer;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Optimizer state written as one file per rank beside the checkpoint, so that no process ever
@@ -180,18 +182,20 @@ public final class OptimizerShards {
         }
     }
 
-    /** Deletes a checkpoint and the shard files it names, if any. */
+    /**
+     * Deletes a checkpoint and its shard files, if any: the files beside it named as
+     * {@link #shardPath} names them (found by name, so the checkpoint is not read to delete it).
+     */
     public static void delete(Path checkpoint) throws IOException {
-        if (Files.isRegularFile(checkpoint)) {
-            try {
-                Checkpoint c = CheckpointIO.read(checkpoint);
-                if (isSharded(c)) {
-                    for (Object name : (List<?>) ((Map<?, ?>) c.extra().get(INDEX_KEY)).get("files")) {
-                        Files.deleteIfExists(sibling(checkpoint, String.valueOf(name)));
+        Path dir = checkpoint.toAbsolutePath().getParent();
+        if (dir != null && Files.isDirectory(dir)) {
+            Pattern shard = Pattern.compile(Pattern.quote(checkpoint.getFileName().toString()) + "\\.optim-\\d+-of-\\d+");
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                for (Path f : files) {
+                    if (shard.matcher(f.getFileName().toString()).matches()) {
+                        Files.deleteIfExists(f);
                     }
                 }
-            } catch (CheckpointException | ClassCastException | NullPointerException e) {
-                // an unreadable file has no shards we could name; it goes anyway
             }
         }
         Files.deleteIfExists(checkpoint);

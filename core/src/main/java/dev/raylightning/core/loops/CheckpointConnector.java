@@ -81,6 +81,15 @@ final class CheckpointConnector {
         return ckpt.loop();
     }
 
+    /** Every callback's state, by state key (what checkpoints and run results carry). */
+    Map<String, Map<String, Object>> callbackStates() {
+        Map<String, Map<String, Object>> states = new LinkedHashMap<>();
+        for (Callback cb : ctx.callbacks) {
+            states.put(cb.stateKey(), cb.stateDict());
+        }
+        return states;
+    }
+
     /** Gives each callback its saved state, matched by state key. */
     void loadCallbackStates(Map<String, Map<String, Object>> states) {
         for (Callback cb : ctx.callbacks) {

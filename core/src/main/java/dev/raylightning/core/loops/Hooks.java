@@ -25,9 +25,7 @@ final class Hooks {
 
     /** Runs a hook on every callback, then on the module. */
     void call(Consumer<Callback> onCallback, Runnable onModule) {
-        for (Callback c : callbacks) {
-            onCallback.accept(c);
-        }
+        callbacks(onCallback);
         onModule.run();
     }
 

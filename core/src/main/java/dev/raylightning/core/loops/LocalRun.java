@@ -7,7 +7,6 @@ import dev.raylightning.core.RunResult;
 import dev.raylightning.core.RunningStage;
 import dev.raylightning.core.TrainerFn;
 import dev.raylightning.core.TrainerStatus;
-import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.data.DataLoader;
 
@@ -102,10 +101,7 @@ final class LocalRun {
 
     private RunResult result(TrainerFn entry, LightningModule m, List<Map<String, Double>> evalResults,
             List<Prediction> predictions) {
-        Map<String, Map<String, Object>> states = new LinkedHashMap<>();
-        for (Callback cb : ctx.callbacks) {
-            states.put(cb.stateKey(), cb.stateDict());
-        }
+        Map<String, Map<String, Object>> states = ctx.checkpoints.callbackStates();
         LoopState s = ctx.state;
         return new RunResult(entry, ctx.strategy.isGlobalZero() ? m.stateDict() : null, s.currentEpoch, s.globalStep,
                 new LinkedHashMap<>(ctx.metrics.callbackMetrics()), new LinkedHashMap<>(ctx.metrics.loggedMetrics()),

@@ -145,19 +145,9 @@ public final class TrainerContext implements TrainerView, ModuleContext {
         return config;
     }
 
-    /** The module of the current or last run, if any. */
-    public Optional<LightningModule> module() {
-        return Optional.ofNullable(module);
-    }
-
     /** Where a fit resumed from a checkpoint taken now would continue. */
     public LoopPosition loopPosition() {
         return state.position();
-    }
-
-    /** Adds a listener for this trainer's progress events. */
-    public void addProgressListener(ProgressListener listener) {
-        progress.addListener(listener);
     }
 
     // ---- ModuleContext ---------------------------------------------------------------------

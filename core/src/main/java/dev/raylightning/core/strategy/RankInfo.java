@@ -15,9 +15,4 @@ public record RankInfo(int globalRank, int localRank, int nodeRank, int worldSiz
                 localWorldSize);
         checkArgument(nodeRank >= 0 && nodeRank < numNodes, "nodeRank %s outside %s nodes", nodeRank, numNodes);
     }
-
-    /** The only rank of a world of one. */
-    public static RankInfo single() {
-        return new RankInfo(0, 0, 0, 1, 1, 1);
-    }
 }

@@ -53,10 +53,6 @@ public final class RayLauncher implements Launcher {
         this.strategyFactory = strategyFactory;
     }
 
-    public WorkerGroupSpec spec() {
-        return spec;
-    }
-
     @Override
     public <R extends Serializable> List<R> launch(RankTask<R> task, Consumer<ProgressEvent> progress) {
         if (spec.gpusPerWorker() > 0) {

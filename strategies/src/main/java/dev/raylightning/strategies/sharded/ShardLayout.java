@@ -2,8 +2,6 @@ package dev.raylightning.strategies.sharded;
 
 import static dev.raylightning.core.util.Checks.checkArgument;
 
-import java.util.Arrays;
-
 /**
  * How the trainable parameters are split over ranks, deterministically from their sizes (block
  * order), the world size and the bucket size. The parameters are laid end to end as one flat
@@ -148,27 +146,6 @@ public final class ShardLayout {
             }
         }
         return out;
-    }
-
-    /** {@code rank}'s shard of a full unpadded vector (zeros where its slices are padding). */
-    public float[] shardOf(float[] full, int rank) {
-        checkArgument(full.length == total, "a full vector has %s elements, got %s", total, full.length);
-        float[] shard = new float[shardLength()];
-        for (int j = 0; j < bucketCount(); j++) {
-            int start = paddedBucketOffset(j) + rank * sliceElements(j);
-            int end = Math.min(start + sliceElements(j), paddedBucketOffset(j) + bucketElements(j));
-            if (end > start) {
-                System.arraycopy(full, start, shard, shardOffset(j), end - start);
-            }
-        }
-        return shard;
-    }
-
-    /** The unpadded full vector from the padded one collectives gathered. */
-    public float[] unpad(float[] padded) {
-        checkArgument(padded.length == paddedLength(), "a padded vector has %s elements, got %s", paddedLength(),
-                padded.length);
-        return Arrays.copyOf(padded, total);
     }
 
     @Override

@@ -16,10 +16,10 @@ import dev.raylightning.core.strategy.RankInfo;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The worker side of a sharded strategy (ZeRO stages 1 and 2), its gradient policy: each rank
@@ -96,11 +96,6 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         }
     }
 
-    /** The layout of this rank's shard, once the first step or checkpoint load made it. */
-    public Optional<ShardLayout> layout() {
-        return Optional.ofNullable(shard).map(s -> s.layout);
-    }
-
     /** Elements of optimizer state this rank holds (moment buffers over the parameters it owns). */
     public long optimizerStateElements() {
         if (shard == null) {
@@ -167,12 +162,13 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         List<float[]> full = new ArrayList<>();
         ByteBuffer mine = direct(layout.shardLength());
         for (int k = 0; k < width; k++) {
+            FloatBuffer floats = mine.asFloatBuffer();
             for (int g = 0; g < shard.segments.size(); g++) {
-                float[] part = local.buffers().size() > g * width + k ? local.buffers().get(g * width + k) : null;
                 ShardLayout.Segment seg = shard.segments.get(g);
-                for (int e = 0; e < seg.length(); e++) {
-                    mine.putFloat(4 * (seg.shardOffset() + e), part == null ? 0f : part[e]);
-                }
+                // a rank that has no state yet contributes zeros
+                float[] part = local.buffers().size() > g * width + k ? local.buffers().get(g * width + k)
+                        : new float[seg.length()];
+                floats.put(seg.shardOffset(), part);
             }
             float[] flat = new float[layout.totalElements()];
             for (int j = 0; j < layout.bucketCount(); j++) {

@@ -30,26 +30,32 @@ class ShardLayoutTest {
     }
 
     @Test
-    void shardsOfAFullVectorPutItBackTogetherInRankOrderPerBucket() {
+    void segmentsCoverEveryElementOnceAtItsPlaceInItsOwnersSlice() {
         ShardLayout l = new ShardLayout(new long[] {5, 7, 3}, 3, 4);
         assertEquals(15, l.totalElements());
         assertEquals(6, l.paddedBucketElements(0), "buckets round up to a multiple of the world size");
-        float[] full = new float[15];
-        for (int i = 0; i < full.length; i++) {
-            full[i] = i + 1;
-        }
-        float[] rebuilt = new float[l.paddedLength()];
+        int[][] owner = {new int[5], new int[7], new int[3]};
         for (int r = 0; r < 3; r++) {
-            float[] shard = l.shardOf(full, r);
-            assertEquals(l.shardLength(), shard.length);
-            for (int j = 0; j < l.bucketCount(); j++) {
-                System.arraycopy(shard, l.shardOffset(j), rebuilt, l.paddedBucketOffset(j) + r * l.sliceElements(j),
-                        l.sliceElements(j));
+            int owned = 0;
+            for (ShardLayout.Segment g : l.segments(r)) {
+                owned += g.length();
+                for (int e = 0; e < g.length(); e++) {
+                    int flat = l.parameterOffset(g.parameter()) + g.parameterOffset() + e;
+                    int bucket = flat / l.paddedBucketElements(0);
+                    int inBucket = flat - l.paddedBucketOffset(bucket);
+                    assertEquals(r, inBucket / l.sliceElements(bucket), "element " + flat + " lies in rank r's slice");
+                    assertEquals(l.shardOffset(bucket) + inBucket % l.sliceElements(bucket), g.shardOffset() + e,
+                            "element " + flat + " sits at its place in the shard");
+                    owner[g.parameter()][g.parameterOffset() + e]++;
+                }
             }
+            assertEquals(l.ownedElements(r), owned);
+            assertTrue(owned <= l.shardLength());
         }
-        assertArrayEquals(full, l.unpad(rebuilt));
-        for (int e = l.totalElements(); e < l.paddedLength(); e++) {
-            assertEquals(0f, rebuilt[e], "padding is zero");
+        for (int[] p : owner) {
+            for (int count : p) {
+                assertEquals(1, count, "every element has exactly one owner");
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.raylightning.tune;
 
 import static dev.raylightning.core.util.Checks.checkArgument;
+import static dev.raylightning.core.util.Checks.checkPathElement;
 
 import dev.raylightning.tune.schedulers.FifoScheduler;
 import dev.raylightning.tune.schedulers.TrialScheduler;
@@ -263,9 +264,7 @@ public final class TuneOptions {
 
         /** The experiment's name (its directory under the storage path). */
         public Builder name(String name) {
-            checkArgument(name != null && !name.isBlank() && !name.contains("/") && !name.contains("\\")
-                    && !name.equals(".") && !name.equals(".."), "name must be a plain directory name, got " + name);
-            this.name = name;
+            this.name = checkPathElement(name, "name");
             return this;
         }
 

@@ -16,10 +16,10 @@ class TuneNamesTest {
         for (String bad : List.of(".", "..", "a/b", "a\\\\b", " ")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> TuneOptions.builder().name(bad), bad);
-            assertTrue(e.getMessage().startsWith("name must be a plain directory name"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("name must be a single path element"), e.getMessage());
             IllegalArgumentException f = assertThrows(IllegalArgumentException.class,
                     () -> new TuneReportCheckpointCallback(List.of("loss"), bad, TuneHook.VALIDATION_END), bad);
-            assertTrue(f.getMessage().startsWith("filename must be a plain file name"), f.getMessage());
+            assertTrue(f.getMessage().startsWith("filename must be a single path element"), f.getMessage());
         }
         assertEquals("run.1", TuneOptions.builder().name("run.1").metric("loss").mode(Mode.MIN).build().name());
         assertEquals("ckpt..bin", new TuneReportCheckpointCallback(List.of("loss"), "ckpt..bin", TuneHook.VALIDATION_END)

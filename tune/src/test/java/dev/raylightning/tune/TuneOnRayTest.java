@@ -325,6 +325,55 @@ class TuneOnRayTest {
         assertNoTunePlacementGroupsLeft();
     }
 
+    static void reportsANamedCheckpoint(TrialConfig config, TrialContext context) {
+        context.report(Map.of("ok", 1.0), new byte[] {1, 2, 3}, config.getString("file"));
+    }
+
+    @Test
+    void aTrialReportingACheckpointNamedDotDotEndsAsErrorAndTheOthersComplete() throws Exception {
+        ExperimentAnalysis analysis = Tune.run(TuneOnRayTest::reportsANamedCheckpoint, options("dotdot")
+                .config(Map.of("file", gridSearch("a", "..", "b", "c")))
+                .resourcesPerTrial(TuneResources.headOnly(1))
+                .build());
+        assertEquals(3, analysis.count(TrialStatus.TERMINATED));
+        assertEquals(1, analysis.count(TrialStatus.ERROR));
+        TrialSnapshot failed = analysis.errors().get(0);
+        assertEquals("..", failed.config().getString("file"));
+        assertTrue(failed.errorMessage().contains("checkpoint file name must be a single path element"),
+                failed.errorMessage());
+        for (TrialSnapshot t : analysis.trials()) {
+            if (t.status() == TrialStatus.TERMINATED) {
+                Path stored = analysis.experimentPath().resolve(t.dirName()).resolve("checkpoint_000001")
+                        .resolve(t.config().getString("file"));
+                assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(stored));
+            }
+        }
+        assertNoTunePlacementGroupsLeft();
+    }
+
+    @Test
+    void aPlacementTimeoutEndsThatTrialAsErrorAndTheExperimentGoesOn() {
+        // another job holds every CPU, so no trial's group can be placed
+        PlacementGroup hog = dev.raylightning.strategies.cluster.Reservations.reserve("other-job",
+                List.of(Map.of("CPU", RayRuntime.get().totalCpus())), false, java.time.Duration.ofSeconds(30),
+                () -> "test set-up could not hold the cluster");
+        try {
+            ExperimentAnalysis analysis = Tune.run(TuneOnRayTest::failsWhenAsked, options("no-room")
+                    .config(Map.of("fail", gridSearch(false, false)))
+                    .resourcesPerTrial(TuneResources.headOnly(1))
+                    .placementTimeout(java.time.Duration.ofSeconds(2))
+                    .build());
+            assertEquals(2, analysis.count(TrialStatus.ERROR));
+            for (TrialSnapshot t : analysis.errors()) {
+                assertTrue(t.errorMessage().contains("Could not reserve trial " + t.trialId()), t.errorMessage());
+                assertTrue(t.results().isEmpty());
+            }
+        } finally {
+            dev.raylightning.strategies.cluster.Reservations.release(hog, "other-job");
+        }
+        assertNoTunePlacementGroupsLeft();
+    }
+
     /** Checkpoints its iteration; the first attempt dies after two reports, a restart resumes. */
     static void failsOnceThenResumes(TrialConfig config, TrialContext context) throws Exception {
         long from = 0;

@@ -54,4 +54,16 @@ public final class Checks {
                 value);
         return value;
     }
+
+    /**
+     * {@code value}, refusing anything that is not one plain path element: null, blank, {@code .},
+     * {@code ..}, or a name holding a separator or a NUL. Names that become files or directories go
+     * through here, so nothing given as a name is written or deleted outside its directory.
+     */
+    public static String checkPathElement(String value, String name) {
+        checkArgument(value != null && !value.isBlank() && !value.equals(".") && !value.equals("..")
+                && value.indexOf('/') < 0 && value.indexOf('\\') < 0 && value.indexOf('\0') < 0,
+                "%s must be a single path element (no '/', '\\', '.' or '..'), got '%s'", name, value);
+        return value;
+    }
 }

@@ -216,7 +216,15 @@ public final class ExperimentController {
             if (!t.is(TrialStatus.RUNNING)) {
                 return;
             }
-            onResult(t, intake.store(t, report));
+            TrialResult stored;
+            try {
+                stored = intake.store(t, report);
+            } catch (RuntimeException e) {
+                // a report this trial cannot store (a bad name, a full disk) ends this trial only
+                fail(t, TrialOutcome.failure(e), false);
+                return;
+            }
+            onResult(t, stored);
         }
         if (!t.is(TrialStatus.RUNNING)) {
             return;
@@ -327,7 +335,13 @@ public final class ExperimentController {
                     || r.totalGpus() > clusterGpus - running * r.totalGpus() + 1e-9) {
                 return;
             }
-            t.execution = executor.start(t, dir);
+            try {
+                t.execution = executor.start(t, dir);
+            } catch (RuntimeException e) {
+                // no placement in time, an unreadable checkpoint: this trial ends, the others go on
+                fail(t, TrialOutcome.failure(e), false);
+                continue;
+            }
             t.moveTo(TrialStatus.RUNNING);
             state.changed();
             LOG.info("Trial {} started with {}", t.id, t.config);

@@ -14,14 +14,15 @@ import java.util.Set;
 /**
  * The controller's record of one trial: its history, its execution while it runs, and its status,
  * which moves only along the legal transitions of Ray Tune's trial lifecycle:
- * PENDING to RUNNING (started) or TERMINATED (the experiment stopped first); RUNNING to
+ * PENDING to RUNNING (started), TERMINATED (the experiment stopped first) or ERROR (it could not
+ * start: no placement in time, an unreadable checkpoint); RUNNING to
  * TERMINATED (finished or stopped early), ERROR (failed for good) or PENDING (to run again: a
  * retry, a PBT exploit, an interrupted experiment). TERMINATED and ERROR are final.
  */
 final class TrialRun {
 
     private static final Map<TrialStatus, Set<TrialStatus>> LEGAL = Map.of(
-            TrialStatus.PENDING, EnumSet.of(TrialStatus.RUNNING, TrialStatus.TERMINATED),
+            TrialStatus.PENDING, EnumSet.of(TrialStatus.RUNNING, TrialStatus.TERMINATED, TrialStatus.ERROR),
             TrialStatus.RUNNING, EnumSet.of(TrialStatus.TERMINATED, TrialStatus.ERROR, TrialStatus.PENDING),
             TrialStatus.TERMINATED, EnumSet.noneOf(TrialStatus.class),
             TrialStatus.ERROR, EnumSet.noneOf(TrialStatus.class));

@@ -1,5 +1,6 @@
 package dev.raylightning.tune.execution;
 
+import dev.raylightning.core.util.Checks;
 import dev.raylightning.tune.TrialContext;
 import dev.raylightning.tune.TrialResult;
 import dev.raylightning.tune.TuneResources;
@@ -82,10 +83,8 @@ public final class TuneSession implements TrialContext {
 
     @Override
     public void report(Map<String, ? extends Number> metrics, byte[] checkpointBytes, String filename) {
-        if (checkpointBytes == null || filename == null || filename.isBlank() || filename.contains("/")
-                || filename.contains("\\")) {
-            throw new IllegalArgumentException("a checkpoint report needs bytes and a plain file name, got " + filename);
-        }
+        Checks.checkNotNull(checkpointBytes, "checkpoint");
+        Checks.checkPathElement(filename, "checkpoint file name");
         add(metrics, checkpointBytes, filename);
     }
 

@@ -1,6 +1,6 @@
 package dev.raylightning.tune.integration;
 
-import static dev.raylightning.core.util.Checks.checkArgument;
+import static dev.raylightning.core.util.Checks.checkPathElement;
 
 import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.Trainer;
@@ -42,9 +42,7 @@ public class TuneReportCheckpointCallback extends TuneReportCallback {
     /** Reports {@code metrics} (Tune name to Lightning key) with a checkpoint named {@code filename} at {@code on}. */
     public TuneReportCheckpointCallback(Map<String, String> metrics, String filename, TuneHook on) {
         super(metrics, on);
-        checkArgument(filename != null && !filename.isBlank() && !filename.contains("/") && !filename.contains("\\")
-                && !filename.equals(".") && !filename.equals(".."), "filename must be a plain file name, got " + filename);
-        this.filename = filename;
+        this.filename = checkPathElement(filename, "filename");
     }
 
     public String filename() {

@@ -1,6 +1,7 @@
 package dev.raylightning.tune.results;
 
 import com.google.gson.JsonObject;
+import dev.raylightning.core.util.Checks;
 import dev.raylightning.tune.TrialConfig;
 import dev.raylightning.tune.TrialResult;
 import dev.raylightning.tune.TrialSnapshot;
@@ -17,7 +18,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -62,7 +62,7 @@ public final class ExperimentDirectory {
     }
 
     static ExperimentDirectory create(Path storage, String name, Clock clock) {
-        Path dir = storage.resolve(segment(name, "experiment name"));
+        Path dir = storage.resolve(Checks.checkPathElement(name, "experiment name"));
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -124,7 +124,7 @@ public final class ExperimentDirectory {
         if (iteration < 0) {
             throw new IllegalArgumentException("checkpoint iteration must be >= 0, got " + iteration);
         }
-        Path relative = Path.of(checkpointDirName(iteration), segment(filename, "checkpoint file name"));
+        Path relative = Path.of(checkpointDirName(iteration), Checks.checkPathElement(filename, "checkpoint file name"));
         AtomicFiles.write(trialDir(trialId).resolve(relative), bytes);
         return relative;
     }
@@ -226,16 +226,7 @@ public final class ExperimentDirectory {
 
     // TrialSnapshot owns the naming rule; a stub snapshot lets us apply it to a bare id.
     private static String trialDirName(String trialId) {
-        segment(trialId, "trial id");
+        Checks.checkPathElement(trialId, "trial id");
         return new TrialSnapshot(trialId, TrialConfig.empty(), TrialStatus.PENDING, List.of(), null, 0, null).dirName();
-    }
-
-    /** Checks that a name is one path element, so nothing is written outside its directory. */
-    private static String segment(String name, String what) {
-        Objects.requireNonNull(name, what);
-        if (name.isBlank() || name.equals(".") || name.equals("..") || name.contains("/") || name.contains("\\")) {
-            throw new IllegalArgumentException(what + " must be a single path element, got '" + name + "'");
-        }
-        return name;
     }
 }

@@ -30,6 +30,10 @@ class TrialRunTest {
         assertEquals(TrialStatus.ERROR, failed.status());
         assertEquals("java.lang.IllegalStateException: boom", failed.snapshot().errorMessage());
 
+        TrialRun couldNotStart = trial();
+        couldNotStart.fail("java.lang.IllegalStateException: no placement"); // e.g. a placement timeout
+        assertEquals(TrialStatus.ERROR, couldNotStart.status());
+
         TrialRun neverStarted = trial();
         neverStarted.moveTo(TrialStatus.TERMINATED); // the experiment stopped first
         assertEquals(TrialStatus.TERMINATED, neverStarted.status());
@@ -38,8 +42,8 @@ class TrialRunTest {
     @Test
     void illegalMovesFailLoudlyAndChangeNothing() {
         TrialRun pending = trial();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pending.moveTo(TrialStatus.ERROR));
-        assertTrue(e.getMessage().contains("PENDING to ERROR"), e.getMessage());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> pending.moveTo(TrialStatus.PENDING));
+        assertTrue(e.getMessage().contains("PENDING to PENDING"), e.getMessage());
         assertEquals(TrialStatus.PENDING, pending.status());
 
         TrialRun done = trial();

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -27,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * at shutdown, {@code ray stop --force}, which kills every Ray process on the host, other
  * people's clusters included. This class instead runs {@code ray start --head --block} with its own
  * temp dir and freshly picked ports, and {@link #close()} stops exactly the processes of that
- * cluster: the process tree under the child it started, plus any process whose command line names
- * the cluster's temp dir.
+ * cluster: the process tree under the child it started, plus any process of this user whose
+ * environment carries the cluster's random id (every Ray daemon and worker inherits it, so this
+ * catches processes re-parented after their parent died; a {@code tail -f} of the cluster's log,
+ * or another user's process, is never taken for the cluster's).
  *
  * <p>The head runs under a tiny bash watchdog: when its stdin reaches end of file, because {@link
  * #close()} closed it or because this JVM died, it sends SIGTERM to {@code ray start}, which drains
@@ -43,6 +44,9 @@ public final class LocalRayCluster implements AutoCloseable {
 
     /** Set to true to keep every cluster's temp dir (logs) by default, e.g. to debug a CI run. */
     public static final String KEEP_DIRS_PROPERTY = "ray.lightning.keep-cluster-dirs";
+
+    /** The environment variable that marks every process of one cluster with its random id. */
+    static final String CLUSTER_ID_ENV = "RAY_LIGHTNING_CLUSTER_ID";
 
     /** What {@code ray start} prints once all its processes are up. */
     private static final String READY_LINE = "Ray runtime started.";
@@ -69,18 +73,18 @@ public final class LocalRayCluster implements AutoCloseable {
     private final Path tempDir;
     private final int gcsPort;
     private final boolean keepTempDir;
-    private final Pattern ownMarker;
+    /** {@code RAY_LIGHTNING_CLUSTER_ID=<id>}, as it appears in the environment of the cluster's processes. */
+    private final String idEntry;
     private final Thread shutdownHook;
     private Duration startTime = Duration.ZERO;
     private boolean closed;
 
-    private LocalRayCluster(Builder b, Process process, Path tempDir, int gcsPort) {
+    private LocalRayCluster(Builder b, Process process, Path tempDir, int gcsPort, String clusterId) {
         this.process = process;
         this.tempDir = tempDir;
         this.gcsPort = gcsPort;
         this.keepTempDir = b.keepTempDir;
-        // The temp dir followed by '/', a blank or the end: /tmp/rl-12 must not match /tmp/rl-123.
-        this.ownMarker = Pattern.compile(Pattern.quote(tempDir.toString()) + "(/|\\s|$)");
+        this.idEntry = CLUSTER_ID_ENV + "=" + clusterId;
         this.shutdownHook = new Thread(this::closeQuietly, "ray-cluster-stop-" + gcsPort);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
@@ -112,8 +116,8 @@ public final class LocalRayCluster implements AutoCloseable {
 
     /**
      * The live processes of this cluster: the watchdog, everything below it, and any process whose
-     * command line names this cluster's temp dir (which catches processes re-parented after their
-     * parent died).
+     * environment carries this cluster's id (which catches processes re-parented after their
+     * parent died). Another user's processes are unreadable and so never counted.
      */
     public Set<ProcessHandle> processes() {
         Set<ProcessHandle> own = new LinkedHashSet<>();
@@ -122,11 +126,24 @@ public final class LocalRayCluster implements AutoCloseable {
             own.add(root);
             root.descendants().forEach(own::add);
         }
+        long self = ProcessHandle.current().pid();
         ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> ownMarker.matcher(c).find()).orElse(false))
+                .filter(p -> p.pid() != self && !own.contains(p) && carriesClusterId(p.pid()))
                 .forEach(own::add);
         own.removeIf(p -> !p.isAlive());
         return own;
+    }
+
+    /** Whether process {@code pid}'s environment holds this cluster's id entry (Linux's /proc; false elsewhere). */
+    boolean carriesClusterId(long pid) {
+        String env;
+        try {
+            env = Files.readString(Path.of("/proc", Long.toString(pid), "environ"), StandardCharsets.ISO_8859_1);
+        } catch (IOException | SecurityException e) {
+            return false; // gone, another user's, or no /proc
+        }
+        // NUL-separated entries, compared whole: id "ab" never matches "abc"
+        return ("\0" + env + "\0").contains("\0" + idEntry + "\0");
     }
 
     /**
@@ -295,7 +312,9 @@ public final class LocalRayCluster implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile());
+            String clusterId = java.util.HexFormat.of().formatHex(randomBytes(16));
             environment(pb.environment());
+            pb.environment().put(CLUSTER_ID_ENV, clusterId);
             long t0 = System.nanoTime();
             Process process;
             try {
@@ -304,7 +323,7 @@ public final class LocalRayCluster implements AutoCloseable {
                 throw new IllegalStateException("Cannot run " + ray + " (is bash installed?)", e);
             }
             // Constructed before waiting, so its shutdown hook covers a JVM exit during start-up.
-            LocalRayCluster cluster = new LocalRayCluster(this, process, tempDir, ports.get(0));
+            LocalRayCluster cluster = new LocalRayCluster(this, process, tempDir, ports.get(0), clusterId);
             try {
                 awaitReady(process, log);
             } catch (RuntimeException e) {
@@ -315,6 +334,12 @@ public final class LocalRayCluster implements AutoCloseable {
             LOG.info("Ray cluster {} started in {} ms (temp dir {})", cluster.address(),
                     cluster.startTime.toMillis(), tempDir);
             return cluster;
+        }
+
+        private static byte[] randomBytes(int n) {
+            byte[] b = new byte[n];
+            new java.security.SecureRandom().nextBytes(b);
+            return b;
         }
 
         private Path createTempDir() {

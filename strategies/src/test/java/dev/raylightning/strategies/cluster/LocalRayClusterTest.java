@@ -109,6 +109,13 @@ class LocalRayClusterTest {
                 seen = cluster.processes();
                 assertTrue(seen.stream().anyMatch(p -> p.pid() == pid1), "worker not counted as the cluster's");
                 assertTrue(seen.stream().anyMatch(p -> p.pid() == pid2), "worker not counted as the cluster's");
+                // daemons and workers inherit the id, so re-parented ones are still found
+                for (ProcessHandle p : seen) {
+                    String cmd = p.info().commandLine().orElse("");
+                    if (p.pid() == pid1 || p.pid() == pid2 || cmd.contains("/raylet ") || cmd.contains("/gcs_server ")) {
+                        assertTrue(cluster.carriesClusterId(p.pid()), () -> "no cluster id in the environment of " + cmd);
+                    }
+                }
                 System.out.printf("ray timings: cluster start %d ms, driver init %d ms, 2 actors %d ms,"
                                 + " call round trip median %.0f us%n",
                         cluster.startTime().toMillis(), driver.initTime().toMillis(), actorStart.toMillis(),
@@ -116,9 +123,17 @@ class LocalRayClusterTest {
                 seen.forEach(p -> System.out.printf("cluster process %d %.120s%n", p.pid(),
                         p.info().commandLine().orElse("?")));
             }
-            long t0 = System.nanoTime();
-            cluster.close();
-            System.out.printf("ray timings: cluster stop %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+            // a process of ours that merely names the cluster's temp dir is not the cluster's
+            Process tail = startTail(cluster.tempDir().resolve("ray-start.log"));
+            try {
+                assertFalse(cluster.processes().contains(tail.toHandle()), "tail -f counted as the cluster's");
+                long t0 = System.nanoTime();
+                cluster.close();
+                System.out.printf("ray timings: cluster stop %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+                assertTrue(tail.isAlive(), "close() killed a process that only reads the cluster's log");
+            } finally {
+                tail.destroyForcibly();
+            }
         }
         assertTrue(cluster.processes().isEmpty(), "cluster processes survived");
         for (ProcessHandle p : seen) {
@@ -126,6 +141,15 @@ class LocalRayClusterTest {
         }
         if (!Boolean.getBoolean(LocalRayCluster.KEEP_DIRS_PROPERTY)) {
             assertFalse(Files.exists(cluster.tempDir()), "temp dir left behind");
+        }
+    }
+
+    private static Process startTail(Path file) {
+        try {
+            return new ProcessBuilder("tail", "-f", file.toString())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

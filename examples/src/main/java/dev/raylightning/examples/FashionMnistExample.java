@@ -24,6 +24,9 @@ import java.util.concurrent.Callable;
         description = "Train a Fashion-MNIST classifier with the Lightning API on DJL.")
 public final class FashionMnistExample implements Callable<Integer> {
 
+    @CommandLine.Mixin
+    ExampleCommandLine.StackTraceOption stackTrace;
+
     @Option(names = "--model", description = "MLP or CNN (default: ${DEFAULT-VALUE})")
     FashionMnistClassifier.Architecture model = FashionMnistClassifier.Architecture.MLP;
 
@@ -104,6 +107,6 @@ public final class FashionMnistExample implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new FashionMnistExample()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        System.exit(ExampleCommandLine.execute(new FashionMnistExample(), args));
     }
 }

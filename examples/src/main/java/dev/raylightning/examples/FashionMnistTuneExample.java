@@ -35,6 +35,9 @@ import static dev.raylightning.tune.search.SearchSpace.loguniform;
         description = "Hyper-parameter search for the Fashion-MNIST classifier with Tune on Ray.")
 public final class FashionMnistTuneExample implements Callable<Integer> {
 
+    @CommandLine.Mixin
+    ExampleCommandLine.StackTraceOption stackTrace;
+
     @Option(names = "--samples", description = "trials sampled from the search space (default: ${DEFAULT-VALUE})")
     int samples = 2;
 
@@ -140,6 +143,6 @@ public final class FashionMnistTuneExample implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new FashionMnistTuneExample()).execute(args));
+        System.exit(ExampleCommandLine.execute(new FashionMnistTuneExample(), args));
     }
 }

@@ -3,16 +3,16 @@ package dev.raylightning.core.callbacks;
 import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.progress.ProgressListener;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
-import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.StringJoiner;
 
 /**
- * A terminal progress bar, Lightning's {@code TQDMProgressBar}: epoch, batch of total, rate,
- * ETA, and the loss and progress-bar metrics. It is driven by {@link ProgressEvent}s, so it shows
+ * A terminal progress bar, Lightning's {@code TQDMProgressBar}: epoch, bar, batch of total,
+ * elapsed and remaining time, rate, then the loss and progress-bar metrics that fit the
+ * terminal's width ({@link ProgressLine}). It is driven by {@link ProgressEvent}s, so it shows
  * local runs and, on the driver, distributed runs alike. It stays quiet when standard output
  * is not a terminal, unless forced (e.g. in notebooks).
  */
@@ -22,6 +22,9 @@ public final class ProgressBar implements Callback, ProgressListener {
 
     private final boolean force;
     private transient me.tongfei.progressbar.ProgressBar bar;
+    private transient ProgressLine line;
+    /** The latest training loss, still shown after validation and at the epoch's end, as Lightning does. */
+    private transient double lastLoss = Double.NaN;
 
     /** A bar that shows only on a terminal. */
     public ProgressBar() {
@@ -48,17 +51,18 @@ public final class ProgressBar implements Callback, ProgressListener {
                 if (bar == null) {
                     open(e);
                 }
+                lastLoss = e.loss();
+                line.metrics(describe(lastLoss, e.metrics()));
                 bar.stepTo(e.batchIdx() + 1L);
-                bar.setExtraMessage(describe(e.loss(), e.metrics()));
             }
             case VALIDATION_END -> {
                 if (bar != null) {
-                    bar.setExtraMessage(describe(Double.NaN, e.metrics()));
+                    line.metrics(describe(lastLoss, e.metrics()));
                 }
             }
             case EPOCH_END -> {
                 if (bar != null) {
-                    bar.setExtraMessage(describe(Double.NaN, e.metrics()));
+                    line.metrics(describe(lastLoss, e.metrics()));
                 }
                 close();
             }
@@ -71,34 +75,34 @@ public final class ProgressBar implements Callback, ProgressListener {
 
     private void open(ProgressEvent e) {
         close();
+        lastLoss = Double.NaN;
         String epochs = e.maxEpochs() >= 0 ? "/" + (e.maxEpochs() - 1) : "";
+        line = new ProgressLine();
         bar = new ProgressBarBuilder()
                 .setTaskName("Epoch " + e.epoch() + epochs)
                 .setInitialMax(e.numBatches())
-                .setStyle(ProgressBarStyle.ASCII)
+                .setRenderer(line)
                 .setUpdateIntervalMillis(250)
-                .setUnit(" it", 1)
-                .showSpeed()
-                .setSpeedUnit(ChronoUnit.SECONDS)
                 .continuousUpdate()
                 .build();
     }
 
-    static String describe(double loss, Map<String, Double> metrics) {
-        StringJoiner j = new StringJoiner(" ");
+    static List<String> describe(double loss, Map<String, Double> metrics) {
+        List<String> shown = new ArrayList<>();
         if (!Double.isNaN(loss)) {
-            j.add(String.format(Locale.ROOT, "loss=%.4g", loss));
+            shown.add(String.format(Locale.ROOT, "loss=%.4g", loss));
         }
         for (Map.Entry<String, Double> e : metrics.entrySet()) {
-            j.add(String.format(Locale.ROOT, "%s=%.4g", e.getKey(), e.getValue()));
+            shown.add(String.format(Locale.ROOT, "%s=%.4g", e.getKey(), e.getValue()));
         }
-        return j.toString();
+        return shown;
     }
 
     private void close() {
         if (bar != null) {
             bar.close();
             bar = null;
+            line = null;
         }
     }
 }

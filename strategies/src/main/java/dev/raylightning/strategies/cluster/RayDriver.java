@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -55,6 +56,12 @@ public final class RayDriver implements AutoCloseable {
             "--add-opens=java.base/java.nio=ALL-UNNAMED",
             "--add-opens=java.base/java.text=ALL-UNNAMED",
             "--add-opens=java.base/java.time=ALL-UNNAMED");
+
+    /**
+     * Set to true to see Ray's own start-up output on the console: its native INFO lines and its
+     * log4j configuration lines (by default only native warnings and errors are shown).
+     */
+    public static final String RAY_CONSOLE_LOGS_PROPERTY = "ray.lightning.ray-console-logs";
 
     private final Map<String, String> previous;
     private final Duration initTime;
@@ -184,18 +191,43 @@ public final class RayDriver implements AutoCloseable {
 
             Map<String, String> previous = new LinkedHashMap<>();
             props.forEach((k, v) -> previous.put(k, System.setProperty(k, v)));
+            boolean consoleLogs = Boolean.getBoolean(RAY_CONSOLE_LOGS_PROPERTY);
+            if (!consoleLogs) {
+                skipRayDriverLogSetup();
+            }
+            Optional<NativeStderrCapture> capture = consoleLogs ? Optional.empty()
+                    : NativeStderrCapture.start(Path.of(System.getProperty("java.io.tmpdir")));
             long t0 = System.nanoTime();
             try {
                 Ray.init();
             } catch (RuntimeException | Error e) {
+                capture.ifPresent(c -> c.stop(true).forEach(System.err::println));
                 restore(previous);
                 throw e;
             }
+            capture.ifPresent(NativeStderrCapture::close);
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
             quietLog4jStatus();
             deleteExtractedLibrary();
             LOG.info("Connected to Ray at {} in {} ms", address, took.toMillis());
             return new RayDriver(previous, took);
+        }
+
+        /**
+         * Ray's driver log set-up replaces log4j's configuration with one of status level INFO,
+         * which prints four lines about log4j itself on every start. The driver's Ray logging
+         * stays as Ray's bundled log4j2.xml configures it before that (console, INFO), so marking
+         * the set-up done changes nothing else.
+         */
+        private static void skipRayDriverLogSetup() {
+            try {
+                java.lang.reflect.Field setup = Class.forName("io.ray.runtime.util.LoggingUtil")
+                        .getDeclaredField("setup");
+                setup.setAccessible(true);
+                setup.setBoolean(null, true);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                LOG.debug("Ray's log set-up runs as usual", e);
+            }
         }
 
         /**

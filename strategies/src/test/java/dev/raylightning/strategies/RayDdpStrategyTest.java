@@ -204,9 +204,13 @@ class RayDdpStrategyTest {
         RayDdpStrategy strategy = RayDdpStrategy.builder(2).collectiveTimeout(java.time.Duration.ofSeconds(20)).build();
         Trainer t = trainer().maxEpochs(5).logger(false).enableCheckpointing(false).callbacks(es, steps)
                 .strategy(strategy).build();
+        String console;
         try (NanOnRankOne m = new NanOnRankOne()) {
-            t.fit(m, data(16));
+            console = DriverConsole.capture(() -> t.fit(m, data(16)));
         }
+        // rank 1's warning, logged in its own JVM, reaches the driver's console with its rank
+        assertTrue(console.lines().anyMatch(l -> l.contains("WARN") && l.contains("[rank 1] Rank 1: ")
+                && l.contains("not finite")), console);
         assertEquals(TrainerStatus.FINISHED, t.status(), "fit returns normally");
         assertEquals(2, t.currentEpoch(), "stopped after the epoch whose validation went NaN");
         assertEquals(16, t.globalStep());
@@ -217,6 +221,51 @@ class RayDdpStrategyTest {
         assertTrue(t.shouldStop());
         assertEquals(1, es.stoppedEpoch(), "rank zero's EarlyStopping knows it stopped, though its metric was finite");
         assertTrue(es.stopReason().orElseThrow().contains("Rank 1"), es.stopReason().toString());
+    }
+
+    /** Logs the same warning at every training step on rank 1, and a different one at each epoch end. */
+    static final class WarnsOnRankOne extends TinyClassifier {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void onTrainBatchEnd(double loss, Batch batch, int batchIdx) {
+            if (trainer().orElseThrow().strategy().globalRank() == 1) {
+                org.slf4j.LoggerFactory.getLogger("dev.raylightning.test.Chatty").warn("the same warning");
+            }
+        }
+
+        @Override
+        public void onTrainEpochEnd() {
+            if (trainer().orElseThrow().strategy().globalRank() == 1) {
+                for (int i = 0; i < 200; i++) {
+                    org.slf4j.LoggerFactory.getLogger("dev.raylightning.test.Chatty").warn("warning number {}", i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void workersWarningsReachTheDriverCountedAndBounded() {
+        Trainer t = trainer().maxEpochs(2).logger(false).enableCheckpointing(false)
+                .strategy(new RayDdpStrategy(2, 1, false)).build();
+        String console;
+        try (WarnsOnRankOne m = new WarnsOnRankOne()) {
+            console = DriverConsole.capture(() -> t.fit(m, data(16)));
+        }
+        List<String> forwarded = console.lines().filter(l -> l.contains("[rank 1]")).toList();
+        // 8 identical warnings per epoch come as lines with a count, not one line each
+        List<String> same = forwarded.stream().filter(l -> l.contains("the same warning")).toList();
+        int counted = 0;
+        for (String l : same) {
+            java.util.regex.Matcher times = java.util.regex.Pattern.compile("\\((\\d+) times in a row\\)").matcher(l);
+            counted += times.find() ? Integer.parseInt(times.group(1)) : 1;
+        }
+        assertTrue(same.size() < counted && counted >= 8 && counted <= 16, counted + " in " + same);
+        // 200 different ones per epoch: at most a buffer's worth, then one line saying how many were left out
+        long numbered = forwarded.stream().filter(l -> l.contains("warning number")).count();
+        assertTrue(numbered >= 2 && numbered < 2 * 200, numbered + " lines:\n" + console);
+        assertTrue(forwarded.stream().anyMatch(l -> l.contains("more warnings and errors were not forwarded")), console);
+        assertTrue(console.lines().noneMatch(l -> l.contains("[rank 0]")), "rank 0 logged no warning:\n" + console);
     }
 
     static final class FailsOnRankOne extends TinyClassifier {

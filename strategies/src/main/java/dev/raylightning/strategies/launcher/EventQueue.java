@@ -2,7 +2,6 @@ package dev.raylightning.strategies.launcher;
 
 import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.progress.ProgressListener;
-import dev.raylightning.core.util.JavaBytes;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +14,6 @@ import java.util.List;
  */
 final class EventQueue implements ProgressListener {
 
-    private static final byte[] EMPTY = new byte[0];
     /** Batch-only updates are sent at most this often (the progress bar's refresh rate). */
     static final long BATCH_INTERVAL_MILLIS = 200;
 
@@ -45,9 +43,9 @@ final class EventQueue implements ProgressListener {
     /**
      * Waits up to {@code maxWaitMillis} until there is something to send (any non-batch event,
      * a batch update older than {@link #BATCH_INTERVAL_MILLIS}, or the end of the run), then
-     * returns the events since the last call, serialized as a list; an empty array when none.
+     * returns the events since the last call, in order; empty when none.
      */
-    synchronized byte[] drain(long maxWaitMillis) {
+    synchronized List<ProgressEvent> drain(long maxWaitMillis) {
         long deadline = System.nanoTime() + maxWaitMillis * 1_000_000L;
         try {
             while (!closed && !urgent) {
@@ -68,12 +66,9 @@ final class EventQueue implements ProgressListener {
         }
         lastDrainNanos = System.nanoTime();
         urgent = false;
-        if (pending.isEmpty()) {
-            return EMPTY;
-        }
-        ArrayList<ProgressEvent> out = new ArrayList<>(pending);
+        List<ProgressEvent> out = new ArrayList<>(pending);
         pending.clear();
-        return JavaBytes.write(out);
+        return out;
     }
 
     /** Stops taking events (the run is over); queued ones can still be drained. */

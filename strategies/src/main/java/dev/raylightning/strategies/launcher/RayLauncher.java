@@ -177,10 +177,38 @@ public final class RayLauncher implements Launcher {
                         groupId));
                 refs.add(actors.get(i).task(RayWorker::run, payload, csv, control).remote());
             }
+            // one drain call per rank stays outstanding: it returns when the rank has progress
+            // (rank zero) or at least every DRAIN_WAIT_MILLIS with the warnings it logged
+            List<ObjectRef<byte[]>> drains = new ArrayList<>();
+            for (ActorHandle<RayWorker> a : actors) {
+                drains.add(a.task(RayWorker::drainEvents).remote());
+            }
+            WorkerOutcome[] outcomes;
+            try {
+                outcomes = awaitOutcomes(refs, drains, progress);
+            } catch (RuntimeException e) {
+                showLastWarnings(drains);
+                throw e;
+            }
+            // every rank's run is over: finish the outstanding drains, then take what is left, in order
+            for (int i = 0; i < drains.size(); i++) {
+                if (drains.get(i) != null) {
+                    deliverEvents(i, drains.get(i), progress);
+                }
+                deliverEvents(i, actors.get(i).task(RayWorker::drainEvents).remote(), progress);
+            }
+            List<Serializable> results = new ArrayList<>();
+            for (WorkerOutcome o : outcomes) {
+                results.add(o.result());
+            }
+            return results;
+        }
+
+        /** Waits for every rank's outcome, delivering drained events meanwhile; throws on the first failure. */
+        private WorkerOutcome[] awaitOutcomes(List<ObjectRef<byte[]>> refs, List<ObjectRef<byte[]>> drains,
+                Consumer<ProgressEvent> progress) {
             WorkerOutcome[] outcomes = new WorkerOutcome[refs.size()];
             int done = 0;
-            // one drain call stays outstanding: it returns when rank zero has something to send
-            ObjectRef<byte[]> drain = actors.get(0).task(RayWorker::drainEvents).remote();
             while (done < refs.size()) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new IllegalStateException("interrupted while " + spec.numWorkers()
@@ -191,16 +219,18 @@ public final class RayLauncher implements Launcher {
                     if (outcomes[i] == null) {
                         waitFor.add(refs.get(i));
                     }
-                }
-                if (drain != null) {
-                    waitFor.add(drain);
+                    if (drains.get(i) != null) {
+                        waitFor.add(drains.get(i));
+                    }
                 }
                 WaitResult<byte[]> w = Ray.wait(waitFor, 1, WAIT_MILLIS, true);
                 boolean failed = false;
                 for (ObjectRef<byte[]> ready : w.getReady()) {
-                    if (ready.equals(drain)) {
-                        deliverEvents(drain, progress);
-                        drain = outcomes[0] == null ? actors.get(0).task(RayWorker::drainEvents).remote() : null;
+                    int drained = drains.indexOf(ready);
+                    if (drained >= 0) {
+                        deliverEvents(drained, ready, progress);
+                        drains.set(drained, outcomes[drained] == null
+                                ? actors.get(drained).task(RayWorker::drainEvents).remote() : null);
                         continue;
                     }
                     int rank = refs.indexOf(ready);
@@ -212,16 +242,23 @@ public final class RayLauncher implements Launcher {
                     throw rootCause(refs, outcomes);
                 }
             }
-            // rank zero's run is over: finish the outstanding drain, then take what is left, in order
-            if (drain != null) {
-                deliverEvents(drain, progress);
+            return outcomes;
+        }
+
+        /**
+         * After a failure: the warnings the ranks' outstanding drains bring back within a short
+         * wait (they often explain the failure); progress no longer matters.
+         */
+        private void showLastWarnings(List<ObjectRef<byte[]>> drains) {
+            List<ObjectRef<byte[]>> outstanding = drains.stream().filter(java.util.Objects::nonNull).toList();
+            if (outstanding.isEmpty()) {
+                return;
             }
-            deliverEvents(actors.get(0).task(RayWorker::drainEvents).remote(), progress);
-            List<Serializable> results = new ArrayList<>();
-            for (WorkerOutcome o : outcomes) {
-                results.add(o.result());
+            WaitResult<byte[]> w = Ray.wait(outstanding, outstanding.size(), (int) RayWorker.DRAIN_WAIT_MILLIS + 500,
+                    true);
+            for (ObjectRef<byte[]> ready : w.getReady()) {
+                deliverEvents(drains.indexOf(ready), ready, e -> { });
             }
-            return results;
         }
 
         private WorkerOutcome outcomeOf(int rank, ObjectRef<byte[]> ref) {
@@ -233,19 +270,18 @@ public final class RayLauncher implements Launcher {
             }
         }
 
-        @SuppressWarnings("unchecked")
-        private void deliverEvents(ObjectRef<byte[]> drain, Consumer<ProgressEvent> progress) {
+        private void deliverEvents(int rank, ObjectRef<byte[]> drain, Consumer<ProgressEvent> progress) {
             try {
                 byte[] bytes = Ray.get(drain, 10_000);
                 if (bytes == null || bytes.length == 0) {
                     return;
                 }
-                for (ProgressEvent e : (List<ProgressEvent>) JavaBytes.read(bytes)) {
-                    progress.accept(e);
-                }
+                DrainedEvents drained = (DrainedEvents) JavaBytes.read(bytes);
+                WorkerLogRelay.show(rank, drained.logs());
+                drained.progress().forEach(progress);
             } catch (RayException e) {
-                // rank zero is gone; its run() result reports why
-                org.slf4j.LoggerFactory.getLogger(RayLauncher.class).debug("could not drain progress of rank 0", e);
+                // the rank is gone; its run() result reports why
+                org.slf4j.LoggerFactory.getLogger(RayLauncher.class).debug("could not drain events of rank {}", rank, e);
             }
         }
 

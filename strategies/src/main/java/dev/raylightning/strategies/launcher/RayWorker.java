@@ -17,7 +17,7 @@ import java.util.List;
  * The Ray actor behind one rank of a launch. The driver calls it with plain bytes and strings, so
  * no reflection-based serialization is needed on the driver: {@link #nodeId()}, {@link #listen},
  * then {@link #run} (the whole rank task), while {@link #drainEvents()} streams rank zero's
- * progress. The actor runs two threads so that draining works while {@code run} is busy. It knows
+ * progress and every rank's warnings and errors ({@link WorkerLogCapture}). The actor runs two threads so that draining works while {@code run} is busy. It knows
  * no concrete strategy: the shipped {@link WorkerJob} brings the task and the strategy factory.
  */
 public final class RayWorker {
@@ -25,7 +25,10 @@ public final class RayWorker {
     /** Longest wait of one {@link #drainEvents()} call. */
     static final long DRAIN_WAIT_MILLIS = 2_000;
 
+    private static final byte[] EMPTY = new byte[0];
+
     private final EventQueue events = new EventQueue();
+    private final WorkerLogCapture logs = WorkerLogCapture.install();
     private volatile GroupRendezvous.Pending pending;
 
     /** Ray constructs actors with a public no-argument constructor. */
@@ -86,11 +89,14 @@ public final class RayWorker {
     }
 
     /**
-     * Rank zero's progress events since the last call, serialized; empty when none. Waits (up
-     * to {@link #DRAIN_WAIT_MILLIS}) until there is something to send or the run has ended.
+     * Rank zero's progress events and this rank's warnings since the last call, as serialized
+     * {@link DrainedEvents}; empty when none. Waits (up to {@link #DRAIN_WAIT_MILLIS}) until there
+     * is progress to send or the run has ended.
      */
     public byte[] drainEvents() {
-        return events.drain(DRAIN_WAIT_MILLIS);
+        DrainedEvents drained = new DrainedEvents(events.drain(DRAIN_WAIT_MILLIS),
+                logs == null ? List.of() : logs.drain());
+        return drained.isEmpty() ? EMPTY : JavaBytes.write(drained);
     }
 
     /**

@@ -3,8 +3,6 @@ package dev.raylightning.strategies.launcher;
 import dev.raylightning.core.progress.ProgressEvent;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
-import java.io.ObjectInputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -19,25 +17,15 @@ class EventQueueTest {
         return new ProgressEvent(kind, 0, batch, 10, 1, batch, 0.5, Map.of());
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<ProgressEvent> decode(byte[] bytes) throws Exception {
-        if (bytes.length == 0) {
-            return List.of();
-        }
-        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-            return (List<ProgressEvent>) in.readObject();
-        }
-    }
-
     @Test
     void aWaitingDrainReturnsAsSoonAsAnImportantEventArrives() throws Exception {
         EventQueue q = new EventQueue();
-        CompletableFuture<byte[]> drain = CompletableFuture.supplyAsync(() -> q.drain(10_000));
+        CompletableFuture<List<ProgressEvent>> drain = CompletableFuture.supplyAsync(() -> q.drain(10_000));
         Thread.sleep(100);
         assertFalse(drain.isDone(), "nothing to send yet");
         long start = System.nanoTime();
         q.onProgress(event(ProgressEvent.Kind.LOG_ROW, 3));
-        List<ProgressEvent> got = decode(drain.get(5, TimeUnit.SECONDS));
+        List<ProgressEvent> got = drain.get(5, TimeUnit.SECONDS);
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(2), "woken by the event, not the timeout");
         assertEquals(ProgressEvent.Kind.LOG_ROW, got.get(0).kind());
     }
@@ -50,7 +38,7 @@ class EventQueueTest {
             q.onProgress(event(ProgressEvent.Kind.BATCH_END, i));
         }
         long start = System.nanoTime();
-        List<ProgressEvent> got = decode(q.drain(10_000));
+        List<ProgressEvent> got = q.drain(10_000);
         long waited = System.nanoTime() - start;
         assertEquals(1, got.size(), "only the latest batch position is kept");
         assertEquals(49, got.get(0).batchIdx());
@@ -61,14 +49,14 @@ class EventQueueTest {
     void anIdleDrainTimesOutEmptyAndAClosedQueueAnswersAtOnce() throws Exception {
         EventQueue q = new EventQueue();
         long start = System.nanoTime();
-        assertEquals(0, q.drain(300).length);
+        assertEquals(0, q.drain(300).size());
         assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(250), "waited for something to send");
 
         q.onProgress(event(ProgressEvent.Kind.EPOCH_END, -1));
         q.close();
         start = System.nanoTime();
-        assertEquals(1, decode(q.drain(10_000)).size(), "queued events survive close");
-        assertEquals(0, q.drain(10_000).length);
+        assertEquals(1, q.drain(10_000).size(), "queued events survive close");
+        assertEquals(0, q.drain(10_000).size());
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "a closed queue never waits");
     }
 }

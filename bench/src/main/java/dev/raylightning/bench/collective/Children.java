@@ -1,5 +1,7 @@
 package dev.raylightning.bench.collective;
 
+import dev.raylightning.core.collective.GroupSecret;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,8 +20,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class Children implements AutoCloseable {
 
+    /** Environment variable with the ring secret of the measurement. */
+    static final String SECRET_ENV = "COLLECTIVE_BENCH_SECRET";
+
     private final Path dir;
     private final List<Process> processes = new ArrayList<>();
+    /** The measurement's ring secret, handed to every child in its environment. */
+    private final GroupSecret secret = GroupSecret.random();
 
     Children() throws IOException {
         this.dir = Files.createTempDirectory("collective-bench");
@@ -38,7 +45,9 @@ final class Children implements AutoCloseable {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(CollectiveBench.class.getName());
         cmd.addAll(args);
-        processes.add(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().put(SECRET_ENV, secret.toHex()); // the environment is private, the command line is not
+        processes.add(builder.start());
     }
 
     /** Copies every child's stdout to ours and waits for all of them; fails on a bad exit. */

@@ -1,5 +1,6 @@
 package dev.raylightning.bench.collective;
 
+import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.shm.SharedMemoryGroup;
@@ -27,8 +28,9 @@ final class RingRank {
     private RingRank() {}
 
     static void run(int rank, int size, Path dir, BenchArgs a) throws Exception {
+        GroupSecret secret = GroupSecret.fromHex(System.getenv(Children.SECRET_ENV));
         RingOptions options = RingOptions.defaults().withChunkBytes(a.chunkBytes())
-                .withSocketBufferBytes(a.socketBufferBytes());
+                .withSocketBufferBytes(a.socketBufferBytes()).withSecret(secret);
         RingListener listener = TcpRingProcessGroup.listen("127.0.0.1", options);
         Children.publish(dir, "rank-" + rank, listener.endpoint().toString());
         List<Endpoint> eps = new ArrayList<>();
@@ -39,7 +41,7 @@ final class RingRank {
         boolean bytes = !a.api().equals("floats");
         TcpRingProcessGroup ring = TcpRingProcessGroup.connect(rank, eps, listener, options);
         // "shm": the same ring wrapped in the same-host shared-memory all-reduce (all sizes)
-        try (ProcessGroup group = a.api().equals("shm") ? SharedMemoryGroup.wrap(ring, dir.getFileName().toString(), 0)
+        try (ProcessGroup group = a.api().equals("shm") ? SharedMemoryGroup.wrap(ring, secret, 0)
                 : ring) {
             // Warm the JIT on every size first, so the first size measured is not the slowest.
             for (int mb : a.sizesMb()) {

@@ -2,7 +2,8 @@ package dev.raylightning.core.strategy;
 
 import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceOp;
-
+import dev.raylightning.core.collective.tcp.CollectiveException;
+import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
 import dev.raylightning.core.util.JavaBytes;
 
 import java.io.Serializable;
@@ -22,6 +23,10 @@ import java.nio.FloatBuffer;
 public abstract class ProcessGroupStrategy implements Strategy {
 
     private static final long serialVersionUID = 1L;
+    /** System property: the largest object {@link #broadcast} moves, in bytes. */
+    public static final String MAX_BROADCAST_PROPERTY = "ray.lightning.max-broadcast-bytes";
+    /** Default bound of a broadcast object: far above paths and flags, far below a worker's heap. */
+    public static final int DEFAULT_MAX_BROADCAST_BYTES = 64 << 20;
 
     private final RankInfo rank;
     private final transient ProcessGroup group;
@@ -70,7 +75,11 @@ public abstract class ProcessGroupStrategy implements Strategy {
         group.barrier();
     }
 
-    /** Java-serializes the value on {@code src}; every rank receives its length, then its bytes. */
+    /**
+     * Java-serializes the value on {@code src}; every rank receives its length, then its bytes. A
+     * length beyond {@link #MAX_BROADCAST_PROPERTY} (64 MiB by default) is refused on every rank
+     * before anything is allocated for it: a {@link CollectiveException} naming the sender.
+     */
     @Override
     @SuppressWarnings("unchecked")
     public <T extends Serializable> T broadcast(T value, int src) {
@@ -81,8 +90,11 @@ public abstract class ProcessGroupStrategy implements Strategy {
         }
         group.broadcast(length, src);
         int n = length.getInt(0);
-        if (n < 0) {
-            throw new IllegalStateException("broadcast from rank " + src + " announced " + n + " bytes");
+        int bound = Integer.getInteger(MAX_BROADCAST_PROPERTY, DEFAULT_MAX_BROADCAST_BYTES);
+        if (n < 0 || n > bound) {
+            throw new CollectiveException("rank " + globalRank() + ": broadcast failed: rank " + src
+                    + " sent an object length of " + n + " bytes, refused: the bound is 0 to " + bound + " bytes ("
+                    + MAX_BROADCAST_PROPERTY + ")", "broadcast", src, Reason.INVALID, null);
         }
         // the group moves whole floats: pad to a multiple of four bytes
         ByteBuffer data = ByteBuffer.allocateDirect((n + 3) / 4 * 4).order(ByteOrder.nativeOrder());

@@ -1,5 +1,6 @@
 package dev.raylightning.strategies.launcher;
 
+import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.shm.SharedMemoryGroup;
 import dev.raylightning.core.collective.tcp.Endpoint;
@@ -36,18 +37,18 @@ final class GroupRendezvous {
             return listener.endpoint().toString();
         }
 
-        ProcessGroup connect(int rank, List<String> endpoints, long timeoutMillis, long groupId) {
+        ProcessGroup connect(int rank, List<String> endpoints, long timeoutMillis, GroupSecret secret) {
             List<Endpoint> eps = new ArrayList<>();
             for (String e : endpoints) {
                 eps.add(Endpoint.parse(e));
             }
             RingOptions options = RingOptions.defaults()
                     .withCollectiveTimeout(Duration.ofMillis(timeoutMillis))
-                    .withGroupId(groupId);
+                    .withSecret(secret);
             TcpRingProcessGroup ring = TcpRingProcessGroup.connect(rank, eps, listener, options);
             try {
                 // ranks on one host all-reduce large buckets through shared memory
-                return SharedMemoryGroup.wrap(ring, Long.toHexString(groupId));
+                return SharedMemoryGroup.wrap(ring, secret);
             } catch (RuntimeException e) {
                 ring.close();
                 throw e;

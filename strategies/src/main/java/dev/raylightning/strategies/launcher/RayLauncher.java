@@ -1,5 +1,6 @@
 package dev.raylightning.strategies.launcher;
 
+import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.strategy.Launcher;
 import dev.raylightning.core.strategy.RankInfo;
@@ -170,11 +171,11 @@ public final class RayLauncher implements Launcher {
         List<Serializable> run(byte[] payload, List<String> endpoints, List<RankInfo> ranks,
                 Consumer<ProgressEvent> progress) {
             String csv = String.join(",", endpoints);
-            long groupId = UUID.randomUUID().getMostSignificantBits() | 1L;
+            GroupSecret secret = GroupSecret.random(); // this launch's only: travels to the ranks in their control
             List<ObjectRef<byte[]>> refs = new ArrayList<>();
             for (int i = 0; i < actors.size(); i++) {
                 byte[] control = JavaBytes.write(new WorkerControl(ranks.get(i), spec.collectiveTimeout().toMillis(),
-                        groupId));
+                        secret));
                 refs.add(actors.get(i).task(RayWorker::run, payload, csv, control).remote());
             }
             // one drain call per rank stays outstanding: it returns when the rank has progress

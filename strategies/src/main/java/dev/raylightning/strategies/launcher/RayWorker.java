@@ -67,7 +67,7 @@ public final class RayWorker {
             WorkerControl c = (WorkerControl) JavaBytes.read(control);
             RankInfo rank = c.rank();
             group = pending.connect(rank.globalRank(), List.of(endpoints.split(",")), c.collectiveTimeoutMillis(),
-                    c.groupId());
+                    c.secret());
             ShippedPayload.Opened opened = ShippedPayload.fromBytes(shippedJob).open(RayWorker.class.getClassLoader());
             Thread.currentThread().setContextClassLoader(opened.loader());
             WorkerJob job = (WorkerJob) opened.value();

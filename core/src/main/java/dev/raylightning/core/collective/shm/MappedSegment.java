@@ -11,7 +11,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.UserPrincipal;
 
 /**
  * One shared-memory file mapped into this process: a rank's own segment (read-write) or a peer's
@@ -50,19 +50,29 @@ final class MappedSegment implements AutoCloseable {
         this.floats = bytes.asFloatBuffer();
     }
 
-    /** Creates (replacing any stale file) and maps a read-write segment of {@code size} bytes. */
+    /**
+     * Creates a new owner-only file and maps it read-write, {@code size} bytes. Refuses an existing
+     * file or link at {@code path} (leaving it as it is); removes the file again if mapping fails.
+     */
     static MappedSegment create(Path path, long size) {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            return new MappedSegment(path, ch.map(FileChannel.MapMode.READ_WRITE, 0, size));
+        FileChannel ch;
+        try {
+            ch = SegmentFiles.create(path);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create shared memory segment " + path, e);
         }
+        try (ch) {
+            return new MappedSegment(path, ch.map(FileChannel.MapMode.READ_WRITE, 0, size));
+        } catch (IOException | RuntimeException e) {
+            SegmentFiles.deleteQuietly(path);
+            throw e instanceof IOException io ? new UncheckedIOException("cannot map shared memory segment " + path, io)
+                    : (RuntimeException) e;
+        }
     }
 
-    /** Maps a peer's segment read-only. */
-    static MappedSegment open(Path path, long size) {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+    /** Maps a peer's segment read-only: a regular file of {@code owner}, at least {@code size} bytes. */
+    static MappedSegment open(Path path, long size, UserPrincipal owner) {
+        try (FileChannel ch = SegmentFiles.open(path, owner)) {
             if (ch.size() < size) {
                 throw new IllegalStateException("shared memory segment " + path + " holds " + ch.size()
                         + " bytes, expected " + size);

@@ -1,5 +1,6 @@
 package dev.raylightning.core.collective.shm;
 
+import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceKernels;
 import dev.raylightning.core.collective.ReduceOp;
@@ -12,6 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A process group whose large all-reduces go through shared memory when every rank runs on the
@@ -22,11 +29,15 @@ import java.util.List;
  * only messages.
  *
  * <p>Each rank owns two segments and alternates between them call by call, so a rank may start
- * the next call while a slower peer still reads the last one's result. Segment files are removed
- * as soon as every rank has mapped them: a crash leaves nothing behind.
+ * the next call while a slower peer still reads the last one's result. Segment files (see
+ * {@link SegmentFiles}: owner-only, unpredictable names) are removed as soon as every rank has
+ * mapped them, and on every failure before that; files of crashed processes are removed by the
+ * next group that starts. When {@code /dev/shm} lacks room for a new set of segments, or one
+ * cannot be made, the group says why once and stays on the wrapped group from then on.
  */
 public final class SharedMemoryGroup implements ProcessGroup {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SharedMemoryGroup.class);
     /** System property: smallest all-reduce in bytes that uses shared memory; a negative value turns it off. */
     public static final String THRESHOLD_PROPERTY = "ray.lightning.shm-threshold-bytes";
     /** Default threshold: below it (1 MiB in the benchmark) the ring beat the copies and two barriers. */
@@ -34,9 +45,10 @@ public final class SharedMemoryGroup implements ProcessGroup {
     static final Path SHM_DIR = Path.of("/dev/shm");
 
     private final ProcessGroup inner;
-    private final String key;
+    private final SegmentSetup setup;
     private final long threshold;
-    private final boolean shared;
+    private boolean shared;
+    private String notSharedReason;
     private final float[] blockA = new float[ReduceKernels.BLOCK];
     private final float[] blockB = new float[ReduceKernels.BLOCK];
     /** [parity][rank]: the mapped segments of the current generation. */
@@ -45,60 +57,59 @@ public final class SharedMemoryGroup implements ProcessGroup {
     private int generation;
     private long calls;
 
-    private SharedMemoryGroup(ProcessGroup inner, String key, long threshold, boolean shared) {
+    private SharedMemoryGroup(ProcessGroup inner, SegmentFiles files, HostProbe.Host host, long threshold,
+            LongSupplier usableBytes, String notSharedReason) {
         this.inner = inner;
-        this.key = key;
+        this.setup = host == null ? null : new SegmentSetup(inner, files, host, usableBytes);
         this.threshold = threshold;
-        this.shared = shared;
+        this.shared = host != null;
+        this.notSharedReason = notSharedReason;
     }
 
     /**
      * Wraps {@code inner}; every rank must call this at the same point (it runs collectives to
-     * find out whether all ranks share a host). {@code key} names the group's files and must be
-     * the same on every rank and unique to the group (a launch id).
+     * find out whether all ranks share a host). {@code secret} is the launch's secret, the same on
+     * every rank: the group's file names derive from it.
      */
-    public static SharedMemoryGroup wrap(ProcessGroup inner, String key) {
-        return wrap(inner, key, Long.getLong(THRESHOLD_PROPERTY, DEFAULT_THRESHOLD));
+    public static SharedMemoryGroup wrap(ProcessGroup inner, GroupSecret secret) {
+        return wrap(inner, secret, Long.getLong(THRESHOLD_PROPERTY, DEFAULT_THRESHOLD));
     }
 
-    /** As {@link #wrap(ProcessGroup, String)} with an explicit threshold in bytes (negative: never). */
-    public static SharedMemoryGroup wrap(ProcessGroup inner, String key, long thresholdBytes) {
-        if (!key.matches("[A-Za-z0-9_-]+")) {
-            throw new IllegalArgumentException("key must be letters, digits, '-' or '_', got " + key);
-        }
-        boolean shared = thresholdBytes >= 0 && inner.size() > 1 && allSeeEachOther(inner, key);
-        return new SharedMemoryGroup(inner, key, thresholdBytes, shared);
+    /** As {@link #wrap(ProcessGroup, GroupSecret)} with an explicit threshold in bytes (negative: never). */
+    public static SharedMemoryGroup wrap(ProcessGroup inner, GroupSecret secret, long thresholdBytes) {
+        return wrap(inner, secret, thresholdBytes, SHM_DIR, SharedMemoryGroup::usableShmBytes);
     }
 
-    /** Whether every rank can see the others' files in shared memory (probed with one file each). */
-    private static boolean allSeeEachOther(ProcessGroup g, String key) {
-        Path mine = SHM_DIR.resolve("ray-lightning-" + key + "-probe-" + g.rank());
-        boolean ok;
+    /** The same with another directory and source of its usable bytes (tests). */
+    static SharedMemoryGroup wrap(ProcessGroup inner, GroupSecret secret, long thresholdBytes, Path dir,
+            LongSupplier usableBytes) {
+        Objects.requireNonNull(secret, "secret");
+        SegmentFiles files = new SegmentFiles(dir, secret);
+        if (thresholdBytes < 0 || inner.size() == 1) {
+            return new SharedMemoryGroup(inner, files, null, thresholdBytes, usableBytes,
+                    thresholdBytes < 0 ? "turned off (negative threshold)" : "a single rank");
+        }
+        HostProbe.Host host = HostProbe.run(inner, files);
+        return new SharedMemoryGroup(inner, files, host, thresholdBytes, usableBytes,
+                host == null ? "the ranks do not all see each other's files in " + dir : null);
+    }
+
+    private static long usableShmBytes() {
         try {
-            Files.deleteIfExists(mine);
-            Files.createFile(mine);
-            ok = true;
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            ok = false;
+            return Files.getFileStore(SHM_DIR).getUsableSpace();
+        } catch (IOException | SecurityException e) {
+            return 0;
         }
-        g.barrier();
-        for (int r = 0; r < g.size() && ok; r++) {
-            ok = Files.exists(SHM_DIR.resolve("ray-lightning-" + key + "-probe-" + r));
-        }
-        FloatBuffer votes = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        votes.put(0, ok ? 1 : 0);
-        g.allReduce(votes, ReduceOp.MIN);
-        try {
-            Files.deleteIfExists(mine);
-        } catch (IOException e) {
-            // a stale probe file is harmless: the next probe of this key replaces it
-        }
-        return votes.get(0) == 1;
     }
 
     /** Whether large all-reduces of this group go through shared memory. */
     public boolean isShared() {
         return shared;
+    }
+
+    /** Why large all-reduces go through the wrapped group; empty while they use shared memory. */
+    public Optional<String> notSharedReason() {
+        return Optional.ofNullable(notSharedReason);
     }
 
     @Override
@@ -124,6 +135,10 @@ public final class SharedMemoryGroup implements ProcessGroup {
             return;
         }
         MappedSegment[] seg = publish(floats);
+        if (seg == null) {
+            inner.allReduce(floats, op);
+            return;
+        }
         int rank = rank();
         int size = size();
         int pos = floats.position();
@@ -153,38 +168,25 @@ public final class SharedMemoryGroup implements ProcessGroup {
     }
 
     /**
-     * Maps segments of at least {@code bytes}. Every rank calls with the same sizes, so all ranks
-     * grow together without asking each other; the barriers order create, map and unlink.
+     * Maps segments of at least {@code bytes}; false when the group has fallen back to the wrapped
+     * group (for good). Every rank calls with the same sizes, so all ranks grow together.
      */
-    private void ensureCapacity(long bytes) {
+    private boolean ensureCapacity(long bytes) {
         if (segments != null && capacity >= bytes) {
-            return;
+            return true;
         }
         releaseSegments();
         long size = Math.max(bytes, capacity * 2);
-        generation++;
-        MappedSegment[][] next = new MappedSegment[2][size()];
-        for (int p = 0; p < 2; p++) {
-            next[p][rank()] = MappedSegment.create(path(rank(), p), size);
+        SegmentSetup.Outcome made = setup.build(++generation, size);
+        if (made.segments() == null) {
+            shared = false;
+            notSharedReason = made.problem();
+            LOG.warn("rank {}: all-reduces stay on {} from now on: {}", rank(), inner, made.problem());
+            return false;
         }
-        inner.barrier();
-        for (int p = 0; p < 2; p++) {
-            for (int r = 0; r < size(); r++) {
-                if (r != rank()) {
-                    next[p][r] = MappedSegment.open(path(r, p), size);
-                }
-            }
-        }
-        inner.barrier();
-        for (int p = 0; p < 2; p++) {
-            next[p][rank()].unlink();
-        }
-        segments = next;
+        segments = made.segments();
         capacity = size;
-    }
-
-    private Path path(int rank, int parity) {
-        return SHM_DIR.resolve("ray-lightning-" + key + "-g" + generation + "-r" + rank + "-p" + parity);
+        return true;
     }
 
     private void releaseSegments() {
@@ -226,6 +228,10 @@ public final class SharedMemoryGroup implements ProcessGroup {
             return;
         }
         MappedSegment[] seg = publish(input);
+        if (seg == null) {
+            inner.reduceScatter(input, output, op);
+            return;
+        }
         int n = output.remaining() / Float.BYTES;
         int start = rank() * n;
         FloatBuffer out = output.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
@@ -259,6 +265,10 @@ public final class SharedMemoryGroup implements ProcessGroup {
         }
         int n = input.remaining();
         MappedSegment[] seg = publish(input);
+        if (seg == null) {
+            inner.allGather(input, output);
+            return;
+        }
         int pos = output.position();
         for (int k = 0; k < size(); k++) {
             output.put(pos + k * n, seg[k].bytes, 0, n);
@@ -271,7 +281,9 @@ public final class SharedMemoryGroup implements ProcessGroup {
      * later, after a barrier that every peer passes only once it finished reading.
      */
     private MappedSegment[] publish(ByteBuffer input) {
-        ensureCapacity(input.remaining());
+        if (!ensureCapacity(input.remaining())) {
+            return null;
+        }
         MappedSegment[] seg = segments[(int) (calls++ & 1)];
         seg[rank()].bytes.put(0, input, input.position(), input.remaining());
         inner.barrier();
@@ -314,7 +326,7 @@ public final class SharedMemoryGroup implements ProcessGroup {
 
     @Override
     public String toString() {
-        return "SharedMemoryGroup(" + (shared ? "shared memory from " + threshold + " bytes" : "not shared")
-                + ", " + inner + ")";
+        return "SharedMemoryGroup(" + (shared ? "shared memory from " + threshold + " bytes" : "not shared: "
+                + notSharedReason) + ", " + inner + ")";
     }
 }

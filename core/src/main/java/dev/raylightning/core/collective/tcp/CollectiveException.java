@@ -20,7 +20,9 @@ public class CollectiveException extends RuntimeException {
         /** The peer refused the handshake (another group, rank or byte order). */
         REJECTED,
         /** The peer gave up on its own (interrupted, closed locally, local error). */
-        ABORTED
+        ABORTED,
+        /** The peer sent a value this rank refuses, such as a length beyond what the call expects. */
+        INVALID
     }
 
     private final String operation;

@@ -43,6 +43,7 @@ record Failure(int origin, Reason reason, String detail, int reporter, boolean s
             case MISMATCH -> "called a different collective";
             case REJECTED -> "rejected the handshake";
             case ABORTED -> "aborted";
+            case INVALID -> "sent something this rank refuses";
         };
     }
 

@@ -1,5 +1,6 @@
 package dev.raylightning.core.collective.tcp;
 
+import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
 
 import java.nio.ByteBuffer;
@@ -13,14 +14,21 @@ import java.nio.ByteOrder;
  * <pre>
  * DATA   kind seq opSig count index length   then length payload bytes (native floats)
  * ABORT  kind seq origin reason 0 0
- * HELLO  kind from to size groupId(8)        kind tells the sender's byte order
+ * HELLO  kind from to size 0 0   then a 16-byte tag; kind tells the sender's byte order
  * OK     kind 0...
  * REJECT kind why 0...
  * </pre>
+ *
+ * <p>The hello's tag is derived from the launch's {@link GroupSecret} and the header's ints
+ * (HMAC-SHA256, cut to 16 bytes): it proves the sender knows the secret without sending it, and
+ * is valid for this one pair of ranks only.
  */
 final class Frame {
 
     static final int BYTES = 24;
+    static final int TAG_BYTES = 16;
+    /** A hello: the header and its tag. */
+    static final int HELLO_BYTES = BYTES + TAG_BYTES;
 
     static final int DATA = 0x52474431;      // "RGD1"
     static final int ABORT = 0x52474131;     // "RGA1"
@@ -39,6 +47,10 @@ final class Frame {
         return ByteBuffer.allocateDirect(BYTES);
     }
 
+    static ByteBuffer allocateHello() {
+        return ByteBuffer.allocateDirect(HELLO_BYTES);
+    }
+
     static void putData(ByteBuffer b, int seq, int opSig, int count, int index, int length) {
         b.clear();
         b.putInt(DATA).putInt(seq).putInt(opSig).putInt(count).putInt(index).putInt(length);
@@ -51,10 +63,23 @@ final class Frame {
         b.flip();
     }
 
-    static void putHello(ByteBuffer b, int from, int to, int size, long groupId) {
+    /** A hello of {@link #HELLO_BYTES} into {@code b}. */
+    static void putHello(ByteBuffer b, int from, int to, int size, GroupSecret secret) {
         b.clear();
-        b.putInt(hello()).putInt(from).putInt(to).putInt(size).putLong(groupId);
+        b.putInt(hello()).putInt(from).putInt(to).putInt(size).putInt(0).putInt(0);
+        b.put(helloTag(secret, hello(), from, to, size));
         b.flip();
+    }
+
+    /** Whether the complete hello in {@code b} carries the tag that {@code secret} gives its header. */
+    static boolean tagMatches(ByteBuffer b, GroupSecret secret) {
+        byte[] got = new byte[TAG_BYTES];
+        b.get(BYTES, got);
+        return GroupSecret.same(got, helloTag(secret, field(b, 0), field(b, 1), field(b, 2), field(b, 3)));
+    }
+
+    private static byte[] helloTag(GroupSecret secret, int kind, int from, int to, int size) {
+        return java.util.Arrays.copyOf(secret.derive("ring-hello", kind, from, to, size), TAG_BYTES);
     }
 
     static void putSimple(ByteBuffer b, int kind, int value) {

@@ -153,6 +153,13 @@ final class FrameReceiver {
         int count = Frame.field(header, 3);
         int gotIndex = Frame.field(header, 4);
         int gotLength = Frame.field(header, 5);
+        if (kind == Frame.DATA && seq == s.seq && opSig == s.opSig && count == s.count && gotIndex == index
+                && gotLength != length * 4) {
+            failures.raise(Failure.detected(link.prevRank, Reason.INVALID, "sent a frame length of " + gotLength
+                    + " bytes, refused: frame " + index + " of call #" + s.seq + " " + RingPlans.opName(s.opSig)
+                    + " holds exactly " + length * 4 + " bytes", link.self, null));
+            throw RingStop.INSTANCE;
+        }
         if (kind != Frame.DATA || seq != s.seq || opSig != s.opSig || count != s.count || gotIndex != index
                 || gotLength != length * 4) {
             String got = kind != Frame.DATA ? "an unknown frame" : "call #" + seq + " " + RingPlans.opName(opSig)

@@ -1,5 +1,7 @@
 package dev.raylightning.core.collective.tcp;
 
+import dev.raylightning.core.collective.GroupSecret;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,7 +11,8 @@ final class LocalRing {
     private LocalRing() {}
 
     /** Connects {@code size} ranks, each on its own thread; the groups in rank order. */
-    static List<TcpRingProcessGroup> connect(int size, RingOptions options) {
+    static List<TcpRingProcessGroup> connect(int size, RingOptions given) {
+        RingOptions options = given.secret() != null ? given : given.withSecret(GroupSecret.random());
         List<RingListener> listeners = new ArrayList<>();
         List<Endpoint> eps = new ArrayList<>();
         for (int r = 0; r < size; r++) {

@@ -1,5 +1,6 @@
 package dev.raylightning.core.collective.tcp;
 
+import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
 
 import java.io.IOException;
@@ -12,11 +13,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds one rank's two ring connections: it connects to rank+1 and says hello (group id, ranks,
- * size, byte order), accepts rank-1 (answering OK, or REJECT to a stray connection, which is then
- * dropped), and waits for rank+1's answer. Blocking sockets with timeouts, all before one
- * deadline. No step waits on another rank's accept: the kernel completes connections into the
- * listen backlog, so no two ranks can wait on each other.
+ * Builds one rank's two ring connections: it connects to rank+1 and says hello (ranks, size, byte
+ * order, and a tag that proves it knows the launch's secret), accepts rank-1 through a
+ * {@link HelloGate} (answering OK; a stray connection gets REJECT and is dropped, and idle ones
+ * cannot hold up the real peer), and waits for rank+1's answer. All before one deadline. No step
+ * waits on another rank's accept: the kernel completes connections into the listen backlog, so
+ * no two ranks can wait on each other.
  *
  * <p>On a failure it still tells the neighbours it reached who failed (ABORT frames), so that
  * ranks further away name the missing rank instead of their own neighbour.
@@ -27,6 +29,7 @@ final class Rendezvous {
     private static final int WRONG_GROUP = 1;
     private static final int WRONG_RANKS = 2;
     private static final int WRONG_BYTE_ORDER = 3;
+    static final int NOT_THIS_PROTOCOL = 4;
 
     record Links(SocketChannel next, SocketChannel prev) {}
 
@@ -47,16 +50,17 @@ final class Rendezvous {
     private final List<Endpoint> endpoints;
     private final RingListener listener;
     private final RingOptions options;
-    private final long groupId;
+    private final GroupSecret secret;
     private final long deadline;
+    private HelloGate gate;
     private SocketChannel next;
     private SocketChannel prev;
     private boolean helloSent;
     /** The next rank said OK already (seen while waiting for the previous rank). */
     private boolean answered;
 
-    Rendezvous(int rank, List<Endpoint> endpoints, RingListener listener, RingOptions options, long groupId,
-            long deadline) {
+    Rendezvous(int rank, List<Endpoint> endpoints, RingListener listener, RingOptions options,
+            GroupSecret secret, long deadline) {
         this.rank = rank;
         this.size = endpoints.size();
         this.prevRank = Math.floorMod(rank - 1, size);
@@ -64,7 +68,7 @@ final class Rendezvous {
         this.endpoints = endpoints;
         this.listener = listener;
         this.options = options;
-        this.groupId = groupId;
+        this.secret = secret;
         this.deadline = deadline;
     }
 
@@ -80,6 +84,10 @@ final class Rendezvous {
             close(next);
             close(prev);
             throw e.failure.toException(rank, endpoints, "connect");
+        } finally {
+            if (gate != null) {
+                gate.close();
+            }
         }
     }
 
@@ -112,8 +120,8 @@ final class Rendezvous {
                 sleep(Math.min(TimeUnit.MILLISECONDS.toNanos(50), left));
             }
         }
-        ByteBuffer hello = Frame.allocate();
-        Frame.putHello(hello, rank, nextRank, size, groupId);
+        ByteBuffer hello = Frame.allocateHello();
+        Frame.putHello(hello, rank, nextRank, size, secret);
         try {
             writeFully(next, hello);
             helloSent = true;
@@ -137,30 +145,20 @@ final class Rendezvous {
             SocketChannel ch;
             try {
                 // Short slices: a refusal from the next rank must not wait for this accept to time out.
-                long slice = Math.min(left, TimeUnit.MILLISECONDS.toNanos(100));
-                listener.channel().socket().setSoTimeout((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(slice)));
-                ch = listener.channel().socket().accept().getChannel();
-            } catch (SocketTimeoutException e) {
-                if (failure == null) {
-                    checkEarlyAnswer();
-                }
-                continue;
+                ch = gate().await(Math.min(until, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100)));
             } catch (IOException e) {
                 throw new Failed(Failure.detected(rank, Reason.ABORTED, "could not accept connections: "
                         + e.getMessage(), rank, e));
             }
+            if (ch == null) {
+                if (failure == null) {
+                    checkEarlyAnswer();
+                }
+                continue;
+            }
             try {
                 configure(ch, options);
-                // A stray peer gets a short while to speak; the real one already has.
-                ByteBuffer hello = readFrame(ch, Math.min(until, System.nanoTime() + TimeUnit.SECONDS.toNanos(2)));
-                int why = check(hello);
                 ByteBuffer answer = Frame.allocate();
-                if (why != 0) {
-                    Frame.putSimple(answer, Frame.REJECT, why);
-                    writeFully(ch, answer);
-                    close(ch);
-                    continue;
-                }
                 if (failure == null) {
                     Frame.putSimple(answer, Frame.OK, 0);
                 } else {
@@ -170,9 +168,16 @@ final class Rendezvous {
                 prev = ch;
                 return;
             } catch (IOException e) {
-                close(ch); // a stray or broken connection: keep waiting for the real one
+                close(ch); // it went away after its hello: keep waiting for the real one
             }
         }
+    }
+
+    private HelloGate gate() throws IOException {
+        if (gate == null) {
+            gate = new HelloGate(listener.channel(), this::check);
+        }
+        return gate;
     }
 
     private int check(ByteBuffer hello) {
@@ -181,7 +186,7 @@ final class Rendezvous {
             if (kind != Frame.hello()) {
                 return WRONG_BYTE_ORDER;
             }
-            if (hello.getLong(16) != groupId) {
+            if (!Frame.tagMatches(hello, secret)) {
                 return WRONG_GROUP;
             }
             if (Frame.field(hello, 1) != prevRank || Frame.field(hello, 2) != rank || Frame.field(hello, 3) != size) {
@@ -231,7 +236,7 @@ final class Rendezvous {
             throw new Failed(Failure.reported(Frame.field(answer, 2), Frame.reason(Frame.field(answer, 3)), nextRank));
         }
         String why = switch (kind == Frame.REJECT ? Frame.field(answer, 1) : 0) {
-            case WRONG_GROUP -> "it belongs to another group (group id differs)";
+            case WRONG_GROUP -> "it belongs to another group (the secret differs)";
             case WRONG_RANKS -> "it expected other ranks or another group size";
             case WRONG_BYTE_ORDER -> "its byte order differs";
             default -> "it does not speak this protocol";

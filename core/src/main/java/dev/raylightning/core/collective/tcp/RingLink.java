@@ -22,6 +22,7 @@ final class RingLink {
     final int self;
     final int prevRank;
     final int nextRank;
+    private final int size;
     final SocketChannel prev;
     final SocketChannel next;
     private final FailureLatch failures;
@@ -40,6 +41,7 @@ final class RingLink {
         this.self = self;
         this.prevRank = Math.floorMod(self - 1, size);
         this.nextRank = (self + 1) % size;
+        this.size = size;
         this.prev = prev;
         this.next = next;
         this.failures = failures;
@@ -142,6 +144,9 @@ final class RingLink {
 
     void takeNotice(ByteBuffer frame, int from) {
         int origin = Frame.field(frame, 2);
+        if (origin < 0 || origin >= size) {
+            origin = from; // not a rank of this group: the sender itself is the one at fault
+        }
         Reason reason = Frame.reason(Frame.field(frame, 3));
         failures.offerNotice(Failure.reported(origin, reason, from), from, self);
     }

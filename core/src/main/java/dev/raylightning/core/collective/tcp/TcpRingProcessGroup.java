@@ -9,7 +9,6 @@ import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -86,7 +85,8 @@ public final class TcpRingProcessGroup implements ProcessGroup {
 
     /**
      * Builds the ring: connects to rank+1, accepts rank-1 on {@code listener} (which it then
-     * closes), checks that every rank arrived, and returns the group. Fails with
+     * closes), checks that every rank arrived, and returns the group. A connection whose hello
+     * lacks proof of {@link RingOptions#secret()} is refused and never joins. Fails with
      * {@link CollectiveException} naming the missing or misbehaving rank within
      * {@link RingOptions#connectTimeout()}.
      *
@@ -103,13 +103,18 @@ public final class TcpRingProcessGroup implements ProcessGroup {
         if (rank < 0 || rank >= eps.size()) {
             throw new IllegalArgumentException("rank " + rank + " outside 0.." + (eps.size() - 1));
         }
+        if (eps.size() > 1 && options.secret() == null) {
+            listener.close();
+            throw new IllegalArgumentException("connecting " + eps.size() + " ranks needs the launch's secret: create"
+                    + " one with GroupSecret.random() where the ranks are started and give it to every rank"
+                    + " (RingOptions.withSecret)");
+        }
         long deadline = System.nanoTime() + options.connectTimeout().toNanos();
-        long groupId = options.groupId() != 0 ? options.groupId() : deriveGroupId(eps);
         try {
             if (eps.size() == 1) {
                 return new TcpRingProcessGroup(rank, eps, options, null);
             }
-            Rendezvous.Links links = new Rendezvous(rank, eps, listener, options, groupId, deadline).establish();
+            Rendezvous.Links links = new Rendezvous(rank, eps, listener, options, options.secret(), deadline).establish();
             TcpRingProcessGroup group;
             try {
                 group = new TcpRingProcessGroup(rank, eps, options, links);
@@ -135,7 +140,8 @@ public final class TcpRingProcessGroup implements ProcessGroup {
 
     /**
      * Wires {@code size} ranks of this JVM over real loopback sockets (for tests and local runs):
-     * each rank is connected on its own thread. The groups are returned in rank order.
+     * each rank is connected on its own thread, with a fresh secret unless {@code options} has one.
+     * The groups are returned in rank order.
      */
     public static List<TcpRingProcessGroup> local(int size, RingOptions options) {
         return LocalRing.connect(size, options);
@@ -366,16 +372,6 @@ public final class TcpRingProcessGroup implements ProcessGroup {
         if (root < 0 || root >= size) {
             throw new IllegalArgumentException("root " + root + " outside 0.." + (size - 1));
         }
-    }
-
-    /** FNV-1a over the endpoint list: every rank holds the same list, strangers almost never do. */
-    private static long deriveGroupId(List<Endpoint> eps) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : eps.toString().getBytes(StandardCharsets.UTF_8)) {
-            h ^= b;
-            h *= 0x100000001b3L;
-        }
-        return h == 0 ? 1 : h;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.raylightning.core.collective.tcp;
 
+import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.shm.SharedMemoryGroup;
@@ -27,6 +28,8 @@ import java.util.List;
 public final class RingChild {
 
     static final int N = (1 << 20) + 3;
+    /** Environment variable with the launch's secret, set by whoever starts the children. */
+    static final String SECRET_ENV = "RING_CHILD_SECRET";
 
     private RingChild() {}
 
@@ -35,12 +38,13 @@ public final class RingChild {
         int size = Integer.parseInt(args[1]);
         Path dir = Path.of(args[2]);
         String mode = args[3];
-        RingOptions options = RingOptions.defaults().withConnectTimeout(Duration.ofSeconds(30));
+        GroupSecret secret = GroupSecret.fromHex(System.getenv(SECRET_ENV));
+        RingOptions options = RingOptions.defaults().withConnectTimeout(Duration.ofSeconds(30)).withSecret(secret);
         RingListener listener = TcpRingProcessGroup.listen("127.0.0.1", options);
         publish(dir, rank, listener.endpoint());
         List<Endpoint> eps = await(dir, size);
         TcpRingProcessGroup ring = TcpRingProcessGroup.connect(rank, eps, listener, options);
-        try (ProcessGroup group = mode.equals("shm") ? SharedMemoryGroup.wrap(ring, dir.getFileName().toString(), 0) : ring) {
+        try (ProcessGroup group = mode.equals("shm") ? SharedMemoryGroup.wrap(ring, secret, 0) : ring) {
             if (group instanceof SharedMemoryGroup g && !g.isShared()) {
                 System.out.println("NOT SHARED " + rank);
                 System.exit(3);

@@ -1,5 +1,6 @@
 package dev.raylightning.core.collective.tcp;
 
+import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.shm.SharedMemoryGroup;
 import org.junit.jupiter.api.AfterEach;
@@ -14,7 +15,6 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.*;
 class SharedMemoryGroupTest {
 
     private List<SharedMemoryGroup> groups;
-    private final String key = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private final GroupSecret secret = GroupSecret.random();
+    private final String mine = "ray-lightning-" + ProcessHandle.current().pid() + "-";
 
     @AfterEach
     void close() {
@@ -34,7 +35,7 @@ class SharedMemoryGroupTest {
 
     private List<SharedMemoryGroup> wrap(int size, long threshold) {
         List<TcpRingProcessGroup> rings = TcpRingProcessGroup.local(size, RingOptions.defaults());
-        groups = Ranks.run(size, r -> SharedMemoryGroup.wrap(rings.get(r), key, threshold));
+        groups = Ranks.run(size, r -> SharedMemoryGroup.wrap(rings.get(r), secret, threshold));
         return groups;
     }
 
@@ -135,7 +136,7 @@ class SharedMemoryGroupTest {
 
     private List<Path> files() throws IOException {
         try (Stream<Path> s = Files.list(Path.of("/dev/shm"))) {
-            return s.filter(p -> p.getFileName().toString().contains(key)).toList();
+            return s.filter(p -> p.getFileName().toString().startsWith(mine)).toList();
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
 import dev.raylightning.core.collective.tcp.Ranks.Outcome;
@@ -34,7 +35,8 @@ class TcpRingFailureTest {
     private static final RingOptions QUICK = RingOptions.defaults()
             .withCollectiveTimeout(Duration.ofSeconds(1))
             .withConnectTimeout(Duration.ofMillis(1500))
-            .withChunkBytes(4096);
+            .withChunkBytes(4096)
+            .withSecret(GroupSecret.random());
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
@@ -241,8 +243,8 @@ class TcpRingFailureTest {
         try (SocketChannel garbage = SocketChannel.open(new InetSocketAddress("127.0.0.1", eps.get(0).port()));
                 SocketChannel otherGroup = SocketChannel.open(new InetSocketAddress("127.0.0.1", eps.get(0).port()))) {
             garbage.write(ByteBuffer.wrap("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes()));
-            ByteBuffer hello = Frame.allocate();
-            Frame.putHello(hello, 1, 0, 2, 12345L);
+            ByteBuffer hello = Frame.allocateHello();
+            Frame.putHello(hello, 1, 0, 2, GroupSecret.random());
             otherGroup.write(hello);
             List<TcpRingProcessGroup> groups = Ranks.run(2, r -> TcpRingProcessGroup.connect(r, eps, listeners.get(r),
                     QUICK));
@@ -269,7 +271,7 @@ class TcpRingFailureTest {
             eps.add(l.endpoint());
         }
         List<Outcome<TcpRingProcessGroup>> out = Ranks.runAll(2, r -> {
-            TcpRingProcessGroup g = TcpRingProcessGroup.connect(r, eps, listeners.get(r), QUICK.withGroupId(100 + r));
+            TcpRingProcessGroup g = TcpRingProcessGroup.connect(r, eps, listeners.get(r), QUICK.withSecret(GroupSecret.random()));
             toClose.add(g);
             return g;
         }, 30);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
 import dev.raylightning.core.collective.tcp.Ranks.Outcome;
@@ -31,6 +32,7 @@ class TcpRingMultiProcessTest {
     Path dir;
 
     private final List<Process> children = new ArrayList<>();
+    private final GroupSecret secret = GroupSecret.random();
 
     @AfterEach
     void killChildren() throws InterruptedException {
@@ -42,11 +44,12 @@ class TcpRingMultiProcessTest {
 
     private Process spawn(int rank, int size, String mode) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp",
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp",
                 System.getProperty("java.class.path"), RingChild.class.getName(), String.valueOf(rank),
                 String.valueOf(size), dir.toString(), mode)
-                .redirectErrorStream(true)
-                .start();
+                .redirectErrorStream(true);
+        builder.environment().put(RingChild.SECRET_ENV, secret.toHex()); // not on the command line: ps shows that
+        Process p = builder.start();
         children.add(p);
         return p;
     }
@@ -72,7 +75,7 @@ class TcpRingMultiProcessTest {
 
     @Test
     void aKilledProcessFailsTheOthersNamingIt() throws Exception {
-        RingOptions options = RingOptions.defaults().withCollectiveTimeout(Duration.ofSeconds(20));
+        RingOptions options = RingOptions.defaults().withCollectiveTimeout(Duration.ofSeconds(20)).withSecret(secret);
         List<RingListener> listeners = new ArrayList<>();
         for (int r = 0; r < 2; r++) {
             RingListener l = TcpRingProcessGroup.listen("127.0.0.1", options);

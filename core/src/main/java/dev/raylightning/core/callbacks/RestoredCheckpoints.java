@@ -49,6 +49,8 @@ record RestoredCheckpoints(Map<String, Double> bestKModels, String bestModelPath
             }
             ownBestPath = Optional.empty();
             bestScore = null;
+        } else if (bestScore != null) {
+            bestScore = best.get(ownBestPath.get()); // the score it was kept with
         }
         String lastPath = s.string("lastModelPath", "");
         Optional<String> ownLastPath = lastPath.isEmpty() ? Optional.empty() : ownLast.apply(lastPath);

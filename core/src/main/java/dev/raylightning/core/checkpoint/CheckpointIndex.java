@@ -109,6 +109,9 @@ record CheckpointIndex(String moduleClass, LoopPosition loop, Map<String, Object
         }
         long[] updates = j.integers(o, "updates", 0, Long.MAX_VALUE);
         double lr = j.finite(o, "learningRate");
+        if (lr < 0) {
+            throw j.refuse("learningRate", "is negative: " + lr);
+        }
         int[] widths = j.ints(o, "buffersPerParameter", 0, MAX_BUFFERS_PER_PARAMETER);
         int[] lengths = j.ints(o, "bufferLengths", 0, Integer.MAX_VALUE);
         if (widths.length != updates.length) {

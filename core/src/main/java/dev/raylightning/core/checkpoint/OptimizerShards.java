@@ -93,6 +93,10 @@ public final class OptimizerShards {
         }
         try {
             Map<?, ?> index = (Map<?, ?>) checkpoint.extra().get(INDEX_KEY);
+            List<Path> shards = new ArrayList<>();
+            for (Object name : (List<?>) index.get("files")) {
+                shards.add(sibling(checkpointPath, String.valueOf(name)));
+            }
             long[] sizes = ((List<?>) index.get("parameterSizes")).stream().mapToLong(OptimizerShards::whole).toArray();
             // the sizes must be those of the checkpoint's own weights: nothing is allocated beyond them
             List<NamedArray> weights = checkpoint.weights().arrays();
@@ -115,8 +119,7 @@ public final class OptimizerShards {
             for (int i = 0; i < sizes.length; i++) {
                 covered[i] = new int[Math.toIntExact(sizes[i])];
             }
-            for (Object name : (List<?>) index.get("files")) {
-                Path shard = sibling(checkpointPath, String.valueOf(name));
+            for (Path shard : shards) {
                 Checkpoint c = CheckpointIO.read(shard);
                 ParameterOptimizer.State s = c.optimizer().orElseThrow(
                         () -> new CheckpointException(shard + " holds no optimizer state"));

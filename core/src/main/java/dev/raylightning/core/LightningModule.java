@@ -9,6 +9,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import dev.raylightning.core.callbacks.TrainerView;
 import dev.raylightning.core.checkpoint.Checkpoint;
+import dev.raylightning.core.checkpoint.CheckpointException;
 import dev.raylightning.core.checkpoint.CheckpointIO;
 import dev.raylightning.core.checkpoint.ModelState;
 import dev.raylightning.core.data.Batch;
@@ -244,7 +245,9 @@ public abstract class LightningModule implements Serializable, AutoCloseable {
 
     /**
      * Builds a module from a checkpoint: {@code factory} receives the saved hyper-parameters,
-     * then the checkpoint's weights are loaded into the new module.
+     * then the checkpoint's weights are loaded into the new module. A file that is not a valid
+     * checkpoint, or weights that do not fit the module, are refused with a
+     * {@link CheckpointException} (and the new module is closed).
      */
     public static <M extends LightningModule> M loadFromCheckpoint(Path path, Function<Map<String, Object>, M> factory) {
         Checkpoint ckpt = CheckpointIO.read(path);
@@ -252,6 +255,9 @@ public abstract class LightningModule implements Serializable, AutoCloseable {
         try {
             module.loadStateDict(ckpt.weights());
             module.onLoadCheckpoint(ckpt.extra());
+        } catch (IllegalArgumentException e) {
+            module.close();
+            throw new CheckpointException("checkpoint " + path + " does not fit this module: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             module.close();
             throw e;

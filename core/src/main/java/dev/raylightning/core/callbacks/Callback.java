@@ -101,6 +101,16 @@ public interface Callback extends Serializable {
         return Map.of();
     }
 
-    /** Restores state from {@link #stateDict()}; numbers may come back as doubles. */
+    /**
+     * Refuses, with an {@link IllegalArgumentException}, a saved state that {@link #loadStateDict}
+     * could not take. A checkpoint is resumed only after every callback accepted its state, so a
+     * callback whose loading can fail checks here and loads without failing.
+     */
+    default void checkStateDict(Map<String, Object> state) {}
+
+    /**
+     * Restores state from {@link #stateDict()}, as read back from a checkpoint: numbers may come
+     * back as doubles, non-finite ones as strings, and any value may be missing or of another type.
+     */
     default void loadStateDict(Map<String, Object> state) {}
 }

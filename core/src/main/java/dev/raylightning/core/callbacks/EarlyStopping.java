@@ -171,12 +171,27 @@ public final class EarlyStopping implements Callback {
     }
 
     @Override
+    public void checkStateDict(Map<String, Object> state) {
+        Restored.of(state, mode);
+    }
+
+    @Override
     public void loadStateDict(Map<String, Object> state) {
-        wait = ((Number) state.getOrDefault("wait", 0)).intValue();
-        stoppedEpoch = ((Number) state.getOrDefault("stoppedEpoch", -1)).intValue();
-        Object best = state.get("bestScore");
-        bestScore = best instanceof Number n ? n.doubleValue() : best != null ? Double.parseDouble(best.toString()) : mode.worst();
-        stopReason = (String) state.get("stopReason");
+        Restored r = Restored.of(state, mode);
+        wait = r.waitCount;
+        stoppedEpoch = r.stoppedEpoch;
+        bestScore = r.bestScore;
+        stopReason = r.stopReason;
+    }
+
+    /** A saved state, every value checked, so loading it cannot fail halfway. */
+    private record Restored(int waitCount, int stoppedEpoch, double bestScore, String stopReason) {
+        static Restored of(Map<String, Object> state, MonitorMode mode) {
+            SavedState s = new SavedState("EarlyStopping", state);
+            return new Restored(s.integer("wait", 0, 0, Integer.MAX_VALUE),
+                    s.integer("stoppedEpoch", -1, -1, Integer.MAX_VALUE), s.number("bestScore", mode.worst()),
+                    s.string("stopReason", null));
+        }
     }
 
     /** Settings of {@link EarlyStopping}; defaults follow Lightning. */

@@ -7,6 +7,7 @@ import dev.raylightning.core.TrainerFn;
 import dev.raylightning.core.checkpoint.OptimizerShards;
 
 import java.io.IOException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +32,7 @@ import java.util.regex.Pattern;
 public final class ModelCheckpoint implements Callback {
 
     private static final long serialVersionUID = 1L;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelCheckpoint.class);
     private static final Pattern FIELD = Pattern.compile("\\{([^}:]+)(?::([^}]*))?}");
     /** Extension of checkpoint files. */
     public static final String EXTENSION = ".ckpt";
@@ -138,7 +140,8 @@ public final class ModelCheckpoint implements Callback {
                 if (saveTopK > 0 && bestKModels.size() >= saveTopK) {
                     String worst = worstPath(m);
                     bestKModels.remove(worst);
-                    toDelete.add(Path.of(worst));
+                    // every entry is one of its own; checked again because this deletes a file
+                    ownPath(worst).ifPresent(p -> toDelete.add(Path.of(p)));
                 }
                 bestKModels.put(target.toString(), comparable);
                 String best = bestPath(m);
@@ -276,21 +279,75 @@ public final class ModelCheckpoint implements Callback {
     }
 
     @Override
+    public void checkStateDict(Map<String, Object> state) {
+        restored(state);
+    }
+
+    /**
+     * Loads a saved state. The directory stays this callback's own, and saved paths are kept only
+     * when they name checkpoints this callback writes in it ({@link #ownPath}); others are dropped
+     * with a warning, so top-k pruning can never delete a file it did not write there.
+     */
+    @Override
     public void loadStateDict(Map<String, Object> state) {
-        if (state.get("dirpath") != null) {
-            resolvedDir = (String) state.get("dirpath");
+        RestoredCheckpoints r = restored(state);
+        if (r.savedDirpath() != null && resolvedDir != null && !r.savedDirpath().equals(resolvedDir)) {
+            LOG.warn("ModelCheckpoint: the saved state is for directory {}; this callback keeps writing to {}",
+                    r.savedDirpath(), resolvedDir);
         }
-        bestModelPath = (String) state.getOrDefault("bestModelPath", "");
-        Object score = state.get("bestModelScore");
-        bestModelScore = score == null ? null : ((Number) score).doubleValue();
-        lastModelPath = (String) state.getOrDefault("lastModelPath", "");
+        if (!r.dropped().isEmpty()) {
+            LOG.warn("ModelCheckpoint: ignoring saved paths that are not checkpoints of this callback in {}: {}",
+                    resolvedDir, r.dropped());
+        }
         bestKModels.clear();
-        Object k = state.get("bestKModels");
-        if (k instanceof Map<?, ?> map) {
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                bestKModels.put(e.getKey().toString(), ((Number) e.getValue()).doubleValue());
-            }
+        bestKModels.putAll(r.bestKModels());
+        bestModelPath = r.bestModelPath();
+        bestModelScore = r.bestModelScore();
+        lastModelPath = r.lastModelPath();
+    }
+
+    private RestoredCheckpoints restored(Map<String, Object> state) {
+        return RestoredCheckpoints.of(state, p -> ownPath(p).filter(o -> namePattern().matcher(fileName(o)).matches()),
+                p -> ownPath(p).filter(o -> fileName(o).equals("last" + EXTENSION)));
+    }
+
+    /**
+     * This callback's spelling of {@code path} when it lies directly in its directory (after
+     * resolving {@code ..}), else empty; always empty before the directory is known.
+     */
+    Optional<String> ownPath(String path) {
+        if (resolvedDir == null) {
+            return Optional.empty();
         }
+        try {
+            Path p = Path.of(path);
+            Path dir = Path.of(resolvedDir);
+            if (!p.isAbsolute() || p.normalize().getFileName() == null
+                    || !dir.normalize().equals(p.normalize().getParent())) {
+                return Optional.empty();
+            }
+            return Optional.of(dir.resolve(p.normalize().getFileName().toString()).toString());
+        } catch (InvalidPathException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String fileName(String path) {
+        return Path.of(path).getFileName().toString();
+    }
+
+    /** The names {@link #format} gives, with any {@code -vN} suffix and the extension. */
+    Pattern namePattern() {
+        Matcher m = FIELD.matcher(filename);
+        StringBuilder regex = new StringBuilder();
+        int at = 0;
+        while (m.find()) {
+            regex.append(Pattern.quote(filename.substring(at, m.start())));
+            regex.append(Pattern.quote(m.group(1).trim().replace('/', '_') + "=")).append("[^/\\\\]*");
+            at = m.end();
+        }
+        regex.append(Pattern.quote(filename.substring(at))).append("(-v\\d+)?").append(Pattern.quote(EXTENSION));
+        return Pattern.compile(regex.toString());
     }
 
     /** Settings of {@link ModelCheckpoint}; defaults follow Lightning. */

@@ -4,13 +4,11 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.reflect.TypeToken;
 import dev.raylightning.core.optim.ParameterOptimizer;
 
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -25,12 +23,11 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
-import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -52,6 +49,8 @@ public final class CheckpointIO {
     private static final String WEIGHTS = "weights.bin";
     private static final String OPTIMIZER = "optimizer.bin";
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+    /** The largest index read; writers refuse to write a larger one. */
+    static final int MAX_INDEX_BYTES = 4 << 20;
 
     private CheckpointIO() {}
 
@@ -143,7 +142,13 @@ public final class CheckpointIO {
         }
         try (ZipOutputStream zip = new ZipOutputStream(sink)) {
             zip.setLevel(1);
-            put(zip, META, GSON.toJson(meta).getBytes(StandardCharsets.UTF_8));
+            String json = GSON.toJson(meta);
+            byte[] index = json.getBytes(StandardCharsets.UTF_8);
+            if (index.length > MAX_INDEX_BYTES || IndexJson.countValues(json) > IndexJson.MAX_VALUES) {
+                throw new CheckpointException("checkpoint index too large to be read back (" + index.length
+                        + " bytes): hyper-parameters, callback states or extra entries hold too much");
+            }
+            put(zip, META, index);
             put(zip, WEIGHTS, weights);
             if (optimizer != null) {
                 put(zip, OPTIMIZER, optimizer);
@@ -171,103 +176,50 @@ public final class CheckpointIO {
     }
 
     /**
-     * Reads and fully verifies a checkpoint. A missing, truncated, corrupt or foreign file is
-     * refused with a {@link CheckpointException} that says which.
+     * Reads and fully verifies a checkpoint: the index is parsed and checked first (types, ranges,
+     * shapes, declared sizes), then every entry's declared size, and only then are the binary
+     * entries read, each against its size, CRC-32 and SHA-256. A missing, truncated, corrupt,
+     * oversized or foreign file is refused with a {@link CheckpointException} that says which; no
+     * other exception escapes for a bad file.
      */
     public static Checkpoint read(Path path) {
         if (!Files.isRegularFile(path)) {
             throw new CheckpointException("checkpoint not found: " + path);
         }
-        try (ZipFile zip = new ZipFile(path.toFile())) {
-            JsonObject meta = GSON.fromJson(new String(entry(zip, META, path), StandardCharsets.UTF_8), JsonObject.class);
-            if (meta == null || !"ray-lightning-checkpoint".equals(str(meta, "format"))) {
-                throw new CheckpointException(path + " is not a ray-lightning checkpoint");
+        try (CheckedZip zip = new CheckedZip(path)) {
+            CheckpointIndex index = CheckpointIndex.parse(path.toString(), zip.readSmall(META, MAX_INDEX_BYTES));
+            zip.requireSize(WEIGHTS, index.weightsBytes());
+            CheckpointIndex.OptimizerSpec o = index.optimizer();
+            if (o != null) {
+                zip.requireSize(OPTIMIZER, o.bytes());
             }
-            int version = meta.get("formatVersion").getAsInt();
-            if (version > Checkpoint.FORMAT_VERSION) {
-                throw new CheckpointException(path + " has format version " + version
-                        + "; this library reads up to " + Checkpoint.FORMAT_VERSION);
-            }
-            byte[] weights = entry(zip, WEIGHTS, path);
-            verify(path, WEIGHTS, weights, meta.get("weightsBytes").getAsLong(), str(meta, "weightsSha256"));
+            HeapBudget budget = new HeapBudget(path, index.weightsBytes() + (o == null ? 0 : o.bytes()));
+            List<float[]> weights = budget.allocate(index.weights().stream().mapToInt(CheckpointIndex.ArraySpec::count));
+            List<float[]> buffers = o == null ? List.of() : budget.allocate(Arrays.stream(o.bufferLengths()));
+            zip.readFloats(WEIGHTS, index.weightsBytes(), index.weightsSha256(), weights);
             List<NamedArray> arrays = new ArrayList<>();
-            ByteBuffer wb = ByteBuffer.wrap(weights).order(ByteOrder.LITTLE_ENDIAN);
-            for (var el : meta.getAsJsonArray("weights")) {
-                JsonObject o = el.getAsJsonObject();
-                long[] shape = GSON.fromJson(o.get("shape"), long[].class);
-                long n = 1;
-                for (long d : shape) {
-                    n *= d;
-                }
-                arrays.add(new NamedArray(o.get("name").getAsString(), shape, take(wb, n, path)));
-            }
-            if (wb.hasRemaining()) {
-                throw new CheckpointException(path + ": " + WEIGHTS + " is longer than its index says");
+            for (int i = 0; i < weights.size(); i++) {
+                CheckpointIndex.ArraySpec a = index.weights().get(i);
+                arrays.add(new NamedArray(a.name(), a.shape(), weights.get(i)));
             }
             ParameterOptimizer.State optimizer = null;
-            if (meta.has("optimizer")) {
-                JsonObject o = meta.getAsJsonObject("optimizer");
-                byte[] ob = entry(zip, OPTIMIZER, path);
-                verify(path, OPTIMIZER, ob, o.get("bytes").getAsLong(), str(o, "sha256"));
-                int[] lengths = GSON.fromJson(o.get("bufferLengths"), int[].class);
-                ByteBuffer buf = ByteBuffer.wrap(ob).order(ByteOrder.LITTLE_ENDIAN);
-                List<float[]> buffers = new ArrayList<>();
-                for (int len : lengths) {
-                    buffers.add(take(buf, len, path));
-                }
-                optimizer = new ParameterOptimizer.State(str(o, "kind"), GSON.fromJson(o.get("updates"), long[].class),
-                        o.get("learningRate").getAsDouble(), GSON.fromJson(o.get("buffersPerParameter"), int[].class),
-                        buffers);
+            if (o != null) {
+                zip.readFloats(OPTIMIZER, o.bytes(), o.sha256(), buffers);
+                optimizer = new ParameterOptimizer.State(o.kind(), o.updates(), o.learningRate(),
+                        o.buffersPerParameter(), buffers);
             }
-            LoopPosition loop = GSON.fromJson(meta.get("loop"), LoopPosition.class);
-            Map<String, Object> hparams = GSON.fromJson(meta.get("hyperParameters"), new TypeToken<Map<String, Object>>() {}.getType());
-            Map<String, Map<String, Object>> callbacks = GSON.fromJson(meta.get("callbacks"),
-                    new TypeToken<Map<String, Map<String, Object>>>() {}.getType());
-            Map<String, Object> extra = GSON.fromJson(meta.get("extra"), new TypeToken<Map<String, Object>>() {}.getType());
-            return new Checkpoint(str(meta, "moduleClass"), new LoopPosition(loop.epoch(), loop.batchesDone(), loop.globalStep()),
-                    new ModelState(arrays), optimizer, hparams, callbacks, extra);
-        } catch (ZipException e) {
+            return new Checkpoint(index.moduleClass(), index.loop(), new ModelState(arrays), optimizer,
+                    index.hyperParameters(), index.callbackStates(), index.extra());
+        } catch (ZipException | EOFException e) {
             throw new CheckpointException(path + " is truncated or corrupt (not a readable archive: " + e.getMessage() + ")", e);
         } catch (NoSuchFileException e) {
             throw new CheckpointException("checkpoint not found: " + path, e);
         } catch (IOException e) {
             throw new CheckpointException("could not read checkpoint " + path + ": " + e.getMessage(), e);
-        } catch (JsonParseException | IllegalStateException | NullPointerException | IllegalArgumentException e) {
-            throw new CheckpointException(path + " has a malformed index: " + e.getMessage(), e);
+        } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+            // the JDK's archive reader reports some malformed headers and names this way
+            throw new CheckpointException(path + " is truncated or corrupt (" + e + ")", e);
         }
-    }
-
-    private static String str(JsonObject o, String key) {
-        return o.has(key) && !o.get(key).isJsonNull() ? o.get(key).getAsString() : null;
-    }
-
-    private static byte[] entry(ZipFile zip, String name, Path path) throws IOException {
-        ZipEntry e = zip.getEntry(name);
-        if (e == null) {
-            throw new CheckpointException(path + " lacks its " + name + " entry");
-        }
-        try (InputStream in = zip.getInputStream(e)) {
-            return in.readAllBytes();
-        }
-    }
-
-    private static void verify(Path path, String name, byte[] data, long bytes, String sha) {
-        if (data.length != bytes) {
-            throw new CheckpointException(path + ": " + name + " has " + data.length + " bytes, expected " + bytes + " (truncated?)");
-        }
-        if (!sha256(data).equals(sha)) {
-            throw new CheckpointException(path + ": " + name + " fails its SHA-256 check (corrupt)");
-        }
-    }
-
-    private static float[] take(ByteBuffer buf, long n, Path path) {
-        if (buf.remaining() < 4 * n) {
-            throw new CheckpointException(path + ": binary entry shorter than its index says");
-        }
-        float[] out = new float[Math.toIntExact(n)];
-        buf.asFloatBuffer().get(out);
-        buf.position(buf.position() + 4 * out.length);
-        return out;
     }
 
     private static String sha256(byte[] data) {

@@ -40,6 +40,14 @@ public record ModelState(List<NamedArray> arrays) implements Serializable {
      * mismatch changes nothing.
      */
     public void restoreInto(ModelParameters params) {
+        checkFits(params);
+        for (int i = 0; i < arrays.size(); i++) {
+            ModelParameters.writeInPlace(params.parameters().get(i).getArray(), arrays.get(i).values());
+        }
+    }
+
+    /** Refuses, with an {@link IllegalArgumentException}, values whose names or shapes differ from the parameters'. */
+    public void checkFits(ModelParameters params) {
         if (params.size() != arrays.size()) {
             throw new IllegalArgumentException("state has " + arrays.size() + " parameters, the module has "
                     + params.size() + " (" + params.names() + ")");
@@ -52,9 +60,6 @@ public record ModelState(List<NamedArray> arrays) implements Serializable {
                 throw new IllegalArgumentException("parameter " + i + " mismatch: state has " + a.name()
                         + Arrays.toString(a.shape()) + ", the module has " + name + Arrays.toString(shape));
             }
-        }
-        for (int i = 0; i < arrays.size(); i++) {
-            ModelParameters.writeInPlace(params.parameters().get(i).getArray(), arrays.get(i).values());
         }
     }
 

@@ -93,8 +93,23 @@ public final class OptimizerShards {
         }
         try {
             Map<?, ?> index = (Map<?, ?>) checkpoint.extra().get(INDEX_KEY);
-            long[] sizes = ((List<?>) index.get("parameterSizes")).stream()
-                    .mapToLong(v -> ((Number) v).longValue()).toArray();
+            List<Path> shards = new ArrayList<>();
+            for (Object name : (List<?>) index.get("files")) {
+                shards.add(sibling(checkpointPath, String.valueOf(name)));
+            }
+            long[] sizes = ((List<?>) index.get("parameterSizes")).stream().mapToLong(OptimizerShards::whole).toArray();
+            // the sizes must be those of the checkpoint's own weights: nothing is allocated beyond them
+            List<NamedArray> weights = checkpoint.weights().arrays();
+            if (sizes.length != weights.size()) {
+                throw new CheckpointException(checkpointPath + ": the shard index lists " + sizes.length
+                        + " parameters, the checkpoint has " + weights.size());
+            }
+            for (int i = 0; i < sizes.length; i++) {
+                if (sizes[i] != weights.get(i).values().length) {
+                    throw new CheckpointException(checkpointPath + ": the shard index gives parameter " + i + " "
+                            + sizes[i] + " values, the checkpoint " + weights.get(i).values().length);
+                }
+            }
             String kind = null;
             double lr = 0;
             long steps = -1;
@@ -104,8 +119,7 @@ public final class OptimizerShards {
             for (int i = 0; i < sizes.length; i++) {
                 covered[i] = new int[Math.toIntExact(sizes[i])];
             }
-            for (Object name : (List<?>) index.get("files")) {
-                Path shard = sibling(checkpointPath, String.valueOf(name));
+            for (Path shard : shards) {
                 Checkpoint c = CheckpointIO.read(shard);
                 ParameterOptimizer.State s = c.optimizer().orElseThrow(
                         () -> new CheckpointException(shard + " holds no optimizer state"));
@@ -134,13 +148,16 @@ public final class OptimizerShards {
                 }
                 for (int g = 0; g < runs.size(); g++) {
                     List<?> run = (List<?>) runs.get(g);
-                    int p = ((Number) run.get(0)).intValue();
-                    int off = ((Number) run.get(1)).intValue();
-                    int len = ((Number) run.get(2)).intValue();
-                    if (p < 0 || p >= sizes.length || off < 0 || len < 0 || (long) off + len > sizes[p]
-                            || s.buffersPerParameter()[g] != width) {
+                    long pl = whole(run.get(0));
+                    long offl = whole(run.get(1));
+                    long lenl = whole(run.get(2));
+                    if (run.size() != 3 || pl < 0 || pl >= sizes.length || offl < 0 || lenl < 0
+                            || offl + lenl > sizes[(int) pl] || s.buffersPerParameter()[g] != width) {
                         throw new CheckpointException(shard + " has a run outside the parameters: " + run);
                     }
+                    int p = (int) pl;
+                    int off = (int) offl;
+                    int len = (int) lenl;
                     if (steps < 0) {
                         steps = s.updates()[g];
                     } else if (steps != s.updates()[g]) {
@@ -177,7 +194,8 @@ public final class OptimizerShards {
                 }
             }
             return Optional.of(new ParameterOptimizer.State(kind == null ? "SGD" : kind, updates, lr, widths, buffers));
-        } catch (ClassCastException | NullPointerException | ArithmeticException | IndexOutOfBoundsException e) {
+        } catch (ClassCastException | NullPointerException | ArithmeticException | IndexOutOfBoundsException
+                | IllegalArgumentException e) {
             throw new CheckpointException(checkpointPath + " has a malformed index of optimizer shards: " + e, e);
         }
     }
@@ -199,6 +217,15 @@ public final class OptimizerShards {
             }
         }
         Files.deleteIfExists(checkpoint);
+    }
+
+    /** A whole number from the index (JSON numbers come back as doubles). */
+    private static long whole(Object v) {
+        double d = ((Number) v).doubleValue();
+        if (d != Math.rint(d) || Math.abs(d) > 1L << 53) {
+            throw new IllegalArgumentException("not a whole number: " + v);
+        }
+        return (long) d;
     }
 
     /** A file beside {@code checkpoint}, refusing names that would lead anywhere else. */

@@ -22,13 +22,17 @@ import java.util.zip.GZIPInputStream;
  * a bad magic, an unknown type, a header without dimensions, negative dimensions, fewer data bytes
  * than the dimensions promise (truncation) and <em>any bytes after the data</em> (trailing garbage,
  * usually a sign that the header does not match the payload) all raise an {@link IOException} whose
- * message starts with the file name.
+ * message starts with the file name. The size a header claims is checked against the file's real
+ * size (for a gzip file, the most its size can inflate to) before anything is allocated; a stream
+ * of unknown size is read in chunks, so memory grows only with bytes that really arrive.
  */
 public final class IdxReader {
 
     private static final int BUFFER_SIZE = 1 << 16;
     /** Java arrays are int-indexed; keep a little headroom below {@code Integer.MAX_VALUE}. */
     private static final long MAX_DATA_BYTES = Integer.MAX_VALUE - 8;
+    /** Deflate never inflates one byte to more than 1032. */
+    private static final long MAX_DEFLATE_RATIO = 1032;
 
     private IdxReader() {}
 
@@ -42,7 +46,7 @@ public final class IdxReader {
         boolean namedGz = file.getFileName() != null
                 && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz");
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file.toString(), namedGz);
+            return read(in, file.toString(), namedGz, Files.size(file));
         }
     }
 
@@ -54,12 +58,15 @@ public final class IdxReader {
      * @throws IOException if the stream fails or does not hold exactly one well-formed IDX array
      */
     public static IdxArray read(InputStream in, String sourceName) throws IOException {
-        return read(in, sourceName, false);
+        return read(in, sourceName, false, -1);
     }
 
-    private static IdxArray read(InputStream raw, String name, boolean forceGzip) throws IOException {
+    /** @param fileBytes the source's size when known, else -1 */
+    private static IdxArray read(InputStream raw, String name, boolean forceGzip, long fileBytes) throws IOException {
         try {
-            return parse(decompressIfNeeded(raw, forceGzip), name);
+            InputStream in = decompressIfNeeded(raw, forceGzip);
+            long limit = fileBytes < 0 ? -1 : in instanceof GZIPInputStream ? fileBytes * MAX_DEFLATE_RATIO : fileBytes;
+            return parse(in, name, limit, in instanceof GZIPInputStream);
         } catch (FormatException e) {
             throw e;
         } catch (EOFException e) {
@@ -78,7 +85,11 @@ public final class IdxReader {
         return gzipMagic || forceGzip ? new GZIPInputStream(in, BUFFER_SIZE) : in;
     }
 
-    private static IdxArray parse(InputStream in, String name) throws IOException {
+    /**
+     * @param sourceLimit the most bytes the stream can hold (the file's size, or what a gzip file
+     *     of its size can inflate to), -1 when unknown
+     */
+    private static IdxArray parse(InputStream in, String name, long sourceLimit, boolean gzip) throws IOException {
         byte[] magic = new byte[4];
         int got = in.readNBytes(magic, 0, 4);
         if (got < 4) {
@@ -96,12 +107,28 @@ public final class IdxReader {
         }
         int[] shape = readShape(in, name, magic[3] & 0xFF);
         long bytes = dataBytes(shape, type, name);
-
-        byte[] data = new byte[(int) bytes];
-        int read = in.readNBytes(data, 0, data.length);
-        if (read < data.length) {
+        long headerBytes = 4 + 4L * shape.length;
+        // the header's claim is checked against the source's size before anything is allocated
+        if (sourceLimit >= 0 && headerBytes + bytes > sourceLimit) {
+            throw new FormatException(name, gzip
+                    ? "IDX header claims " + bytes + " data bytes (shape " + Arrays.toString(shape) + " of " + type
+                            + "), more than a gzip file of " + sourceLimit / MAX_DEFLATE_RATIO + " bytes can hold"
+                    : "truncated IDX data: shape " + Arrays.toString(shape) + " of " + type + " needs " + bytes
+                            + " bytes, only " + Math.max(0, sourceLimit - headerBytes) + " present");
+        }
+        // an exact size is known only for plain files; otherwise memory grows with the bytes that arrive
+        byte[] data;
+        int read;
+        if (sourceLimit >= 0 && !gzip) {
+            data = new byte[(int) bytes];
+            read = in.readNBytes(data, 0, data.length);
+        } else {
+            data = in.readNBytes((int) bytes);
+            read = data.length;
+        }
+        if (read < bytes) {
             throw new FormatException(name, "truncated IDX data: shape " + Arrays.toString(shape) + " of " + type
-                    + " needs " + data.length + " bytes, only " + read + " present");
+                    + " needs " + bytes + " bytes, only " + read + " present");
         }
         if (in.read() != -1) {
             throw new FormatException(name, "unexpected trailing bytes after the " + data.length

@@ -55,28 +55,61 @@ final class CheckpointConnector {
         ctx.strategy.barrier("save_checkpoint");
     }
 
+    /** A checkpoint read and checked for resuming this fit; nothing of it is applied yet. */
+    record Resume(Path path, Checkpoint checkpoint, Optional<ParameterOptimizer.State> optimizer) {}
+
     /**
-     * Loads weights, optimizer state (through the strategy) and callback states from a checkpoint
-     * into the fit about to start; returns where the fit continues. Weights and optimizer are
-     * checked before anything changes: a checkpoint that does not fit leaves the module as it was.
+     * Reads a checkpoint to resume from and checks everything that can be checked before the
+     * optimizer exists: the file itself, shard files, every callback's saved state, and that the
+     * weights fit the module. A refusal here changes nothing.
      */
-    LoopPosition restore(Path path) {
+    Resume read(Path path) {
         Checkpoint ckpt = CheckpointIO.read(path);
-        // state kept in shard files is read (and checked) before anything changes
         Optional<ParameterOptimizer.State> optimizerState = ckpt.optimizer().isPresent() ? ckpt.optimizer()
                 : OptimizerShards.read(path, ckpt);
-        LightningModule m = ctx.module;
-        ModelState before = m.stateDict();
+        for (Callback cb : ctx.callbacks) {
+            Map<String, Object> state = ckpt.callbackStates().get(cb.stateKey());
+            if (state != null) {
+                try {
+                    cb.checkStateDict(state);
+                } catch (IllegalArgumentException | ClassCastException e) {
+                    throw new CheckpointException("checkpoint " + path + " has a state " + cb.stateKey()
+                            + " cannot load: " + e.getMessage(), e);
+                }
+            }
+        }
         try {
-            m.loadStateDict(ckpt.weights());
-            optimizerState.ifPresent(s -> ctx.strategy.loadOptimizerState(ctx.optimizer, s));
-        } catch (RuntimeException e) {
-            m.loadStateDict(before);
+            ckpt.weights().checkFits(ctx.module.parameters());
+        } catch (IllegalArgumentException e) {
             throw new CheckpointException("checkpoint " + path + " does not fit this module: " + e.getMessage(), e);
         }
-        loadCallbackStates(ckpt.callbackStates());
+        return new Resume(path, ckpt, optimizerState);
+    }
+
+    /**
+     * Loads a checked checkpoint into the fit about to start: weights, optimizer state (through
+     * the strategy) and callback states; returns where the fit continues. When anything is still
+     * refused (the optimizer state does not fit), the weights and callback states are put back
+     * and this fit's optimizer is discarded, so the trainer keeps the state it had.
+     */
+    LoopPosition apply(Resume resume) {
+        Checkpoint ckpt = resume.checkpoint();
+        LightningModule m = ctx.module;
+        ModelState before = m.stateDict();
+        Map<String, Map<String, Object>> callbacksBefore = callbackStates();
+        try {
+            m.loadStateDict(ckpt.weights());
+            resume.optimizer().ifPresent(s -> ctx.strategy.loadOptimizerState(ctx.optimizer, s));
+            loadCallbackStates(ckpt.callbackStates());
+        } catch (RuntimeException e) {
+            m.loadStateDict(before);
+            loadCallbackStates(callbacksBefore);
+            ctx.optimizer.close();
+            ctx.optimizer = null;
+            throw new CheckpointException("checkpoint " + resume.path() + " does not fit this module: " + e.getMessage(), e);
+        }
         m.onLoadCheckpoint(ckpt.extra());
-        LOG.info("Restored {} (epoch {}, batch {}, global step {})", path, ckpt.loop().epoch(),
+        LOG.info("Restored {} (epoch {}, batch {}, global step {})", resume.path(), ckpt.loop().epoch(),
                 ckpt.loop().batchesDone(), ckpt.loop().globalStep());
         return ckpt.loop();
     }

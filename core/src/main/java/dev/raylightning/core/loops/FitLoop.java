@@ -31,8 +31,10 @@ final class FitLoop {
         LoopState state = ctx.state;
         DataLoader train = ctx.distribute(data.trainDataloader());
         Optional<DataLoader> val = data.valDataloader().map(ctx::distribute);
+        // a checkpoint is read and checked before this fit's optimizer replaces the trainer's last state
+        CheckpointConnector.Resume resume = checkpoint != null ? ctx.checkpoints.read(checkpoint) : null;
         ctx.optimizer = new ParameterOptimizer(m.configureOptimizers(), m.parameters());
-        LoopPosition start = checkpoint != null ? ctx.checkpoints.restore(checkpoint) : LoopPosition.START;
+        LoopPosition start = resume != null ? ctx.checkpoints.apply(resume) : LoopPosition.START;
         state.restart(start);
         ParameterOptimizer optimizer = ctx.optimizer;
         optimizer.applySchedule(optimizer.config().scheduler().interval() == LrScheduler.Interval.EPOCH

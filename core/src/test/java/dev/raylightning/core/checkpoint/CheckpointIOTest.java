@@ -106,6 +106,13 @@ class CheckpointIOTest {
     }
 
     @Test
+    void loadingIntoAModuleOfAnotherArchitectureIsACheckpointException() {
+        CheckpointException e = assertThrows(CheckpointException.class, () -> dev.raylightning.core.LightningModule
+                .loadFromCheckpoint(good, h -> new TinyClassifier(32, 0.01, "adam")));
+        assertTrue(e.getMessage().contains("does not fit this module"), e.getMessage());
+    }
+
+    @Test
     void writesAreAtomicAndLeaveNoTemporaryFiles() throws IOException {
         Checkpoint c = CheckpointIO.read(good);
         Path target = root.resolve("sub").resolve("atomic.ckpt");

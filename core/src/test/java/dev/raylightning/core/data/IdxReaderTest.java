@@ -192,6 +192,47 @@ class IdxReaderTest {
                 "too large");
     }
 
+    @Test
+    void aHeaderClaimingMoreThanThePlainFileHoldsIsRefusedBeforeAllocating() throws IOException {
+        Path file = write("claims-1gib", idx(0x08, new int[] {1 << 15, 1 << 15}, bytes(1, 2, 3)), false);
+
+        long allocated = allocatedDuring(() -> assertFails(file,
+                "truncated IDX data: shape [32768, 32768] of UBYTE needs 1073741824 bytes, only 3 present"));
+
+        assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes for a 3-byte payload");
+    }
+
+    @Test
+    void aGzipFileClaimingMoreThanItCanInflateToIsRefusedBeforeAllocating() throws IOException {
+        Path file = write("claims-1gib.gz", idx(0x08, new int[] {1 << 15, 1 << 15}, bytes(1, 2, 3)), true);
+
+        long allocated = allocatedDuring(() -> assertFails(file, "more than a gzip file of"));
+
+        assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes for a 3-byte payload");
+    }
+
+    @Test
+    void aStreamOfUnknownSizeGrowsOnlyWithTheBytesThatArrive() {
+        byte[] content = idx(0x08, new int[] {1 << 15, 1 << 15}, bytes(1, 2, 3));
+
+        long allocated = allocatedDuring(() -> {
+            IOException e = assertThrows(IOException.class,
+                    () -> IdxReader.read(new ByteArrayInputStream(content), "resource:claims-1gib"));
+            assertTrue(e.getMessage().contains("needs 1073741824 bytes, only 3 present"), e.getMessage());
+        });
+
+        assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes for a 3-byte payload");
+    }
+
+    /** Bytes this thread allocated while {@code action} ran. */
+    private static long allocatedDuring(Runnable action) {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        action.run();
+        return threads.getCurrentThreadAllocatedBytes() - before;
+    }
+
     /** Runs only where scripts/fetch-data.sh has put Fashion-MNIST in place. */
     @Test
     void readsRealFashionMnist() throws IOException {

@@ -7,6 +7,7 @@ import dev.raylightning.core.callbacks.MonitorMode;
 import dev.raylightning.core.callbacks.ProgressBar;
 import dev.raylightning.core.strategy.SingleDeviceStrategy;
 import dev.raylightning.core.strategy.Strategy;
+import dev.raylightning.strategies.HorovodRayStrategy;
 import dev.raylightning.strategies.RayDdpStrategy;
 import dev.raylightning.strategies.RayShardedStrategy;
 import dev.raylightning.strategies.cluster.RayRuntime;
@@ -55,10 +56,11 @@ public final class FashionMnistExample implements Callable<Integer> {
     boolean forceProgress;
 
     @Option(names = "--strategy", description = "ray-ddp (Ray workers on a local or given cluster), sharded "
-            + "(Ray workers, optimizer state and gradients sharded) or single (this process) (default: ${DEFAULT-VALUE})")
+            + "(Ray workers, optimizer state and gradients sharded), horovod (Ray workers, Horovod's tensor fusion"
+            + " and reductions) or single (this process) (default: ${DEFAULT-VALUE})")
     String strategy = "ray-ddp";
 
-    @Option(names = "--workers", description = "Ray workers for ray-ddp and sharded (default: ${DEFAULT-VALUE})")
+    @Option(names = "--workers", description = "Ray workers for ray-ddp, sharded and horovod (default: ${DEFAULT-VALUE})")
     int workers = 2;
 
     @Option(names = "--cpus-per-worker", description = "CPUs per Ray worker (default: ${DEFAULT-VALUE})")
@@ -68,9 +70,10 @@ public final class FashionMnistExample implements Callable<Integer> {
         return switch (strategy) {
             case "ray-ddp" -> new RayDdpStrategy(workers, cpusPerWorker, false);
             case "sharded" -> new RayShardedStrategy(workers, cpusPerWorker, false);
+            case "horovod" -> new HorovodRayStrategy(workers, cpusPerWorker, false);
             case "single" -> new SingleDeviceStrategy();
             default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                    "--strategy must be ray-ddp, sharded or single, got " + strategy);
+                    "--strategy must be ray-ddp, sharded, horovod or single, got " + strategy);
         };
     }
 

@@ -62,9 +62,15 @@ public abstract class RayStrategy extends IdentityCollectivesStrategy {
 
     /** The worker group this strategy asks for, in the calling thread's placement scope if any. */
     public WorkerGroupSpec workerGroup() {
+        PlacementScope.Reservation reserved = reservation != null ? reservation : PlacementScope.current().orElse(null);
+        // in bundles someone else reserved (a Tune trial's), each worker has its own bundle
         return new WorkerGroupSpec(toString(), numWorkers, bundle(), placement, placementTimeout, collectiveTimeout,
-                torchThreadsPerWorker(), initHook, reservation != null ? reservation
-                        : PlacementScope.current().orElse(null));
+                torchThreadsPerWorker(), initHook, reserved, reserved != null ? 1 : workersPerBundle());
+    }
+
+    /** Workers that share one placement bundle, i.e. one node (1; Horovod's slots per host). */
+    protected int workersPerBundle() {
+        return 1;
     }
 
     public int numWorkers() {

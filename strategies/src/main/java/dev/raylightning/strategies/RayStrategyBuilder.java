@@ -21,7 +21,7 @@ import java.util.Map;
  */
 public abstract class RayStrategyBuilder<B extends RayStrategyBuilder<B>> {
 
-    final int numWorkers;
+    int numWorkers;
     int cpusPerWorker = 1;
     boolean useGpu;
     final Map<String, Double> resourcesPerWorker = new LinkedHashMap<>();
@@ -37,6 +37,11 @@ public abstract class RayStrategyBuilder<B extends RayStrategyBuilder<B>> {
 
     /** This builder, typed as the concrete builder. */
     protected abstract B self();
+
+    /** For builders that derive the worker count from other settings (Horovod's hosts x slots). */
+    protected final void numWorkers(int n) {
+        numWorkers = checkAtLeast(n, 1, "numWorkers");
+    }
 
     public B cpusPerWorker(int cpus) {
         cpusPerWorker = checkAtLeast(cpus, 1, "cpusPerWorker");

@@ -43,7 +43,8 @@ final class DriverRun {
             }
         }
         RunRequest request = new RunRequest(entry, ctx.config, m, data, m.stateDict(),
-                checkpoint == null ? null : checkpoint.toAbsolutePath().toString());
+                checkpoint == null ? null : checkpoint.toAbsolutePath().toString(),
+                ctx.logDir().toAbsolutePath().toString());
         if (entry == TrainerFn.FITTING) {
             ctx.logging.logHyperparams(m);
         }

@@ -25,6 +25,9 @@ final class LoggerConnector {
 
     /** The first logger's directory if it has one, else the default root dir. */
     Path logDir() {
+        if (ctx.driverLogDir != null) {
+            return ctx.driverLogDir;
+        }
         for (Logger l : ctx.loggers) {
             if (l.logDir().isPresent()) {
                 return l.logDir().get();

@@ -44,10 +44,14 @@ public final class TrainerContext implements TrainerView, ModuleContext {
 
     final TrainerConfig config;
     final Strategy strategy;
+    /** Batches per optimizer step: the trainer's accumulateGradBatches, or the strategy's backward passes per step. */
+    final int accumulateGradBatches;
     final List<Callback> callbacks;
     final List<Logger> loggers;
     /** Whether this context runs one rank of a launcher's job (its driver is another process). */
     final boolean workerSide;
+    /** On a worker: the driver's log directory, which this rank's {@code logDir} is. */
+    Path driverLogDir;
     final MetricStore metrics;
     final LoopState state = new LoopState();
     final Hooks hooks;
@@ -66,6 +70,7 @@ public final class TrainerContext implements TrainerView, ModuleContext {
     private TrainerContext(TrainerConfig config, List<Logger> loggers, boolean workerSide) {
         this.config = config;
         this.strategy = config.strategy();
+        this.accumulateGradBatches = accumulation(config.accumulateGradBatches(), strategy);
         this.metrics = new MetricStore(strategy.worldSize() > 1 ? strategy::reduce : MetricStore.Sync.LOCAL);
         this.callbacks = Collections.unmodifiableList(defaultCallbacks(config, !workerSide));
         this.loggers = List.copyOf(loggers);
@@ -74,6 +79,16 @@ public final class TrainerContext implements TrainerView, ModuleContext {
         this.logging = new LoggerConnector(this);
         this.progress = new ProgressConnector(this);
         this.checkpoints = new CheckpointConnector(this);
+    }
+
+    /** The trainer's accumulation window, agreed with the strategy's backward passes per step. */
+    private static int accumulation(int trainer, Strategy strategy) {
+        int passes = strategy.backwardPassesPerStep();
+        if (passes == 1 || passes == trainer || trainer == 1) {
+            return Math.max(passes, trainer);
+        }
+        throw new IllegalArgumentException("accumulateGradBatches(" + trainer + ") and the strategy's "
+                + "backwardPassesPerStep(" + passes + ") are the same setting with two values; set one of them");
     }
 
     /** The context of a trainer on the driver (or a single process). */
@@ -87,6 +102,7 @@ public final class TrainerContext implements TrainerView, ModuleContext {
      */
     public static RunResult runWorker(RunRequest request, Strategy rankStrategy, ProgressListener forwarder) {
         TrainerContext ctx = new TrainerContext(request.config().withStrategy(rankStrategy), List.of(), true);
+        ctx.driverLogDir = request.driverLogDir() == null ? null : Path.of(request.driverLogDir());
         if (forwarder != null) {
             ctx.progress.addListener(forwarder);
         }

@@ -94,7 +94,7 @@ final class TrainingEpochLoop {
     /** One training step; the optimizer steps when the accumulation window closes. */
     private void step(LightningModule m, HostBatch host, int idx) {
         LoopState state = ctx.state;
-        int accumulate = ctx.config.accumulateGradBatches();
+        int accumulate = ctx.accumulateGradBatches;
         try (NDManager stepManager = m.manager().newSubManager()) {
             Batch batch = host.toBatch(stepManager);
             ctx.hooks.onTrainBatchStart(ctx, m, batch, idx);

@@ -95,6 +95,17 @@ public interface Strategy extends Serializable {
     default void reduceGradients(List<NDArray> gradients) {}
 
     /**
+     * Backward passes whose gradients are summed locally before one reduction and optimizer step
+     * (Horovod's {@code backward_passes_per_step}); 1 for most strategies. It is the trainer's
+     * gradient accumulation window, as Lightning's Horovod strategy passes
+     * {@code accumulate_grad_batches} to Horovod: a trainer with {@code accumulateGradBatches} 1
+     * takes the strategy's value, one with the same value agrees, any other is refused.
+     */
+    default int backwardPassesPerStep() {
+        return 1;
+    }
+
+    /**
      * Runs one optimizer step: by default reduces the gradients, then clips and updates every
      * parameter. A sharded strategy overrides it to reduce gradients to their owners, clip by the
      * norm summed over ranks, update its own shard ({@link OptimizerStep#update(int[])}) and

@@ -153,6 +153,17 @@ public final class RayRuntime {
     }
 
     /** Total CPUs of all alive nodes. */
+    /** Nodes of the cluster that are alive. */
+    public int aliveNodes() {
+        int n = 0;
+        for (NodeInfo node : Ray.getRuntimeContext().getAllNodeInfo()) {
+            if (node.isAlive) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     public double totalCpus() {
         double cpus = 0;
         for (NodeInfo n : Ray.getRuntimeContext().getAllNodeInfo()) {

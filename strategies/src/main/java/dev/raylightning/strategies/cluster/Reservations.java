@@ -30,10 +30,16 @@ public final class Reservations {
      */
     public static PlacementGroup reserve(String name, List<Map<String, Double>> bundles, boolean spread,
             Duration timeout, Supplier<String> whyNot) {
+        return reserve(name, bundles, spread ? PlacementStrategy.SPREAD : PlacementStrategy.PACK, timeout, whyNot);
+    }
+
+    /** {@link #reserve(String, List, boolean, Duration, Supplier)} with any of Ray's placement strategies. */
+    public static PlacementGroup reserve(String name, List<Map<String, Double>> bundles, PlacementStrategy strategy,
+            Duration timeout, Supplier<String> whyNot) {
         PlacementGroup group = PlacementGroups.createPlacementGroup(new PlacementGroupCreationOptions.Builder()
                 .setName(name)
                 .setBundles(bundles)
-                .setStrategy(spread ? PlacementStrategy.SPREAD : PlacementStrategy.PACK)
+                .setStrategy(strategy)
                 .build());
         int seconds = (int) Math.max(1, timeout.toSeconds());
         if (!group.wait(seconds)) {

@@ -5,5 +5,15 @@ public enum PlacementStrategy {
     /** As few nodes as possible (default): cheaper collectives. */
     PACK,
     /** One worker per node where possible. */
-    SPREAD
+    SPREAD,
+    /**
+     * Every bundle on its own node, or no placement at all: Horovod's hosts, each bundle holding
+     * one host's slots.
+     */
+    STRICT_SPREAD;
+
+    /** Ray's placement strategy of the same name. */
+    public io.ray.api.placementgroup.PlacementStrategy toRay() {
+        return io.ray.api.placementgroup.PlacementStrategy.valueOf(name());
+    }
 }

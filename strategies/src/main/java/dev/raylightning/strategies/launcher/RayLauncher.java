@@ -70,6 +70,13 @@ public final class RayLauncher implements Launcher {
                     spec.numWorkers() * spec.gpusPerWorker(), String.format(" (%d workers x %s CPU)",
                             spec.numWorkers(), ClusterResources.number(spec.cpusPerWorker())));
         }
+        int bundles = spec.numWorkers() / spec.workersPerBundle();
+        if (spec.placement() == PlacementStrategy.STRICT_SPREAD && spec.reserved().isEmpty()
+                && bundles > runtime.aliveNodes()) {
+            throw new IllegalStateException(String.format("%s needs %d distinct nodes (one per host), but the Ray"
+                    + " cluster has %d; use fewer hosts, or numWorkers to place the workers on any node.",
+                    spec.owner(), bundles, runtime.aliveNodes()));
+        }
         byte[] payload = ShippedPayload.of(new WorkerJob(task, strategyFactory, spec.initHook())).toBytes();
         Job job = new Job();
         try {
@@ -125,11 +132,12 @@ public final class RayLauncher implements Launcher {
                 firstBundle = borrowed.firstBundle();
                 return;
             }
-            group = Reservations.reserve(name, Collections.nCopies(spec.numWorkers(), spec.bundle()),
-                    spec.placement() == PlacementStrategy.SPREAD, spec.placementTimeout(),
-                    () -> "Could not reserve " + spec.numWorkers() + " x " + spec.bundle() + " on the Ray cluster within "
+            int bundles = spec.numWorkers() / spec.workersPerBundle();
+            group = Reservations.reserve(name, Collections.nCopies(bundles, spec.placementBundle()),
+                    spec.placement().toRay(), spec.placementTimeout(),
+                    () -> "Could not reserve " + bundles + " x " + spec.placementBundle() + " on the Ray cluster within "
                             + spec.placementTimeout().toSeconds() + " s: other jobs hold the resources, or no node"
-                            + " fits one worker's bundle (placement " + spec.placement() + ")");
+                            + " fits one bundle (placement " + spec.placement() + ")");
             ownGroup = true;
         }
 
@@ -137,7 +145,7 @@ public final class RayLauncher implements Launcher {
             for (int i = 0; i < spec.numWorkers(); i++) {
                 actors.add(Ray.actor(RayWorker::new)
                         .setName(name + "-rank-" + i)
-                        .setPlacementGroup(group, firstBundle + i)
+                        .setPlacementGroup(group, firstBundle + i / spec.workersPerBundle())
                         .setResources(spec.bundle())
                         .setMaxConcurrency(2)
                         .setJvmOptions(Reservations.actorJvmOptions(spec.torchThreads()))

@@ -24,10 +24,12 @@ import java.util.Optional;
  * @param torchThreads torch intra-op threads per worker
  * @param initHook code run on every worker before its rank starts, or null
  * @param reservation bundles reserved by someone else to run in, or null to reserve a group
+ * @param workersPerBundle workers sharing one placement bundle (Horovod's slots per host; 1 otherwise):
+ *     the group reserves {@code numWorkers / workersPerBundle} bundles of that many workers' resources
  */
 public record WorkerGroupSpec(String owner, int numWorkers, Map<String, Double> bundle, PlacementStrategy placement,
         Duration placementTimeout, Duration collectiveTimeout, int torchThreads, WorkerInitHook initHook,
-        PlacementScope.Reservation reservation) implements Serializable {
+        PlacementScope.Reservation reservation, int workersPerBundle) implements Serializable {
 
     public WorkerGroupSpec {
         checkNotNull(owner, "owner");
@@ -38,6 +40,26 @@ public record WorkerGroupSpec(String owner, int numWorkers, Map<String, Double> 
         checkPositive(placementTimeout, "placementTimeout");
         checkPositive(collectiveTimeout, "collectiveTimeout");
         checkAtLeast(torchThreads, 1, "torchThreads");
+        checkAtLeast(workersPerBundle, 1, "workersPerBundle");
+        checkArgument(numWorkers % workersPerBundle == 0, "numWorkers (%s) must be a multiple of workersPerBundle (%s)",
+                numWorkers, workersPerBundle);
+        checkArgument(reservation == null || workersPerBundle == 1,
+                "workers sharing bundles (%s per bundle) cannot run in bundles reserved by someone else", workersPerBundle);
+    }
+
+    /** One worker per bundle, as every strategy but Horovod's hosts x slots places them. */
+    public WorkerGroupSpec(String owner, int numWorkers, Map<String, Double> bundle, PlacementStrategy placement,
+            Duration placementTimeout, Duration collectiveTimeout, int torchThreads, WorkerInitHook initHook,
+            PlacementScope.Reservation reservation) {
+        this(owner, numWorkers, bundle, placement, placementTimeout, collectiveTimeout, torchThreads, initHook,
+                reservation, 1);
+    }
+
+    /** The resources of one placement bundle: {@code workersPerBundle} workers' worth. */
+    public Map<String, Double> placementBundle() {
+        Map<String, Double> b = new java.util.LinkedHashMap<>();
+        bundle.forEach((k, v) -> b.put(k, v * workersPerBundle));
+        return b;
     }
 
     /** CPUs of one worker's bundle. */

@@ -1,0 +1,73 @@
+package dev.raylightning.strategies.fusion;
+
+import ai.djl.ndarray.NDArray;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * Packs gradients into a reusable fusion buffer, so that one collective carries many of them
+ * (torch DDP's buckets, Horovod's tensor fusion). A gradient at least as large as the threshold
+ * goes alone, straight on a zero-copy view of the tensor; smaller consecutive ones share a
+ * buffer of at most the threshold, copied in before the collective and out after.
+ */
+public final class GradientFusion {
+
+    /** Reduces one fused buffer in place; {@code floats[k]} is the length of its k-th gradient. */
+    @FunctionalInterface
+    public interface FusedReduce {
+        void reduce(ByteBuffer data, int[] floats);
+    }
+
+    private final long thresholdBytes;
+    private ByteBuffer buffer;
+
+    public GradientFusion(long thresholdBytes) {
+        this.thresholdBytes = thresholdBytes;
+    }
+
+    /** Runs {@code reduce} over {@code gradients} in fused groups, in order, writing results back. */
+    public void reduce(List<NDArray> gradients, FusedReduce reduce) {
+        int i = 0;
+        while (i < gradients.size()) {
+            long bytes = 4L * gradients.get(i).size();
+            if (bytes >= thresholdBytes) {
+                reduce.reduce(gradients.get(i).toByteBuffer(true), new int[] {(int) gradients.get(i).size()});
+                i++;
+                continue;
+            }
+            int j = i;
+            long total = 0;
+            while (j < gradients.size() && total + 4L * gradients.get(j).size() <= thresholdBytes) {
+                total += 4L * gradients.get(j).size();
+                j++;
+            }
+            reduceFused(gradients.subList(i, j), total, reduce);
+            i = j;
+        }
+    }
+
+    private void reduceFused(List<NDArray> grads, long totalBytes, FusedReduce reduce) {
+        if (buffer == null || buffer.capacity() < totalBytes) {
+            buffer = ByteBuffer.allocateDirect((int) Math.max(totalBytes, Math.min(thresholdBytes, 1 << 20)))
+                    .order(ByteOrder.nativeOrder());
+        }
+        ByteBuffer[] views = new ByteBuffer[grads.size()];
+        int[] floats = new int[grads.size()];
+        buffer.clear();
+        for (int k = 0; k < grads.size(); k++) {
+            views[k] = grads.get(k).toByteBuffer(true);
+            floats[k] = views[k].remaining() / 4;
+            buffer.put(views[k].duplicate());
+        }
+        buffer.flip();
+        reduce.reduce(buffer, floats);
+        for (ByteBuffer v : views) {
+            ByteBuffer slice = buffer.slice();
+            slice.limit(v.remaining());
+            v.duplicate().put(slice);
+            buffer.position(buffer.position() + v.remaining());
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.raylightning.strategies.horovod;
+
+import ai.djl.ndarray.NDArray;
+import dev.raylightning.core.collective.ProcessGroup;
+import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.strategy.ProcessGroupStrategy;
+import dev.raylightning.core.strategy.RankInfo;
+import dev.raylightning.strategies.fusion.GradientFusion;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.List;
+
+/**
+ * The worker side of {@code HorovodRayStrategy}: before every optimizer step, gradients are
+ * packed into fusion buffers of at most the fusion threshold ({@link GradientFusion}) and reduced
+ * with the strategy's {@link Reduction}: average or sum by the ring all-reduce, Adasum by
+ * gathering every rank's buffer and combining them in the same order on every rank.
+ */
+public final class HorovodWorkerStrategy extends ProcessGroupStrategy {
+
+    private static final long serialVersionUID = 1L;
+
+    private final long fusionThresholdBytes;
+    private final Reduction reduction;
+    private final int backwardPassesPerStep;
+    private transient GradientFusion fusion;
+    private transient ByteBuffer gathered;
+
+    public HorovodWorkerStrategy(RankInfo rank, ProcessGroup group, long fusionThresholdBytes, Reduction reduction,
+            int backwardPassesPerStep) {
+        super(rank, group);
+        this.fusionThresholdBytes = fusionThresholdBytes;
+        this.reduction = reduction;
+        this.backwardPassesPerStep = backwardPassesPerStep;
+        if (reduction == Reduction.ADASUM && Integer.bitCount(group.size()) != 1) {
+            throw new IllegalArgumentException("Adasum needs a power-of-two number of workers, got " + group.size());
+        }
+    }
+
+    @Override
+    public int backwardPassesPerStep() {
+        return backwardPassesPerStep;
+    }
+
+    @Override
+    public void reduceGradients(List<NDArray> gradients) {
+        if (fusion == null) {
+            fusion = new GradientFusion(fusionThresholdBytes);
+        }
+        fusion.reduce(gradients, this::reduceFused);
+    }
+
+    private void reduceFused(ByteBuffer data, int[] segments) {
+        switch (reduction) {
+            case AVERAGE -> group().allReduce(data, ReduceOp.AVG);
+            case SUM -> group().allReduce(data, ReduceOp.SUM);
+            case ADASUM -> adasum(data, segments);
+        }
+    }
+
+    private void adasum(ByteBuffer data, int[] segments) {
+        int ranks = worldSize();
+        if (ranks == 1) {
+            return;
+        }
+        long bytes = (long) data.remaining() * ranks;
+        if (gathered == null || gathered.capacity() < bytes) {
+            gathered = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
+        }
+        gathered.clear().limit((int) bytes);
+        group().allGather(data.duplicate(), gathered);
+        FloatBuffer all = gathered.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer out = data.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        Adasum.combine(all, ranks, data.remaining() / 4, segments, out);
+    }
+}

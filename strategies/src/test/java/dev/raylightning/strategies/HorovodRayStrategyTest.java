@@ -1,0 +1,79 @@
+package dev.raylightning.strategies;
+
+import dev.raylightning.core.Trainer;
+import dev.raylightning.core.TrainerStatus;
+import dev.raylightning.core.checkpoint.ModelState;
+import dev.raylightning.core.testing.TinyClassifier;
+import dev.raylightning.strategies.cluster.RayRuntime;
+import dev.raylightning.strategies.horovod.Reduction;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** HorovodRayStrategy on a real local Ray cluster (one node): every worker is its own JVM. */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class HorovodRayStrategyTest {
+
+    @TempDir
+    Path root;
+
+    @AfterAll
+    static void stopRay() {
+        RayRuntime.shutdown();
+    }
+
+    private Trainer.Builder trainer() {
+        return Trainer.builder().defaultRootDir(root).enableProgressBar(false).seed(3).maxEpochs(2).logger(false)
+                .enableCheckpointing(false);
+    }
+
+    @Test
+    void oneHostOfTwoSlotsEqualsOneProcessAtTwiceTheBatch() {
+        ModelState single;
+        try (TinyClassifier m = new TinyClassifier(16, 0.1, "sgd")) {
+            trainer().build().fit(m, RayDdpStrategyTest.data(32));
+            single = m.stateDict();
+        }
+        HorovodRayStrategy hvd = HorovodRayStrategy.builder().numHosts(1).numSlots(2).build();
+        Trainer t = trainer().strategy(hvd).build();
+        try (TinyClassifier m = new TinyClassifier(16, 0.1, "sgd")) {
+            t.fit(m, RayDdpStrategyTest.data(16));
+            assertEquals(TrainerStatus.FINISHED, t.status());
+            assertEquals(16, t.globalStep());
+            RayDdpStrategyTest.assertWeightsClose(single.arrays(), m.stateDict().arrays(), 1e-5);
+        }
+        RayTestSupport.assertNoLeftovers();
+    }
+
+    @Test
+    void adasumOnTwoWorkersTrains() {
+        Trainer t = trainer().strategy(HorovodRayStrategy.builder(2).reduction(Reduction.ADASUM).build()).build();
+        try (TinyClassifier m = new TinyClassifier(16, 0.1, "sgd")) {
+            t.fit(m, RayDdpStrategyTest.data(16));
+            assertEquals(TrainerStatus.FINISHED, t.status());
+            double loss = t.callbackMetrics().get("val_loss");
+            assertTrue(loss < 0.6, "validation loss after Adasum training: " + loss);
+        }
+        RayTestSupport.assertNoLeftovers();
+    }
+
+    @Test
+    void moreHostsThanNodesFailsAtOnceNamingTheNodes() {
+        long start = System.nanoTime();
+        Trainer t = trainer().strategy(HorovodRayStrategy.builder().numHosts(2).numSlots(1).build()).build();
+        try (TinyClassifier m = new TinyClassifier(16, 0.1, "sgd")) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> t.fit(m, RayDdpStrategyTest.data(16)));
+            assertTrue(e.getMessage().contains("needs 2 distinct nodes (one per host), but the Ray cluster has 1"),
+                    e.getMessage());
+        }
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20), "not after a placement timeout");
+        RayTestSupport.assertNoLeftovers();
+    }
+}

@@ -64,6 +64,22 @@ public interface ProcessGroup extends AutoCloseable {
         reduce(floats(floats), op, root);
     }
 
+    /**
+     * All-reduce with a 16-bit wire format, for gradient compression: every rank's input is
+     * rounded to {@code wire}, sums are accumulated in float32, whatever travels between ranks
+     * (partial sums on a ring, the inputs in the default) is in {@code wire}, and every rank ends
+     * with the same result, bit for bit: the final sum (for AVG divided by the size in float32)
+     * as {@code wire} represents it, stored back as float32 into {@code floats} (native-order
+     * floats between position and limit). {@link WireFormat#FLOAT32} is
+     * {@link #allReduce(ByteBuffer, ReduceOp)}. Only SUM and AVG: anything else is an
+     * {@link IllegalArgumentException}. FLOAT16 sums from 65520 up become infinite. The default
+     * gathers every rank's encoding ({@link WireReduce#viaAllGather}, which says what it moves);
+     * a ring overrides it to move half the bytes of a float32 all-reduce.
+     */
+    default void allReduce(ByteBuffer floats, ReduceOp op, WireFormat wire) {
+        WireReduce.viaAllGather(this, floats, op, wire);
+    }
+
     /** A float view of {@code bytes} between its position and limit; the view writes through. */
     private static FloatBuffer floats(ByteBuffer bytes) {
         return bytes.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();

@@ -4,6 +4,7 @@ import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceKernels;
 import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.collective.WireFormat;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -161,6 +162,16 @@ public final class SharedMemoryGroup implements ProcessGroup {
             int l = chunkStart(n, k + 1) - s;
             floats.put(pos + s * Float.BYTES, seg[k].bytes, s * Float.BYTES, l * Float.BYTES);
         }
+    }
+
+    /**
+     * Shared memory has no wire to shrink, so a 16-bit all-reduce goes to the wrapped group
+     * as it is: over a TCP ring it halves the bytes on the sockets, with the ring's rounding
+     * (every input, every partial sum, the result) and its bit-identical results on every rank.
+     */
+    @Override
+    public void allReduce(ByteBuffer floats, ReduceOp op, WireFormat wire) {
+        inner.allReduce(floats, op, wire);
     }
 
     private int chunkStart(int n, int k) {

@@ -1,12 +1,14 @@
 package dev.raylightning.core.collective.tcp;
 
 import dev.raylightning.core.collective.ReduceKernels;
+import dev.raylightning.core.collective.WireKernels;
 import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 
 /**
  * The incoming half of a collective: reads each frame (header and payload in one scattering
@@ -19,14 +21,18 @@ final class FrameReceiver {
 
     private final RingLink link;
     private final FailureLatch failures;
-    private final int chunkFloats;
+    private final int chunkBytes;
+    /** Values per full frame in the current call: fewer bytes per value, more values per frame. */
+    private int chunkValues;
     private final ByteBuffer header = Frame.allocate();
     private final ByteBuffer payload;
     private final FloatBuffer payloadFloats;
+    private final ShortBuffer payloadShorts;
     private final ByteBuffer[] frame;
     /** L1-sized blocks for the reduction: C2 vectorizes loops over arrays, not over buffers. */
     private final float[] blockA = new float[ReduceKernels.BLOCK];
     private final float[] blockB = new float[ReduceKernels.BLOCK];
+    private final short[] blockC = new short[ReduceKernels.BLOCK];
     private Schedule s;
     private int entry;
     private int chunk;
@@ -44,14 +50,16 @@ final class FrameReceiver {
     FrameReceiver(RingLink link, FailureLatch failures, int chunkBytes) {
         this.link = link;
         this.failures = failures;
-        this.chunkFloats = chunkBytes / 4;
+        this.chunkBytes = chunkBytes;
         this.payload = ByteBuffer.allocateDirect(chunkBytes).order(ByteOrder.nativeOrder());
         this.payloadFloats = payload.asFloatBuffer();
+        this.payloadShorts = payload.asShortBuffer();
         this.frame = new ByteBuffer[] {header, payload};
     }
 
     void start(Schedule schedule) {
         s = schedule;
+        chunkValues = chunkBytes / s.valueBytes();
         entry = 0;
         chunk = 0;
         index = 0;
@@ -73,14 +81,17 @@ final class FrameReceiver {
         header.clear();
         headerChecked = false;
         if (entry < s.recvs) {
-            int f = Schedule.frameFloats(s.recvLen[entry], chunkFloats);
+            int f = Schedule.frameFloats(s.recvLen[entry], chunkValues);
             int off = chunk * f;
             length = Math.min(f, s.recvLen[entry] - off);
             Region dst = s.recvDst[entry];
-            if (s.recvAction[entry] == Schedule.Action.COPY && dst.recvView != null) {
+            if (s.recvAction[entry] == Schedule.Action.COPY && s.wire.isCompressed()) {
+                // lands encoded where it is forwarded from, unchanged
+                frame[1] = Region.window(s.wireRecv, s.recvDstOff[entry] + off, length, s.valueBytes());
+            } else if (s.recvAction[entry] == Schedule.Action.COPY && dst.recvView != null) {
                 frame[1] = Region.window(dst.recvView, s.recvDstOff[entry] + off, length); // lands in place
             } else {
-                payload.clear().limit(length * 4);
+                payload.clear().limit(length * s.valueBytes());
                 frame[1] = payload;
             }
             frameStart = frame[1].position();
@@ -115,7 +126,7 @@ final class FrameReceiver {
         if (headerChecked && !frame[1].hasRemaining()) {
             apply();
             progress = Schedule.progress(s.recvStep[entry], chunk + 1);
-            if (++chunk == Schedule.frames(s.recvLen[entry], chunkFloats)) {
+            if (++chunk == Schedule.frames(s.recvLen[entry], chunkValues)) {
                 chunk = 0;
                 entry++;
             }
@@ -126,10 +137,14 @@ final class FrameReceiver {
     }
 
     private void apply() {
+        if (s.wire.isCompressed()) {
+            applyWire();
+            return;
+        }
         if (frame[1] != payload) {
             return; // read in place
         }
-        int off = chunk * Schedule.frameFloats(s.recvLen[entry], chunkFloats);
+        int off = chunk * Schedule.frameFloats(s.recvLen[entry], chunkValues);
         Region dst = s.recvDst[entry];
         if (s.recvAction[entry] == Schedule.Action.COPY) {
             ReduceKernels.copy(payloadFloats, dst.floats, dst.base + s.recvDstOff[entry] + off, length);
@@ -138,6 +153,25 @@ final class FrameReceiver {
             ReduceKernels.reduce(s.op, payloadFloats, mine.floats, mine.base + s.recvMineOff[entry] + off, dst.floats,
                     dst.base + s.recvDstOff[entry] + off, length, s.recvFinal[entry] ? s.divisor : 1, blockA,
                     blockB);
+        }
+    }
+
+    /**
+     * A 16-bit frame: a gathered chunk already lies encoded in the wire buffer and is decoded into
+     * the caller's floats; a partial sum is decoded, added and re-encoded into the wire buffer
+     * (see {@link WireKernels#reduce}), from where the sender passes it on.
+     */
+    private void applyWire() {
+        int at = s.recvDstOff[entry] + chunk * Schedule.frameFloats(s.recvLen[entry], chunkValues);
+        Region dst = s.recvDst[entry];
+        if (s.recvAction[entry] == Schedule.Action.COPY) {
+            WireKernels.decode(s.wire, s.wireShorts, at, dst.floats, dst.base + at, length, blockA, blockC);
+        } else {
+            Region mine = s.recvMine[entry];
+            int mineAt = mine.base + s.recvMineOff[entry] + (at - s.recvDstOff[entry]);
+            boolean last = s.recvFinal[entry];
+            WireKernels.reduce(s.wire, payloadShorts, mine.floats, mineAt, s.wireShorts, at, dst.floats,
+                    dst.base + at, length, last ? s.divisor : 1, last, blockA, blockB, blockC);
         }
     }
 
@@ -154,19 +188,20 @@ final class FrameReceiver {
         int gotIndex = Frame.field(header, 4);
         int gotLength = Frame.field(header, 5);
         if (kind == Frame.DATA && seq == s.seq && opSig == s.opSig && count == s.count && gotIndex == index
-                && gotLength != length * 4) {
+                && gotLength != length * s.valueBytes()) {
             failures.raise(Failure.detected(link.prevRank, Reason.INVALID, "sent a frame length of " + gotLength
                     + " bytes, refused: frame " + index + " of call #" + s.seq + " " + RingPlans.opName(s.opSig)
-                    + " holds exactly " + length * 4 + " bytes", link.self, null));
+                    + " holds exactly " + length * s.valueBytes() + " bytes", link.self, null));
             throw RingStop.INSTANCE;
         }
         if (kind != Frame.DATA || seq != s.seq || opSig != s.opSig || count != s.count || gotIndex != index
-                || gotLength != length * 4) {
+                || gotLength != length * s.valueBytes()) {
             String got = kind != Frame.DATA ? "an unknown frame" : "call #" + seq + " " + RingPlans.opName(opSig)
                     + " of " + count + " floats (frame " + gotIndex + ", " + gotLength + " bytes)";
             failures.raise(Failure.detected(link.prevRank, Reason.MISMATCH, "called a different collective: it sent "
                     + got + " where this rank expected call #" + s.seq + " " + RingPlans.opName(s.opSig) + " of "
-                    + s.count + " floats (frame " + index + ", " + length * 4 + " bytes)", link.self, null));
+                    + s.count + " floats (frame " + index + ", " + length * s.valueBytes() + " bytes)", link.self,
+                    null));
             throw RingStop.INSTANCE;
         }
         headerChecked = true;

@@ -1,6 +1,7 @@
 package dev.raylightning.core.collective.tcp;
 
 import dev.raylightning.core.collective.ReduceKernels;
+import dev.raylightning.core.collective.WireKernels;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,11 +18,16 @@ import java.nio.channels.SocketChannel;
 final class FrameSender {
 
     private final SocketChannel next;
-    private final int chunkFloats;
+    private final int chunkBytes;
+    /** Values per full frame in the current call: fewer bytes per value, more values per frame. */
+    private int chunkValues;
     private final ByteBuffer header = Frame.allocate();
     private final ByteBuffer staging;
     private final FloatBuffer stagingFloats;
     private final ByteBuffer[] frame;
+    /** Blocks for encoding this rank's own chunks in a 16-bit all-reduce. */
+    private final float[] block = new float[ReduceKernels.BLOCK];
+    private final short[] shorts = new short[ReduceKernels.BLOCK];
     private Schedule s;
     private int entry;
     private int chunk;
@@ -29,10 +35,12 @@ final class FrameSender {
     private boolean inFlight;
     /** Last time a frame was staged or a byte written: the stall clock of the next rank. */
     long lastProgress;
+    /** Bytes written to the next rank since the group started, headers included (tests read it). */
+    long bytesSent;
 
     FrameSender(SocketChannel next, int chunkBytes) {
         this.next = next;
-        this.chunkFloats = chunkBytes / 4;
+        this.chunkBytes = chunkBytes;
         this.staging = ByteBuffer.allocateDirect(chunkBytes).order(ByteOrder.nativeOrder());
         this.stagingFloats = staging.asFloatBuffer();
         this.frame = new ByteBuffer[] {header, staging};
@@ -42,6 +50,7 @@ final class FrameSender {
 
     void start(Schedule schedule) {
         s = schedule;
+        chunkValues = chunkBytes / s.valueBytes();
         entry = 0;
         chunk = 0;
         index = 0;
@@ -70,10 +79,11 @@ final class FrameSender {
         long n = next.write(frame);
         if (n > 0) {
             lastProgress = System.nanoTime();
+            bytesSent += n;
         }
         if (!header.hasRemaining() && !frame[1].hasRemaining()) {
             inFlight = false;
-            if (++chunk == Schedule.frames(s.sendLen[entry], chunkFloats)) {
+            if (++chunk == Schedule.frames(s.sendLen[entry], chunkValues)) {
                 chunk = 0;
                 entry++;
             }
@@ -89,18 +99,24 @@ final class FrameSender {
         if (s.sendDependent[entry] && progress < Schedule.progress(s.sendStep[entry] - 1, chunk + 1)) {
             return false;
         }
-        int f = Schedule.frameFloats(s.sendLen[entry], chunkFloats);
+        int f = Schedule.frameFloats(s.sendLen[entry], chunkValues);
         int off = chunk * f;
         int n = Math.min(f, s.sendLen[entry] - off);
         Region src = s.sendSrc[entry];
-        if (src.sendView != null) {
+        if (s.wire.isCompressed()) {
+            int at = s.sendOff[entry] + off;
+            if (!s.sendDependent[entry]) { // this rank's own input: encoded here, frame by frame
+                WireKernels.encode(s.wire, src.floats, src.base + at, s.wireShorts, at, n, block, shorts);
+            } // else a partial sum or a gathered chunk that the receiver left encoded: sent unchanged
+            frame[1] = Region.window(s.wireSend, at, n, s.valueBytes());
+        } else if (src.sendView != null) {
             frame[1] = Region.window(src.sendView, s.sendOff[entry] + off, n); // straight from the caller
         } else {
             ReduceKernels.stage(src.floats, src.base + s.sendOff[entry] + off, stagingFloats, n);
             staging.clear().limit(n * 4);
             frame[1] = staging;
         }
-        Frame.putData(header, s.seq, s.opSig, s.count, index++, n * 4);
+        Frame.putData(header, s.seq, s.opSig, s.count, index++, n * s.valueBytes());
         inFlight = true;
         lastProgress = System.nanoTime();
         return true;

@@ -54,8 +54,13 @@ final class Region {
 
     /** Positions {@code view} on floats {@code off .. off+len} of the region and returns it. */
     static ByteBuffer window(ByteBuffer view, int off, int len) {
+        return window(view, off, len, Float.BYTES);
+    }
+
+    /** Positions {@code view} on values {@code off .. off+len} of {@code bytes} bytes each and returns it. */
+    static ByteBuffer window(ByteBuffer view, int off, int len, int bytes) {
         view.clear();
-        view.position(off * 4).limit(off * 4 + len * 4);
+        view.position(off * bytes).limit(off * bytes + len * bytes);
         return view;
     }
 }

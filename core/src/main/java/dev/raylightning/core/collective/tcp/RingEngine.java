@@ -37,6 +37,11 @@ final class RingEngine {
         this.receiver = new FrameReceiver(link, failures, options.chunkBytes());
     }
 
+    /** Bytes this rank has written to its next rank, headers included. */
+    long bytesSent() {
+        return sender.bytesSent;
+    }
+
     /** Runs {@code s} to the end, or throws {@link CollectiveException} (the group is failed then). */
     void run(Schedule s) {
         boolean ok = false;

@@ -1,6 +1,7 @@
 package dev.raylightning.core.collective.tcp;
 
 import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.collective.WireFormat;
 
 
 /**
@@ -40,7 +41,12 @@ final class RingPlans {
     }
 
     static int opSig(int opcode, ReduceOp op, int root) {
-        return opcode << 24 | (op == null ? 0 : op.ordinal() + 1) << 16 | (root & 0xFFFF);
+        return opSig(opcode, op, root, WireFormat.FLOAT32);
+    }
+
+    /** Opcode, wire format, op and root in one int, so ranks that disagree on any of them mismatch. */
+    static int opSig(int opcode, ReduceOp op, int root, WireFormat wire) {
+        return opcode << 24 | wire.ordinal() << 20 | (op == null ? 0 : op.ordinal() + 1) << 16 | (root & 0xFFFF);
     }
 
     static String opName(int opSig) {
@@ -53,8 +59,12 @@ final class RingPlans {
             case BARRIER -> "barrier";
             default -> "op" + (opSig >>> 24);
         };
-        int op = (opSig >>> 16) & 0xFF;
+        int op = (opSig >>> 16) & 0xF;
         String detail = op == 0 ? "" : ReduceOp.values()[Math.min(op - 1, ReduceOp.values().length - 1)].name();
+        int wire = (opSig >>> 20) & 0xF;
+        if (wire != 0) {
+            detail += ", " + WireFormat.values()[Math.min(wire, WireFormat.values().length - 1)].name();
+        }
         int opcode = opSig >>> 24;
         if (opcode == BROADCAST || opcode == REDUCE) {
             detail += (detail.isEmpty() ? "" : ", ") + "root " + (opSig & 0xFFFF);
@@ -62,6 +72,10 @@ final class RingPlans {
         return detail.isEmpty() ? name : name + "(" + detail + ")";
     }
 
+    /**
+     * Also the plan of a 16-bit all-reduce: the same segments and steps; the frames then carry
+     * encoded values (see {@link FrameReceiver} and {@link FrameSender}).
+     */
     void allReduce(Schedule s, Region buf, int n) {
         for (int t = 0; t < 2 * (size - 1); t++) {
             int out = mod(rank - t);

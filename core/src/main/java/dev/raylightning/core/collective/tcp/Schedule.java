@@ -1,6 +1,10 @@
 package dev.raylightning.core.collective.tcp;
 
 import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.collective.WireFormat;
+
+import java.nio.ByteBuffer;
+import java.nio.ShortBuffer;
 
 /**
  * One rank's part of one collective: the segments it sends to its next rank and the segments it
@@ -27,6 +31,17 @@ final class Schedule {
     int divisor;
     /** Absolute deadline for the whole call (the connect barrier), or Long.MAX_VALUE. */
     long deadlineNanos;
+
+    // A 16-bit all-reduce (see WireKernels); FLOAT32 and null views otherwise.
+    WireFormat wire = WireFormat.FLOAT32;
+    /**
+     * The call's values encoded, value i at bytes 2i..2i+1 (the same indices as the caller's
+     * region): every frame is sent from here and every gathered frame lands here. Two byte views
+     * (sending and receiving half) and one short view of the same memory.
+     */
+    ByteBuffer wireSend;
+    ByteBuffer wireRecv;
+    ShortBuffer wireShorts;
 
     // Sends, in order.
     int sends;
@@ -72,6 +87,19 @@ final class Schedule {
         this.op = op;
         this.divisor = divisor;
         this.deadlineNanos = Long.MAX_VALUE;
+    }
+
+    /** Makes this call a 16-bit all-reduce over {@code mirror} (at least 2 * count bytes, native order). */
+    void wire(WireFormat format, ByteBuffer mirror) {
+        wire = format;
+        wireSend = mirror.duplicate().order(mirror.order());
+        wireRecv = mirror.duplicate().order(mirror.order());
+        wireShorts = mirror.duplicate().order(mirror.order()).asShortBuffer();
+    }
+
+    /** Bytes a value takes in this call's frames. */
+    int valueBytes() {
+        return wire.bytes();
     }
 
     /** The call as messages name it, e.g. {@code allReduce(SUM)#12 of 1000 floats}; built only when needed. */
@@ -126,6 +154,10 @@ final class Schedule {
         }
         sends = 0;
         recvs = 0;
+        wire = WireFormat.FLOAT32;
+        wireSend = null;
+        wireRecv = null;
+        wireShorts = null;
     }
 
     /** Smallest frame worth its syscalls and wake-ups (floats). */

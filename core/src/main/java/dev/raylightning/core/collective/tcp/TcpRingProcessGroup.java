@@ -2,6 +2,8 @@ package dev.raylightning.core.collective.tcp;
 
 import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.collective.WireFormat;
+import dev.raylightning.core.collective.WireReduce;
 import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
 
 import java.io.IOException;
@@ -61,6 +63,8 @@ public final class TcpRingProcessGroup implements ProcessGroup {
     private final Region emptyRegion = new Region().of(FloatBuffer.allocate(0));
     private ByteBuffer scratchBytes = ByteBuffer.allocateDirect(0);
     private final Region scratchRegion = new Region().of(scratchBytes);
+    /** The encoded values of a 16-bit all-reduce: a direct buffer grown on demand and kept. */
+    private ByteBuffer wireBytes = ByteBuffer.allocateDirect(0);
 
     private TcpRingProcessGroup(int rank, List<Endpoint> endpoints, RingOptions options, Rendezvous.Links links)
             throws IOException {
@@ -181,6 +185,21 @@ public final class TcpRingProcessGroup implements ProcessGroup {
         call(RingPlans.ALL_REDUCE, op, 0, floats, null);
     }
 
+    /**
+     * The ring all-reduce with 16-bit frames: half the bytes of a float32 one, {@code 2 * (size-1)
+     * / size * 2n} sent per rank for n floats (plus a 24-byte header per frame). Each rank rounds
+     * its own values to {@code wire} as it first uses them; at every reduce-scatter hop a rank
+     * decodes the incoming partial sum, adds its value in float32 and encodes the sum to send
+     * on; the rank that completes a segment divides (AVG) and rounds it once more, and the
+     * all-gather forwards those final 16-bit chunks unchanged, so every rank decodes the same
+     * bits. Holds a 2n-byte buffer of encodings, kept between calls.
+     */
+    @Override
+    public void allReduce(ByteBuffer floats, ReduceOp op, WireFormat wire) {
+        WireReduce.check(floats, op, wire);
+        call(RingPlans.ALL_REDUCE, op, 0, floats, null, wire);
+    }
+
     @Override
     public void reduceScatter(FloatBuffer input, FloatBuffer output, ReduceOp op) {
         call(RingPlans.REDUCE_SCATTER, op, 0, input, output);
@@ -233,6 +252,10 @@ public final class TcpRingProcessGroup implements ProcessGroup {
 
     /** Checks the arguments, then runs one collective under the group's lock. */
     private void call(int opcode, ReduceOp op, int root, Buffer a, Buffer b) {
+        call(opcode, op, root, a, b, WireFormat.FLOAT32);
+    }
+
+    private void call(int opcode, ReduceOp op, int root, Buffer a, Buffer b, WireFormat wire) {
         if (opcode != RingPlans.ALL_GATHER && opcode != RingPlans.BROADCAST && opcode != RingPlans.BARRIER) {
             Objects.requireNonNull(op, "op");
         }
@@ -259,7 +282,15 @@ public final class TcpRingProcessGroup implements ProcessGroup {
             Region ra = a == null ? emptyRegion : region(regionA, a);
             Region rb = b == null ? emptyRegion : region(regionB, b);
             int n = opcode == RingPlans.REDUCE_SCATTER ? rb.length : ra.length;
-            Schedule s = begin(opcode, op, root, n);
+            Schedule s = begin(opcode, op, root, n, wire);
+            if (wire.isCompressed()) {
+                s.wire(wire, wireBuffer(n));
+                if (size == 1) { // no wire, but the same rounding as on a ring
+                    for (int i = 0; i < n; i++) {
+                        ra.floats.put(ra.base + i, wire.round(ra.floats.get(ra.base + i)));
+                    }
+                }
+            }
             if (opcode == RingPlans.ALL_GATHER) {
                 rb.floats.put(rb.base + rank * n, ra.floats, ra.base, n); // our own part
             }
@@ -308,11 +339,23 @@ public final class TcpRingProcessGroup implements ProcessGroup {
         return scratchRegion;
     }
 
+    private ByteBuffer wireBuffer(int values) {
+        if (wireBytes.capacity() < values * 2L) {
+            wireBytes = ByteBuffer.allocateDirect(Math.multiplyExact(values, 2)).order(ByteOrder.nativeOrder());
+        }
+        return wireBytes;
+    }
+
+    /** Bytes this rank has written to its next rank since the group started, headers included (tests). */
+    long bytesSent() {
+        return engine == null ? 0 : engine.bytesSent();
+    }
+
     /** The first exchange on the new ring, bounded by the connect deadline. */
     private void connectBarrier(long deadline) {
         opLock.lock();
         try {
-            Schedule s = begin(RingPlans.BARRIER, null, 0, 0);
+            Schedule s = begin(RingPlans.BARRIER, null, 0, 0, WireFormat.FLOAT32);
             s.fixedName = "connect";
             s.deadlineNanos = deadline;
             plans.allGather(s, emptyRegion, emptyRegion, 0);
@@ -322,7 +365,7 @@ public final class TcpRingProcessGroup implements ProcessGroup {
         }
     }
 
-    private Schedule begin(int opcode, ReduceOp op, int root, int count) {
+    private Schedule begin(int opcode, ReduceOp op, int root, int count, WireFormat wire) {
         if (closed.get()) {
             throw new IllegalStateException("rank " + rank + ": the process group is closed");
         }
@@ -331,7 +374,7 @@ public final class TcpRingProcessGroup implements ProcessGroup {
                     + firstFailure.getMessage(), firstFailure.operation(), firstFailure.peerRank(),
                     firstFailure.reason(), firstFailure);
         }
-        int sig = RingPlans.opSig(opcode, op, root);
+        int sig = RingPlans.opSig(opcode, op, root, wire);
         schedule.begin(++seq, sig, count, op, op == ReduceOp.AVG ? size : 1);
         return schedule;
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.collective.WireFormat;
 import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
 
 import java.io.DataInputStream;
@@ -25,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Who gets into a ring, and what a member may send: only a hello that proves the launch's secret
@@ -124,10 +127,12 @@ class RingAdmissionTest {
 
     /**
      * Rank 1 is played by this test over plain sockets: it joins properly and echoes the connect
-     * barrier, then answers rank 0's first all-reduce frame with a header that claims 1 GiB.
+     * barrier, then answers rank 0's first all-reduce frame with a header that claims 1 GiB, or,
+     * in a 16-bit all-reduce, the length the frame would have as float32.
      */
-    @Test
-    void aForgedFrameLengthIsRefusedNamingThePeerAndTheLength() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = WireFormat.class, names = {"FLOAT32", "FLOAT16"})
+    void aForgedFrameLengthIsRefusedNamingThePeerAndTheLength(WireFormat wire) throws Exception {
         GroupSecret secret = GroupSecret.random();
         RingOptions options = RingOptions.defaults().withSecret(secret).withChunkBytes(4096)
                 .withCollectiveTimeout(Duration.ofSeconds(5)).withConnectTimeout(Duration.ofSeconds(10));
@@ -137,7 +142,7 @@ class RingAdmissionTest {
         fakeListener.bind(new InetSocketAddress("127.0.0.1", 0));
         fakeListener.setSoTimeout(TIMEOUT_MILLIS);
         List<Endpoint> eps = List.of(listener.endpoint(), new Endpoint("127.0.0.1", fakeListener.getLocalPort()));
-        int forged = 1 << 30;
+        int forged = wire == WireFormat.FLOAT32 ? 1 << 30 : 2 * 4096;
         CompletableFuture<Void> fake = CompletableFuture.runAsync(() -> {
             try {
                 Socket fromZero = fakeListener.accept();
@@ -170,8 +175,9 @@ class RingAdmissionTest {
         });
         TcpRingProcessGroup zero = TcpRingProcessGroup.connect(0, eps, listener, options);
         toClose.add(zero);
+        ByteBuffer floats = TcpRingProcessGroupTest.bytes(TcpRingProcessGroupTest.filled(0, 10_000));
         CollectiveException e = assertThrows(CollectiveException.class,
-                () -> zero.allReduce(TcpRingProcessGroupTest.filled(0, 10_000), ReduceOp.SUM));
+                () -> zero.allReduce(floats, ReduceOp.SUM, wire));
         fake.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         assertEquals(1, e.peerRank(), e.getMessage());
         assertEquals(Reason.INVALID, e.reason(), e.getMessage());

@@ -2,6 +2,7 @@ package dev.raylightning.core.collective.tcp;
 
 import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.collective.WireFormat;
 import dev.raylightning.core.collective.shm.SharedMemoryGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -137,6 +138,22 @@ class SharedMemoryGroupTest {
     private List<Path> files() throws IOException {
         try (Stream<Path> s = Files.list(Path.of("/dev/shm"))) {
             return s.filter(p -> p.getFileName().toString().startsWith(mine)).toList();
+        }
+    }
+
+    /** A 16-bit all-reduce goes to the ring underneath: the ring's results, bit for bit, on every rank. */
+    @Test
+    void sixteenBitAllReducesGoThroughTheRing() {
+        wrap(3, 0);
+        int n = (1 << 16) + 1;
+        List<float[]> out = Ranks.run(3, r -> {
+            ByteBuffer b = WireAllReduceTest.bytes(WireAllReduceTest.input(r, n));
+            groups.get(r).allReduce(b, ReduceOp.AVG, WireFormat.FLOAT16);
+            return WireAllReduceTest.floats(b);
+        });
+        float[] want = WireAllReduceTest.ringEmulation(3, n, ReduceOp.AVG, WireFormat.FLOAT16);
+        for (int r = 0; r < 3; r++) {
+            WireAllReduceTest.assertBitIdentical(want, out.get(r), "rank " + r);
         }
     }
 }

@@ -11,6 +11,7 @@ import dev.raylightning.strategies.HorovodRayStrategy;
 import dev.raylightning.strategies.RayDdpStrategy;
 import dev.raylightning.strategies.RayShardedStrategy;
 import dev.raylightning.strategies.cluster.RayRuntime;
+import dev.raylightning.strategies.horovod.Compression;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,6 +61,10 @@ public final class FashionMnistExample implements Callable<Integer> {
             + " and reductions) or single (this process) (default: ${DEFAULT-VALUE})")
     String strategy = "ray-ddp";
 
+    @Option(names = "--compression", description = "horovod only: NONE, FP16 or BF16 gradients on the wire"
+            + " (default: ${DEFAULT-VALUE})")
+    Compression compression = Compression.NONE;
+
     @Option(names = "--workers", description = "Ray workers for ray-ddp, sharded and horovod (default: ${DEFAULT-VALUE})")
     int workers = 2;
 
@@ -70,7 +75,8 @@ public final class FashionMnistExample implements Callable<Integer> {
         return switch (strategy) {
             case "ray-ddp" -> new RayDdpStrategy(workers, cpusPerWorker, false);
             case "sharded" -> new RayShardedStrategy(workers, cpusPerWorker, false);
-            case "horovod" -> new HorovodRayStrategy(workers, cpusPerWorker, false);
+            case "horovod" -> HorovodRayStrategy.builder(workers).cpusPerWorker(cpusPerWorker).compression(compression)
+                    .build();
             case "single" -> new SingleDeviceStrategy();
             default -> throw new CommandLine.ParameterException(new CommandLine(this),
                     "--strategy must be ray-ddp, sharded, horovod or single, got " + strategy);

@@ -8,6 +8,7 @@ import static dev.raylightning.core.util.Checks.checkPositive;
 import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.strategy.RankInfo;
 import dev.raylightning.core.strategy.Strategy;
+import dev.raylightning.strategies.horovod.Compression;
 import dev.raylightning.strategies.horovod.HorovodWorkerStrategy;
 import dev.raylightning.strategies.horovod.Reduction;
 import dev.raylightning.strategies.launcher.PlacementStrategy;
@@ -18,7 +19,8 @@ import dev.raylightning.strategies.launcher.WorkerStrategyFactory;
  * workers are placed as a number of workers, or as hosts x slots (each host a bundle of
  * {@code numSlots} workers on its own node, as Horovod on Ray places them); gradients are packed
  * into fusion buffers up to a threshold (Horovod's tensor fusion, 64 MB by default) and reduced
- * with the chosen {@link Reduction}: average, sum or Adasum. Horovod itself cannot run in a JVM;
+ * with the chosen {@link Reduction}: average, sum or Adasum, optionally as 16-bit values on the
+ * wire ({@link Compression}). Horovod itself cannot run in a JVM;
  * this is its model on the library's own collectives. Results, checkpoints and progress come
  * back to the driver as with {@link RayDdpStrategy}.
  *
@@ -36,6 +38,7 @@ public final class HorovodRayStrategy extends RayStrategy {
     private final long fusionThresholdBytes;
     private final Reduction reduction;
     private final int backwardPassesPerStep;
+    private final Compression compression;
 
     /** {@code numWorkers} workers with {@code cpusPerWorker} CPUs each, packed on as few nodes as fit. */
     public HorovodRayStrategy(int numWorkers, int cpusPerWorker, boolean useGpu) {
@@ -49,6 +52,7 @@ public final class HorovodRayStrategy extends RayStrategy {
         this.fusionThresholdBytes = b.fusionThresholdBytes;
         this.reduction = b.reduction;
         this.backwardPassesPerStep = b.backwardPassesPerStep;
+        this.compression = b.compression;
     }
 
     /** A builder for {@code numWorkers} workers placed anywhere (packed by default). */
@@ -67,7 +71,7 @@ public final class HorovodRayStrategy extends RayStrategy {
 
     @Override
     protected WorkerStrategyFactory workerStrategyFactory() {
-        return new Factory(fusionThresholdBytes, reduction, backwardPassesPerStep);
+        return new Factory(fusionThresholdBytes, reduction, backwardPassesPerStep, compression);
     }
 
     @Override
@@ -75,11 +79,12 @@ public final class HorovodRayStrategy extends RayStrategy {
         return numSlots;
     }
 
-    private record Factory(long fusionThresholdBytes, Reduction reduction, int backwardPassesPerStep)
-            implements WorkerStrategyFactory {
+    private record Factory(long fusionThresholdBytes, Reduction reduction, int backwardPassesPerStep,
+            Compression compression) implements WorkerStrategyFactory {
         @Override
         public Strategy create(RankInfo rank, ProcessGroup group) {
-            return new HorovodWorkerStrategy(rank, group, fusionThresholdBytes, reduction, backwardPassesPerStep);
+            return new HorovodWorkerStrategy(rank, group, fusionThresholdBytes, reduction, backwardPassesPerStep,
+                    compression);
         }
     }
 
@@ -107,10 +112,14 @@ public final class HorovodRayStrategy extends RayStrategy {
         return reduction;
     }
 
+    public Compression compression() {
+        return compression;
+    }
+
     @Override
     public String toString() {
         String layout = numHosts > 0 ? "numHosts=" + numHosts + ", numSlots=" + numSlots : "numWorkers=" + numWorkers();
-        return "HorovodRayStrategy(" + layout + ", reduction=" + reduction + ", bundle=" + bundle() + ", placement="
+        return "HorovodRayStrategy(" + layout + ", reduction=" + reduction + ", compression=" + compression + ", bundle=" + bundle() + ", placement="
                 + placement() + ")";
     }
 
@@ -122,6 +131,7 @@ public final class HorovodRayStrategy extends RayStrategy {
         private long fusionThresholdBytes = 64L << 20;
         private Reduction reduction = Reduction.AVERAGE;
         private int backwardPassesPerStep = 1;
+        private Compression compression = Compression.NONE;
 
         private Builder() {
             super(1);
@@ -158,6 +168,12 @@ public final class HorovodRayStrategy extends RayStrategy {
             return this;
         }
 
+        /** How gradients travel: float32 (default), or FP16 / BF16 at half the bytes, summed in float32. */
+        public Builder compression(Compression c) {
+            compression = checkNotNull(c, "compression");
+            return this;
+        }
+
         /**
          * Backward passes whose gradients are summed locally before one reduction and optimizer
          * step (Horovod's {@code backward_passes_per_step}, 1 by default). It is the trainer's
@@ -175,6 +191,8 @@ public final class HorovodRayStrategy extends RayStrategy {
                 // one host per node, as Horovod on Ray places them; a single host is one bundle anyway
                 placement(numHosts > 1 ? PlacementStrategy.STRICT_SPREAD : PlacementStrategy.PACK);
             }
+            checkArgument(reduction != Reduction.ADASUM || compression == Compression.NONE,
+                    "Adasum runs on float32 gradients; use Compression.NONE with it, got %s", compression);
             checkArgument(reduction != Reduction.ADASUM || Integer.bitCount(numWorkers) == 1,
                     "Adasum needs a power-of-two number of workers, got %s", numWorkers);
             return new HorovodRayStrategy(this);

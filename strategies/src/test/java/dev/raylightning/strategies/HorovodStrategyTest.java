@@ -9,6 +9,7 @@ import dev.raylightning.core.optim.OptimizerConfig;
 import dev.raylightning.core.strategy.Strategy;
 import dev.raylightning.core.testing.Blobs;
 import dev.raylightning.core.testing.TinyClassifier;
+import dev.raylightning.strategies.horovod.Compression;
 import dev.raylightning.strategies.horovod.Reduction;
 import dev.raylightning.strategies.launcher.PlacementStrategy;
 import dev.raylightning.strategies.launcher.WorkerStrategyFactory;
@@ -75,6 +76,26 @@ class HorovodStrategyTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"FP16", "BF16"})
+    void compressedGradientsLandNearTheFloat32Run(String kind) {
+        Compression c = Compression.valueOf(kind);
+        ModelState plain = fit(new ThreadRanksStrategy(2, horovod(Reduction.AVERAGE, 64)), 0.1, 30);
+        WorkerStrategyFactory compressed = HorovodRayStrategy.builder(1).compression(c).build().workerStrategyFactory();
+        ModelState lossy = fit(new ThreadRanksStrategy(2, compressed), 0.1, 30);
+        // 16 steps of rounded gradients: close to float32's weights, but not the same
+        double maxDiff = 0;
+        for (int i = 0; i < plain.arrays().size(); i++) {
+            float[] a = plain.arrays().get(i).values();
+            float[] b = lossy.arrays().get(i).values();
+            for (int k = 0; k < a.length; k++) {
+                maxDiff = Math.max(maxDiff, Math.abs(a[k] - b[k]));
+            }
+        }
+        assertTrue(maxDiff > 0, "rounding changed nothing: the gradients did not travel as " + c);
+        assertTrue(maxDiff < (c == Compression.FP16 ? 1e-2 : 5e-2), c + " drifted by " + maxDiff);
+    }
+
     @Test
     void sumIsRanksTimesTheAverage() {
         // plain SGD: summed gradients at lr / 2 take the same steps as averaged ones at lr
@@ -107,7 +128,7 @@ class HorovodStrategyTest {
         ModelState accumulated;
         try (Sgd m = new Sgd(0.1)) {
             ddp.fit(m, data(15));
-            assertEquals(16, ddp.globalStep());
+            assertEquals(8, ddp.globalStep(), "8 batches per epoch per rank, a step every 2, 2 epochs");
             accumulated = m.stateDict();
         }
         WorkerStrategyFactory twoPasses = HorovodRayStrategy.builder(1).backwardPassesPerStep(2).build()
@@ -115,14 +136,12 @@ class HorovodStrategyTest {
         ModelState hvd = fit(new ThreadRanksStrategy(2, twoPasses), 0.1, 15);
         ShardedStrategyTest.assertClose(accumulated, hvd, 1e-6);
 
-        Trainer conflicting = Trainer.builder().defaultRootDir(root).enableProgressBar(false).logger(false)
+        // two values of one setting are refused when the trainer is built
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Trainer.builder()
                 .accumulateGradBatches(3).strategy(HorovodRayStrategy.builder(2).backwardPassesPerStep(2).build())
-                .build();
-        try (Sgd m = new Sgd(0.1)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> conflicting.fit(m, data(15)));
-            assertTrue(e.getMessage().contains("accumulateGradBatches(3)") && e.getMessage().contains(
-                    "backwardPassesPerStep(2)"), e.getMessage());
-        }
+                .build());
+        assertTrue(e.getMessage().contains("accumulateGradBatches(3)") && e.getMessage().contains(
+                "backwardPassesPerStep(2)"), e.getMessage());
     }
 
     @Test
@@ -151,5 +170,8 @@ class HorovodStrategyTest {
                 () -> HorovodRayStrategy.builder(3).reduction(Reduction.ADASUM).build());
         assertTrue(adasum.getMessage().contains("power-of-two"), adasum.getMessage());
         assertThrows(IllegalArgumentException.class, () -> HorovodRayStrategy.builder(2).fusionThresholdMb(0));
+        IllegalArgumentException lossyAdasum = assertThrows(IllegalArgumentException.class,
+                () -> HorovodRayStrategy.builder(2).reduction(Reduction.ADASUM).compression(Compression.FP16).build());
+        assertTrue(lossyAdasum.getMessage().contains("Compression.NONE"), lossyAdasum.getMessage());
     }
 }

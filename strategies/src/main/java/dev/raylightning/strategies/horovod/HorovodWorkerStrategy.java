@@ -15,8 +15,9 @@ import java.util.List;
 /**
  * The worker side of {@code HorovodRayStrategy}: before every optimizer step, gradients are
  * packed into fusion buffers of at most the fusion threshold ({@link GradientFusion}) and reduced
- * with the strategy's {@link Reduction}: average or sum by the ring all-reduce, Adasum by
- * gathering every rank's buffer and combining them in the same order on every rank.
+ * with the strategy's {@link Reduction}: average or sum by the ring all-reduce, in the
+ * {@link Compression}'s wire format, Adasum by gathering every rank's buffer and combining them
+ * in the same order on every rank.
  */
 public final class HorovodWorkerStrategy extends ProcessGroupStrategy {
 
@@ -25,15 +26,20 @@ public final class HorovodWorkerStrategy extends ProcessGroupStrategy {
     private final long fusionThresholdBytes;
     private final Reduction reduction;
     private final int backwardPassesPerStep;
+    private final Compression compression;
     private transient GradientFusion fusion;
     private transient ByteBuffer gathered;
 
     public HorovodWorkerStrategy(RankInfo rank, ProcessGroup group, long fusionThresholdBytes, Reduction reduction,
-            int backwardPassesPerStep) {
+            int backwardPassesPerStep, Compression compression) {
         super(rank, group);
+        this.compression = compression;
         this.fusionThresholdBytes = fusionThresholdBytes;
         this.reduction = reduction;
         this.backwardPassesPerStep = backwardPassesPerStep;
+        if (reduction == Reduction.ADASUM && compression != Compression.NONE) {
+            throw new IllegalArgumentException("Adasum runs on float32 gradients; use Compression.NONE with it");
+        }
         if (reduction == Reduction.ADASUM && Integer.bitCount(group.size()) != 1) {
             throw new IllegalArgumentException("Adasum needs a power-of-two number of workers, got " + group.size());
         }
@@ -54,8 +60,8 @@ public final class HorovodWorkerStrategy extends ProcessGroupStrategy {
 
     private void reduceFused(ByteBuffer data, int[] segments) {
         switch (reduction) {
-            case AVERAGE -> group().allReduce(data, ReduceOp.AVG);
-            case SUM -> group().allReduce(data, ReduceOp.SUM);
+            case AVERAGE -> group().allReduce(data, ReduceOp.AVG, compression.wire());
+            case SUM -> group().allReduce(data, ReduceOp.SUM, compression.wire());
             case ADASUM -> adasum(data, segments);
         }
     }

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -33,16 +35,19 @@ class HorovodRayStrategyTest {
                 .enableCheckpointing(false);
     }
 
-    @Test
-    void oneHostOfTwoSlotsEqualsOneProcessAtTwiceTheBatch() {
+    /** RayDdpStrategy's two workers land on this same single-process run (RayDdpStrategyTest), so Horovod equals DDP. */
+    @ParameterizedTest
+    @ValueSource(strings = {"sgd", "adam"})
+    void oneHostOfTwoSlotsEqualsOneProcessAtTwiceTheBatch(String optimizer) {
+        double lr = optimizer.equals("adam") ? 0.01 : 0.1;
         ModelState single;
-        try (TinyClassifier m = new TinyClassifier(16, 0.1, "sgd")) {
+        try (TinyClassifier m = new TinyClassifier(16, lr, optimizer)) {
             trainer().build().fit(m, RayDdpStrategyTest.data(32));
             single = m.stateDict();
         }
         HorovodRayStrategy hvd = HorovodRayStrategy.builder().numHosts(1).numSlots(2).build();
         Trainer t = trainer().strategy(hvd).build();
-        try (TinyClassifier m = new TinyClassifier(16, 0.1, "sgd")) {
+        try (TinyClassifier m = new TinyClassifier(16, lr, optimizer)) {
             t.fit(m, RayDdpStrategyTest.data(16));
             assertEquals(TrainerStatus.FINISHED, t.status());
             assertEquals(16, t.globalStep());

@@ -151,6 +151,10 @@ class HorovodStrategyTest {
         assertEquals(3, s.workerGroup().workersPerBundle());
         assertEquals(PlacementStrategy.STRICT_SPREAD, s.workerGroup().placement());
         assertEquals(java.util.Map.of("CPU", 3.0), s.workerGroup().placementBundle());
+        HorovodRayStrategy twoByTwo = HorovodRayStrategy.builder().numHosts(2).numSlots(2).build();
+        assertEquals(4, twoByTwo.workerGroup().numWorkers());
+        assertEquals(2, twoByTwo.workerGroup().workersPerBundle());
+        assertEquals(java.util.Map.of("CPU", 2.0), twoByTwo.workerGroup().placementBundle());
         HorovodRayStrategy oneHost = HorovodRayStrategy.builder().numHosts(1).numSlots(2).build();
         assertEquals(PlacementStrategy.PACK, oneHost.placement());
         HorovodRayStrategy packed = new HorovodRayStrategy(4, 1, false);

@@ -85,6 +85,11 @@ public final class DdpSummary implements Callable<Integer> {
         for (String model : MODELS) {
             ratioRow(t, model, "java-ray2", "lightning-ddp", 1);
             ratioRow(t, model, "java-single", "lightning", 1);
+            // rows of variants that did not run are left out
+            ratioRow(t, model, "java-horovod2", "lightning-ddp", 1);
+            ratioRow(t, model, "java-horovod2", "java-ray2", 1);
+            ratioRow(t, model, "java-horovod2-fp16", "java-horovod2", 1);
+            ratioRow(t, model, "java-horovod2-bf16", "java-horovod2", 1);
         }
         return t;
     }

@@ -1,12 +1,17 @@
 package dev.raylightning.bench.ddp;
 
 import dev.raylightning.core.strategy.Strategy;
+import dev.raylightning.strategies.HorovodRayStrategy;
 import dev.raylightning.strategies.RayDdpStrategy;
 import dev.raylightning.strategies.RayShardedStrategy;
+import dev.raylightning.strategies.horovod.Compression;
 
 import java.util.Optional;
 
-/** What trains in a throughput run: the driver JVM alone, RayDdpStrategy with one or two workers, or RayShardedStrategy with two. */
+/**
+ * What trains in a throughput run: the driver JVM alone, RayDdpStrategy with one or two workers,
+ * RayShardedStrategy with two, or HorovodRayStrategy with two (float32, FP16 or BF16 on the wire).
+ */
 enum DdpVariant {
     /** The trainer's default SingleDeviceStrategy, in the benchmark's own JVM. */
     SINGLE("java-single", 0),
@@ -15,7 +20,13 @@ enum DdpVariant {
     /** RayDdpStrategy(2, 1, false): two worker JVMs, gradients averaged over the TCP ring. */
     RAY2("java-ray2", 2),
     /** RayShardedStrategy(2, 1, false): two worker JVMs, gradients reduce-scattered to owners, stage 2. */
-    SHARDED2("java-sharded2", 2);
+    SHARDED2("java-sharded2", 2),
+    /** HorovodRayStrategy(2, 1, false): two worker JVMs, fused gradients averaged as float32. */
+    HOROVOD2("java-horovod2", 2),
+    /** The same with FP16 gradients on the wire. */
+    HOROVOD2_FP16("java-horovod2-fp16", 2),
+    /** The same with BF16 gradients on the wire. */
+    HOROVOD2_BF16("java-horovod2-bf16", 2);
 
     private final String mode;
     private final int workers;
@@ -40,6 +51,11 @@ enum DdpVariant {
         }
         if (this == SHARDED2) {
             return Optional.of(RayShardedStrategy.builder(workers).cpusPerWorker(1).initHook(new InitHookStamp()).build());
+        }
+        if (this == HOROVOD2 || this == HOROVOD2_FP16 || this == HOROVOD2_BF16) {
+            Compression c = this == HOROVOD2 ? Compression.NONE : this == HOROVOD2_FP16 ? Compression.FP16 : Compression.BF16;
+            return Optional.of(HorovodRayStrategy.builder(workers).cpusPerWorker(1).compression(c)
+                    .initHook(new InitHookStamp()).build());
         }
         return Optional.of(RayDdpStrategy.builder(workers).cpusPerWorker(1).initHook(new InitHookStamp()).build());
     }

@@ -34,7 +34,7 @@ final class LightningPeer {
     static Optional<String> modeFor(DdpVariant v) {
         return switch (v) {
             case SINGLE -> Optional.of("lightning");
-            case RAY2 -> Optional.of("lightning-ddp");
+            case RAY2, HOROVOD2, HOROVOD2_FP16, HOROVOD2_BF16 -> Optional.of("lightning-ddp");
             case SHARDED2 -> Optional.of("lightning-ddp-zero");
             case RAY1 -> Optional.empty();
         };

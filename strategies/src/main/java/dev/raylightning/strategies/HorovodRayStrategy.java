@@ -244,6 +244,13 @@ public final class HorovodRayStrategy extends RayStrategy {
             Path p = checkNotNull(path, "timeline").toAbsolutePath().normalize();
             checkArgument(p.getFileName() != null && !Files.isDirectory(p),
                     "timeline must name a file, got the directory %s", p);
+            Path existing = p.getParent();
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            // the missing parents are created when the trace is written; a file in their way never lets them be
+            checkArgument(existing == null || Files.isDirectory(existing),
+                    "timeline %s cannot be written: %s is not a directory", p, existing);
             timeline = p.toString();
             return this;
         }

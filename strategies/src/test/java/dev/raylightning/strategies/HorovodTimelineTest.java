@@ -172,10 +172,29 @@ class HorovodTimelineTest {
     }
 
     @Test
-    void theTimelineMustNameAFile() {
+    void aTraceThatCannotBeWrittenLeavesTheFitSuccessful() throws IOException {
+        Path file = root.resolve("timeline.json");
+        HorovodRayStrategy hvd = HorovodRayStrategy.builder(2).timeline(file).build();
+        // a directory took the file's place after the strategy was built: the move over it fails
+        Files.createDirectories(file.resolve("in-the-way"));
+        Trainer t = fit(hvd, new ArrayList<>());
+        assertTrue(t.globalStep() > 0);
+        assertTrue(Files.isDirectory(file.resolve("in-the-way")));
+        try (var left = Files.list(root)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList(),
+                    "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void theTimelineMustNameAFileThatCanBeWritten() throws IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> HorovodRayStrategy.builder(2).timeline(root));
         assertTrue(e.getMessage().contains("directory"), e.getMessage());
+        Files.writeString(root.resolve("file"), "x");
+        IllegalArgumentException underAFile = assertThrows(IllegalArgumentException.class,
+                () -> HorovodRayStrategy.builder(2).timeline(root.resolve("file/deeper/t.json")));
+        assertTrue(underAFile.getMessage().contains("is not a directory"), underAFile.getMessage());
         assertEquals(root.resolve("t.json").toAbsolutePath(),
                 HorovodRayStrategy.builder(2).timeline(root.resolve("t.json")).build().timeline().orElseThrow());
         assertTrue(HorovodRayStrategy.builder(2).build().timeline().isEmpty());

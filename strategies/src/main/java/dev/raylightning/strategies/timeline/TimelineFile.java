@@ -33,7 +33,7 @@ public final class TimelineFile {
         Path tmp = null;
         try {
             Files.createDirectories(target.getParent());
-            tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
+            tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
             try (Writer out = new BufferedWriter(Files.newBufferedWriter(tmp, StandardCharsets.UTF_8), 1 << 16);
                     JsonWriter json = new JsonWriter(out)) {
                 writeTrace(json, ranks);

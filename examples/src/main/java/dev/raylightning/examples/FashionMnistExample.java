@@ -65,6 +65,10 @@ public final class FashionMnistExample implements Callable<Integer> {
             + " (default: ${DEFAULT-VALUE})")
     Compression compression = Compression.NONE;
 
+    @Option(names = "--timeline", paramLabel = "FILE", description = "horovod only: write Horovod's timeline of"
+            + " every worker's steps and collectives to FILE, a Chrome trace for Perfetto or chrome://tracing")
+    Path timeline;
+
     @Option(names = "--workers", description = "Ray workers for ray-ddp, sharded and horovod (default: ${DEFAULT-VALUE})")
     int workers = 2;
 
@@ -72,15 +76,24 @@ public final class FashionMnistExample implements Callable<Integer> {
     int cpusPerWorker = 1;
 
     private Strategy strategy() {
+        if (timeline != null && !strategy.equals("horovod")) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--timeline goes with --strategy horovod, got --strategy " + strategy);
+        }
         return switch (strategy) {
             case "ray-ddp" -> new RayDdpStrategy(workers, cpusPerWorker, false);
             case "sharded" -> new RayShardedStrategy(workers, cpusPerWorker, false);
-            case "horovod" -> HorovodRayStrategy.builder(workers).cpusPerWorker(cpusPerWorker).compression(compression)
-                    .build();
+            case "horovod" -> horovod();
             case "single" -> new SingleDeviceStrategy();
             default -> throw new CommandLine.ParameterException(new CommandLine(this),
                     "--strategy must be ray-ddp, sharded, horovod or single, got " + strategy);
         };
+    }
+
+    private HorovodRayStrategy horovod() {
+        HorovodRayStrategy.Builder b = HorovodRayStrategy.builder(workers).cpusPerWorker(cpusPerWorker)
+                .compression(compression);
+        return (timeline == null ? b : b.timeline(timeline)).build();
     }
 
     @Override
@@ -108,6 +121,10 @@ public final class FashionMnistExample implements Callable<Integer> {
             System.out.printf("validation accuracy %.4f, test accuracy %.4f%n", valAccuracy,
                     results.get(0).get("test_accuracy"));
             System.out.println("best checkpoint: " + checkpoint.bestModelPath());
+            if (timeline != null) {
+                System.out.println("timeline: " + timeline.toAbsolutePath()
+                        + " (open it in https://ui.perfetto.dev or chrome://tracing)");
+            }
             System.out.println("logs: " + trainer.logDir());
         } finally {
             RayRuntime.shutdown();

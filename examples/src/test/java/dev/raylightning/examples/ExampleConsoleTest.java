@@ -84,4 +84,14 @@ class ExampleConsoleTest {
         assertEquals("fashion-mnist: numWorkers must be >= 1, got 0", run.lines().get(0), all);
         assertFalse(all.contains("\tat "), "a stack trace:\n" + all);
     }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void aTimelineGoesWithHorovodOnly() throws Exception {
+        Run run = runExample("--strategy", "single", "--timeline", root.resolve("t.json").toString());
+        String all = String.join("\n", run.lines());
+        assertEquals(2, run.exitCode(), all);
+        assertEquals("--timeline goes with --strategy horovod, got --strategy single",
+                run.lines().get(0), all);
+    }
 }

@@ -13,6 +13,18 @@ import dev.raylightning.strategies.horovod.HorovodWorkerStrategy;
 import dev.raylightning.strategies.horovod.Reduction;
 import dev.raylightning.strategies.launcher.PlacementStrategy;
 import dev.raylightning.strategies.launcher.WorkerStrategyFactory;
+import dev.raylightning.strategies.timeline.TimelineEvents;
+import dev.raylightning.strategies.timeline.TimelineFile;
+import dev.raylightning.strategies.timeline.TimelineRecorder;
+import org.slf4j.LoggerFactory;
+
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Horovod's training model on Ray workers, ray_lightning's {@code HorovodRayStrategy}: the
@@ -22,7 +34,8 @@ import dev.raylightning.strategies.launcher.WorkerStrategyFactory;
  * with the chosen {@link Reduction}: average, sum or Adasum, optionally as 16-bit values on the
  * wire ({@link Compression}). Horovod itself cannot run in a JVM;
  * this is its model on the library's own collectives. Results, checkpoints and progress come
- * back to the driver as with {@link RayDdpStrategy}.
+ * back to the driver as with {@link RayDdpStrategy}. With a {@link Builder#timeline timeline},
+ * every rank records its steps and collectives, and the driver writes them as one Chrome trace.
  *
  * <pre>{@code
  * var strategy = new HorovodRayStrategy(4, 1, false);
@@ -39,6 +52,8 @@ public final class HorovodRayStrategy extends RayStrategy {
     private final Reduction reduction;
     private final int backwardPassesPerStep;
     private final Compression compression;
+    /** Absolute path of the timeline on the driver, or null; a String because a Path does not serialize. */
+    private final String timeline;
 
     /** {@code numWorkers} workers with {@code cpusPerWorker} CPUs each, packed on as few nodes as fit. */
     public HorovodRayStrategy(int numWorkers, int cpusPerWorker, boolean useGpu) {
@@ -53,6 +68,7 @@ public final class HorovodRayStrategy extends RayStrategy {
         this.reduction = b.reduction;
         this.backwardPassesPerStep = b.backwardPassesPerStep;
         this.compression = b.compression;
+        this.timeline = b.timeline;
     }
 
     /** A builder for {@code numWorkers} workers placed anywhere (packed by default). */
@@ -71,7 +87,8 @@ public final class HorovodRayStrategy extends RayStrategy {
 
     @Override
     protected WorkerStrategyFactory workerStrategyFactory() {
-        return new Factory(fusionThresholdBytes, reduction, backwardPassesPerStep, compression);
+        return new Factory(fusionThresholdBytes, reduction, backwardPassesPerStep, compression,
+                timeline == null ? 0 : TimelineRecorder.DEFAULT_CAPACITY);
     }
 
     @Override
@@ -80,11 +97,47 @@ public final class HorovodRayStrategy extends RayStrategy {
     }
 
     private record Factory(long fusionThresholdBytes, Reduction reduction, int backwardPassesPerStep,
-            Compression compression) implements WorkerStrategyFactory {
+            Compression compression, int timelineCapacity) implements WorkerStrategyFactory {
         @Override
         public Strategy create(RankInfo rank, ProcessGroup group) {
             return new HorovodWorkerStrategy(rank, group, fusionThresholdBytes, reduction, backwardPassesPerStep,
-                    compression);
+                    compression, timelineCapacity);
+        }
+    }
+
+    /**
+     * Writes the ranks' timelines as one trace when they recorded steps: a fit does, so the file
+     * holds the latest fit; validate, test and predict take no step and leave it as it is. A
+     * trace that cannot be written is logged, not thrown: the run it describes has succeeded.
+     */
+    @Override
+    public void onWorkerReports(List<Serializable> reportsByRank) {
+        if (timeline == null) {
+            return;
+        }
+        List<TimelineEvents> ranks = new ArrayList<>();
+        long steps = 0;
+        long dropped = 0;
+        for (Serializable report : reportsByRank) {
+            if (report instanceof TimelineEvents events) {
+                ranks.add(events);
+                steps += events.steps();
+                dropped += events.dropped();
+            }
+        }
+        if (steps == 0 && dropped == 0) {
+            return;
+        }
+        var log = LoggerFactory.getLogger(HorovodRayStrategy.class);
+        try {
+            TimelineFile.write(Path.of(timeline), ranks);
+            log.info("Horovod timeline of {} ranks written to {}", ranks.size(), timeline);
+        } catch (UncheckedIOException e) {
+            log.error("The Horovod timeline could not be written; training itself succeeded: {}", e.getMessage());
+        }
+        if (dropped > 0) {
+            log.warn("The Horovod timeline {} lacks {} events: each rank keeps at most {} (whole steps are dropped)",
+                    timeline, dropped, TimelineRecorder.DEFAULT_CAPACITY);
         }
     }
 
@@ -116,6 +169,11 @@ public final class HorovodRayStrategy extends RayStrategy {
         return compression;
     }
 
+    /** Where the driver writes the timeline after a fit, if anywhere. */
+    public Optional<Path> timeline() {
+        return Optional.ofNullable(timeline).map(Path::of);
+    }
+
     @Override
     public String toString() {
         String layout = numHosts > 0 ? "numHosts=" + numHosts + ", numSlots=" + numSlots : "numWorkers=" + numWorkers();
@@ -132,6 +190,7 @@ public final class HorovodRayStrategy extends RayStrategy {
         private Reduction reduction = Reduction.AVERAGE;
         private int backwardPassesPerStep = 1;
         private Compression compression = Compression.NONE;
+        private String timeline;
 
         private Builder() {
             super(1);
@@ -171,6 +230,28 @@ public final class HorovodRayStrategy extends RayStrategy {
         /** How gradients travel: float32 (default), or FP16 / BF16 at half the bytes, summed in float32. */
         public Builder compression(Compression c) {
             compression = checkNotNull(c, "compression");
+            return this;
+        }
+
+        /**
+         * Records Horovod's timeline: every rank's optimizer steps and, inside each, the wait for
+         * every rank, the copies into and out of each fusion buffer and its collective, written by
+         * the driver after each fit as one Chrome trace at {@code path} (a relative path is taken
+         * from the current directory now; parents are created). Open it in Perfetto or
+         * chrome://tracing. Off by default, and then nothing is timed.
+         */
+        public Builder timeline(Path path) {
+            Path p = checkNotNull(path, "timeline").toAbsolutePath().normalize();
+            checkArgument(p.getFileName() != null && !Files.isDirectory(p),
+                    "timeline must name a file, got the directory %s", p);
+            Path existing = p.getParent();
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            // the missing parents are created when the trace is written; a file in their way never lets them be
+            checkArgument(existing == null || Files.isDirectory(existing),
+                    "timeline %s cannot be written: %s is not a directory", p, existing);
+            timeline = p.toString();
             return this;
         }
 

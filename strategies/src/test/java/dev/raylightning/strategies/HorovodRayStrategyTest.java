@@ -69,6 +69,19 @@ class HorovodRayStrategyTest {
     }
 
     @Test
+    void theTimelineHoldsEveryWorkersStepsOnTheDriver() throws java.io.IOException {
+        Path file = root.resolve("traces/timeline.json");
+        Trainer t = trainer().strategy(HorovodRayStrategy.builder(2).timeline(file).build()).build();
+        try (TinyClassifier m = new TinyClassifier(16, 0.1, "sgd")) {
+            t.fit(m, RayDdpStrategyTest.data(16));
+            assertEquals(TrainerStatus.FINISHED, t.status());
+        }
+        assertTrue(java.nio.file.Files.isRegularFile(file), "the driver wrote the merged trace");
+        HorovodTimelineTest.assertWholeSteps(HorovodTimelineTest.read(file), 2, t.globalStep());
+        RayTestSupport.assertNoLeftovers();
+    }
+
+    @Test
     void moreHostsThanNodesFailsAtOnceNamingTheNodes() {
         long start = System.nanoTime();
         Trainer t = trainer().strategy(HorovodRayStrategy.builder().numHosts(2).numSlots(1).build()).build();

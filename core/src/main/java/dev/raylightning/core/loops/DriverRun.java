@@ -12,8 +12,10 @@ import dev.raylightning.core.callbacks.ModelCheckpoint;
 import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.strategy.Launcher;
 
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -55,6 +57,7 @@ final class DriverRun {
                 outcomes.get(0).bestCheckpoint().restore();
             }
             restore(result, m);
+            reportsToStrategy(outcomes);
             ctx.logging.finish(state.status == TrainerStatus.INTERRUPTED ? "interrupted" : "success");
             return result;
         } catch (RuntimeException | Error e) {
@@ -79,6 +82,15 @@ final class DriverRun {
             perRank.add(o.result().predictions());
         }
         return zero.withPredictions(PredictionMerge.merge(perRank));
+    }
+
+    /** Hands every rank's strategy report to the driver's strategy, by rank. */
+    private void reportsToStrategy(List<WorkerTask.Outcome> outcomes) {
+        List<Serializable> reports = new ArrayList<>();
+        for (WorkerTask.Outcome o : outcomes) {
+            reports.add(o.workerReport());
+        }
+        ctx.strategy.onWorkerReports(Collections.unmodifiableList(reports));
     }
 
     /** Adopts rank zero's result: weights, counters, metrics, callback states, status and stop reason. */

@@ -8,15 +8,20 @@ import dev.raylightning.core.strategy.Strategy;
 
 import java.io.Serializable;
 
-/** The trainer's part of a launch: one rank runs the shipped request; rank zero adds its best checkpoint. */
+/**
+ * The trainer's part of a launch: one rank runs the shipped request; rank zero adds its best
+ * checkpoint, and every rank its strategy's {@link Strategy#workerReport()}.
+ */
 record WorkerTask(RunRequest request) implements RankTask<WorkerTask.Outcome> {
 
-    /** One rank's result, and on global rank zero the bytes of its best checkpoint. */
-    record Outcome(RunResult result, BestCheckpoint bestCheckpoint) implements Serializable {}
+    /** One rank's result, on global rank zero the bytes of its best checkpoint, and its strategy's report. */
+    record Outcome(RunResult result, BestCheckpoint bestCheckpoint, Serializable workerReport)
+            implements Serializable {}
 
     @Override
     public Outcome run(Strategy rankStrategy, ProgressListener toDriver) {
         RunResult result = TrainerContext.runWorker(request, rankStrategy, toDriver);
-        return new Outcome(result, rankStrategy.isGlobalZero() ? BestCheckpoint.read(result) : null);
+        return new Outcome(result, rankStrategy.isGlobalZero() ? BestCheckpoint.read(result) : null,
+                rankStrategy.workerReport());
     }
 }

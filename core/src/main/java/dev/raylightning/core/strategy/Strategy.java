@@ -144,6 +144,23 @@ public interface Strategy extends Serializable {
         }
     }
 
+    /**
+     * What this rank hands back to the driver after a launched run (a trace, counters), or null
+     * for nothing. Called on every rank once its run is over, after {@link #teardown}; the driver's
+     * strategy receives every rank's report in {@link #onWorkerReports}.
+     */
+    default Serializable workerReport() {
+        return null;
+    }
+
+    /**
+     * On the driver, after a launched run (fit, validate, test or predict) returned on every rank:
+     * each rank's {@link #workerReport}, by global rank (null where a rank had none). Not called
+     * when the run failed. Runs after the driver's module holds the result, so a failure here is
+     * the strategy's to report, not the run's.
+     */
+    default void onWorkerReports(List<Serializable> reportsByRank) {}
+
     /** Arguments for the distributed sampler the trainer puts on loaders; empty when one rank. */
     default Optional<SamplerArgs> distributedSamplerArgs() {
         return worldSize() > 1 ? Optional.of(new SamplerArgs(worldSize(), globalRank())) : Optional.empty();

@@ -98,6 +98,18 @@ class LauncherSeamTest {
         dev.raylightning.core.ResumeTestAccess.assertWeightsClose(single.arrays(), ddp.arrays(), 1e-5);
     }
 
+    @Test
+    void everyRanksReportReachesTheDriversStrategyByRank() {
+        ThreadDdpStrategy.REPORTS.clear();
+        Trainer t = trainer().enableCheckpointing(false).strategy(new ThreadDdpStrategy(2)).build();
+        try (TinyClassifier m = new TinyClassifier()) {
+            t.fit(m, data(16));
+        }
+        assertEquals(16, t.globalStep());
+        assertEquals(List.of(List.of("rank 0 reduced 16 times", "rank 1 reduced 16 times")),
+                List.copyOf(ThreadDdpStrategy.REPORTS), "one call per launch, reports in rank order");
+    }
+
     static final class RankMetrics implements Callback {
         final List<Map<String, Double>> seen = new ArrayList<>();
 

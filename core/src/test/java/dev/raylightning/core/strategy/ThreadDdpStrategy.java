@@ -31,8 +31,13 @@ final class ThreadDdpStrategy implements Strategy {
     /** The ranks that saved a checkpoint, one entry per save, in the order they did. */
     static final java.util.Queue<Integer> SAVES = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
+    /** What the driver's copy received through {@link #onWorkerReports}, one list per launch. */
+    static final java.util.Queue<List<Serializable>> REPORTS = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     private final int worldSize;
     private final int rank;
+    /** Gradient reductions this rank ran in its launch: what its report says. */
+    private transient int reductions;
     private final String groupId;
     private final boolean driver;
 
@@ -165,7 +170,18 @@ final class ThreadDdpStrategy implements Strategy {
     }
 
     @Override
+    public Serializable workerReport() {
+        return "rank " + rank + " reduced " + reductions + " times";
+    }
+
+    @Override
+    public void onWorkerReports(List<Serializable> reportsByRank) {
+        REPORTS.add(reportsByRank);
+    }
+
+    @Override
     public void reduceGradients(List<NDArray> gradients) {
+        reductions++;
         for (NDArray g : gradients) {
             FloatBuffer view = g.toByteBuffer(true).asFloatBuffer();
             double[] local = new double[view.remaining()];

@@ -20,11 +20,28 @@ public final class GradientFusion {
         void reduce(ByteBuffer data, int[] floats);
     }
 
+    /**
+     * Told how long a fused group's copies into and out of the buffer took ({@link System#nanoTime}
+     * readings), for a timeline. Gradients reduced alone are not copied and not reported here.
+     */
+    public interface CopyListener {
+        void copiedIn(int tensors, long bytes, long startNanos, long endNanos);
+
+        void copiedOut(int tensors, long bytes, long startNanos, long endNanos);
+    }
+
     private final long thresholdBytes;
+    /** Null unless a timeline listens: then the copies are left untimed. */
+    private final CopyListener listener;
     private ByteBuffer buffer;
 
     public GradientFusion(long thresholdBytes) {
+        this(thresholdBytes, null);
+    }
+
+    public GradientFusion(long thresholdBytes, CopyListener listener) {
         this.thresholdBytes = thresholdBytes;
+        this.listener = listener;
     }
 
     /** Runs {@code reduce} over {@code gradients} in fused groups, in order, writing results back. */
@@ -53,6 +70,7 @@ public final class GradientFusion {
             buffer = ByteBuffer.allocateDirect((int) Math.max(totalBytes, Math.min(thresholdBytes, 1 << 20)))
                     .order(ByteOrder.nativeOrder());
         }
+        long copyIn = listener == null ? 0 : System.nanoTime();
         ByteBuffer[] views = new ByteBuffer[grads.size()];
         int[] floats = new int[grads.size()];
         buffer.clear();
@@ -62,12 +80,19 @@ public final class GradientFusion {
             buffer.put(views[k].duplicate());
         }
         buffer.flip();
+        if (listener != null) {
+            listener.copiedIn(grads.size(), totalBytes, copyIn, System.nanoTime());
+        }
         reduce.reduce(buffer, floats);
+        long copyOut = listener == null ? 0 : System.nanoTime();
         for (ByteBuffer v : views) {
             ByteBuffer slice = buffer.slice();
             slice.limit(v.remaining());
             v.duplicate().put(slice);
             buffer.position(buffer.position() + v.remaining());
+        }
+        if (listener != null) {
+            listener.copiedOut(grads.size(), totalBytes, copyOut, System.nanoTime());
         }
     }
 }

@@ -3,10 +3,14 @@ package dev.raylightning.strategies.horovod;
 import ai.djl.ndarray.NDArray;
 import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.strategy.OptimizerStep;
 import dev.raylightning.core.strategy.ProcessGroupStrategy;
 import dev.raylightning.core.strategy.RankInfo;
 import dev.raylightning.strategies.fusion.GradientFusion;
+import dev.raylightning.strategies.timeline.TimelinePhase;
+import dev.raylightning.strategies.timeline.TimelineRecorder;
 
+import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -18,6 +22,10 @@ import java.util.List;
  * with the strategy's {@link Reduction}: average or sum by the ring all-reduce, in the
  * {@link Compression}'s wire format, Adasum by gathering every rank's buffer and combining them
  * in the same order on every rank.
+ *
+ * <p>With a timeline, every optimizer step and its phases (a wait for every rank, then per fusion
+ * buffer the copy in, the collective and the copy out) are recorded ({@link TimelineRecorder})
+ * and handed to the driver as this rank's {@link #workerReport()}; without one, nothing is timed.
  */
 public final class HorovodWorkerStrategy extends ProcessGroupStrategy {
 
@@ -27,11 +35,19 @@ public final class HorovodWorkerStrategy extends ProcessGroupStrategy {
     private final Reduction reduction;
     private final int backwardPassesPerStep;
     private final Compression compression;
+    /** Null without a timeline: every timing below is skipped then. */
+    private final transient TimelineRecorder timeline;
     private transient GradientFusion fusion;
     private transient ByteBuffer gathered;
 
     public HorovodWorkerStrategy(RankInfo rank, ProcessGroup group, long fusionThresholdBytes, Reduction reduction,
             int backwardPassesPerStep, Compression compression) {
+        this(rank, group, fusionThresholdBytes, reduction, backwardPassesPerStep, compression, 0);
+    }
+
+    /** {@code timelineCapacity}: events this rank records at most, 0 for no timeline. */
+    public HorovodWorkerStrategy(RankInfo rank, ProcessGroup group, long fusionThresholdBytes, Reduction reduction,
+            int backwardPassesPerStep, Compression compression, int timelineCapacity) {
         super(rank, group);
         this.compression = compression;
         this.fusionThresholdBytes = fusionThresholdBytes;
@@ -43,6 +59,28 @@ public final class HorovodWorkerStrategy extends ProcessGroupStrategy {
         if (reduction == Reduction.ADASUM && Integer.bitCount(group.size()) != 1) {
             throw new IllegalArgumentException("Adasum needs a power-of-two number of workers, got " + group.size());
         }
+        String op = switch (reduction) {
+            case AVERAGE -> ReduceOp.AVG.name();
+            case SUM -> ReduceOp.SUM.name();
+            case ADASUM -> "ADASUM";
+        };
+        this.timeline = timelineCapacity > 0
+                ? new TimelineRecorder(rank.globalRank(), op, compression.wire(), timelineCapacity) : null;
+    }
+
+    @Override
+    public void optimizerStep(OptimizerStep step) {
+        if (timeline == null) {
+            super.optimizerStep(step);
+        } else {
+            timeline.step(() -> super.optimizerStep(step));
+        }
+    }
+
+    /** This rank's timeline, or null without one. */
+    @Override
+    public Serializable workerReport() {
+        return timeline == null ? null : timeline.events();
     }
 
     @Override
@@ -53,16 +91,30 @@ public final class HorovodWorkerStrategy extends ProcessGroupStrategy {
     @Override
     public void reduceGradients(List<NDArray> gradients) {
         if (fusion == null) {
-            fusion = new GradientFusion(fusionThresholdBytes);
+            fusion = new GradientFusion(fusionThresholdBytes, timeline);
+        }
+        if (timeline != null) {
+            // Horovod's negotiation: waiting for the slowest rank shows here, not in the first transfer
+            long start = System.nanoTime();
+            group().barrier();
+            timeline.record(TimelinePhase.WAIT, start, System.nanoTime(), 0, 0);
         }
         fusion.reduce(gradients, this::reduceFused);
     }
 
     private void reduceFused(ByteBuffer data, int[] segments) {
+        long start = timeline == null ? 0 : System.nanoTime();
+        int bytes = data.remaining();
         switch (reduction) {
             case AVERAGE -> group().allReduce(data, ReduceOp.AVG, compression.wire());
             case SUM -> group().allReduce(data, ReduceOp.SUM, compression.wire());
-            case ADASUM -> adasum(data, segments);
+            case ADASUM -> {
+                adasum(data, segments);
+                return;
+            }
+        }
+        if (timeline != null) {
+            timeline.record(TimelinePhase.ALLREDUCE, start, System.nanoTime(), segments.length, bytes);
         }
     }
 
@@ -76,9 +128,15 @@ public final class HorovodWorkerStrategy extends ProcessGroupStrategy {
             gathered = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.nativeOrder());
         }
         gathered.clear().limit((int) bytes);
+        long start = timeline == null ? 0 : System.nanoTime();
         group().allGather(data.duplicate(), gathered);
+        long gatheredAt = timeline == null ? 0 : System.nanoTime();
         FloatBuffer all = gathered.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
         FloatBuffer out = data.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
         Adasum.combine(all, ranks, data.remaining() / 4, segments, out);
+        if (timeline != null) {
+            timeline.record(TimelinePhase.ALLGATHER, start, gatheredAt, segments.length, data.remaining());
+            timeline.record(TimelinePhase.ADASUM, gatheredAt, System.nanoTime(), segments.length, data.remaining());
+        }
     }
 }

@@ -24,6 +24,8 @@ import java.util.function.Consumer;
  * A strategy whose ranks are threads of this JVM connected by a real TCP ring on loopback, each
  * with the worker-side strategy a {@link WorkerStrategyFactory} makes: the gradient policies of
  * the Ray strategies, tested fast and without Ray. The task crosses a serialization round trip.
+ * The ranks' {@link #workerReport() reports} go to a driver-side handler, e.g. a Ray strategy's
+ * {@link #onWorkerReports}.
  */
 public final class ThreadRanksStrategy extends IdentityCollectivesStrategy {
 
@@ -31,10 +33,22 @@ public final class ThreadRanksStrategy extends IdentityCollectivesStrategy {
 
     private final int worldSize;
     private final WorkerStrategyFactory factory;
+    /** The driver's side of worker reports; not shipped, the ranks never call it. */
+    private final transient Consumer<List<Serializable>> reports;
 
     public ThreadRanksStrategy(int worldSize, WorkerStrategyFactory factory) {
+        this(worldSize, factory, reports -> { });
+    }
+
+    public ThreadRanksStrategy(int worldSize, WorkerStrategyFactory factory, Consumer<List<Serializable>> reports) {
         this.worldSize = worldSize;
         this.factory = factory;
+        this.reports = reports;
+    }
+
+    @Override
+    public void onWorkerReports(List<Serializable> reportsByRank) {
+        reports.accept(reportsByRank);
     }
 
     @Override

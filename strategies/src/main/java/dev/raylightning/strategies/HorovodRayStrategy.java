@@ -20,7 +20,9 @@ import dev.raylightning.strategies.launcher.WorkerStrategyFactory;
  * {@code numSlots} workers on its own node, as Horovod on Ray places them); gradients are packed
  * into fusion buffers up to a threshold (Horovod's tensor fusion, 64 MB by default) and reduced
  * with the chosen {@link Reduction}: average, sum or Adasum, optionally as 16-bit values on the
- * wire ({@link Compression}). Horovod itself cannot run in a JVM;
+ * wire ({@link Compression}). With {@link Builder#unevenInputs}, ranks may have different numbers
+ * of batches and those that run out join the others' steps (Horovod's {@code join}). Horovod
+ * itself cannot run in a JVM;
  * this is its model on the library's own collectives. Results, checkpoints and progress come
  * back to the driver as with {@link RayDdpStrategy}.
  *
@@ -39,6 +41,7 @@ public final class HorovodRayStrategy extends RayStrategy {
     private final Reduction reduction;
     private final int backwardPassesPerStep;
     private final Compression compression;
+    private final boolean unevenInputs;
 
     /** {@code numWorkers} workers with {@code cpusPerWorker} CPUs each, packed on as few nodes as fit. */
     public HorovodRayStrategy(int numWorkers, int cpusPerWorker, boolean useGpu) {
@@ -53,6 +56,7 @@ public final class HorovodRayStrategy extends RayStrategy {
         this.reduction = b.reduction;
         this.backwardPassesPerStep = b.backwardPassesPerStep;
         this.compression = b.compression;
+        this.unevenInputs = b.unevenInputs;
     }
 
     /** A builder for {@code numWorkers} workers placed anywhere (packed by default). */
@@ -71,7 +75,7 @@ public final class HorovodRayStrategy extends RayStrategy {
 
     @Override
     protected WorkerStrategyFactory workerStrategyFactory() {
-        return new Factory(fusionThresholdBytes, reduction, backwardPassesPerStep, compression);
+        return new Factory(fusionThresholdBytes, reduction, backwardPassesPerStep, compression, unevenInputs);
     }
 
     @Override
@@ -80,11 +84,11 @@ public final class HorovodRayStrategy extends RayStrategy {
     }
 
     private record Factory(long fusionThresholdBytes, Reduction reduction, int backwardPassesPerStep,
-            Compression compression) implements WorkerStrategyFactory {
+            Compression compression, boolean unevenInputs) implements WorkerStrategyFactory {
         @Override
         public Strategy create(RankInfo rank, ProcessGroup group) {
             return new HorovodWorkerStrategy(rank, group, fusionThresholdBytes, reduction, backwardPassesPerStep,
-                    compression);
+                    compression, unevenInputs);
         }
     }
 
@@ -116,11 +120,17 @@ public final class HorovodRayStrategy extends RayStrategy {
         return compression;
     }
 
+    /** Whether ranks may have different numbers of training batches (Horovod's join). */
+    @Override
+    public boolean joinsUnevenInputs() {
+        return unevenInputs;
+    }
+
     @Override
     public String toString() {
         String layout = numHosts > 0 ? "numHosts=" + numHosts + ", numSlots=" + numSlots : "numWorkers=" + numWorkers();
-        return "HorovodRayStrategy(" + layout + ", reduction=" + reduction + ", compression=" + compression + ", bundle=" + bundle() + ", placement="
-                + placement() + ")";
+        return "HorovodRayStrategy(" + layout + ", reduction=" + reduction + ", compression=" + compression
+                + (unevenInputs ? ", unevenInputs" : "") + ", bundle=" + bundle() + ", placement=" + placement() + ")";
     }
 
     /** Settings of a {@link HorovodRayStrategy}; defaults follow Horovod's. */
@@ -132,6 +142,7 @@ public final class HorovodRayStrategy extends RayStrategy {
         private Reduction reduction = Reduction.AVERAGE;
         private int backwardPassesPerStep = 1;
         private Compression compression = Compression.NONE;
+        private boolean unevenInputs;
 
         private Builder() {
             super(1);
@@ -181,6 +192,19 @@ public final class HorovodRayStrategy extends RayStrategy {
          */
         public Builder backwardPassesPerStep(int passes) {
             backwardPassesPerStep = checkAtLeast(passes, 1, "backwardPassesPerStep");
+            return this;
+        }
+
+        /**
+         * Uneven inputs, Horovod's {@code join} (off by default, when training data is padded so
+         * every rank has as many batches). On: the training data is split without padding (or
+         * the data module's loaders differ per rank, with the trainer's
+         * {@code useDistributedSampler(false)}); the epoch lasts as long as the longest rank's,
+         * and a rank that ran out takes the remaining optimizer steps with zero gradients, which
+         * the average divides by all workers. Weights stay identical on every rank.
+         */
+        public Builder unevenInputs(boolean on) {
+            unevenInputs = on;
             return this;
         }
 

@@ -17,7 +17,8 @@ import java.util.List;
  * packed into fusion buffers of at most the fusion threshold ({@link GradientFusion}) and reduced
  * with the strategy's {@link Reduction}: average or sum by the ring all-reduce, in the
  * {@link Compression}'s wire format, Adasum by gathering every rank's buffer and combining them
- * in the same order on every rank.
+ * in the same order on every rank. With uneven inputs on, ranks that ran out of batches join the
+ * others' steps with zero gradients ({@link #joinsUnevenInputs()}).
  */
 public final class HorovodWorkerStrategy extends ProcessGroupStrategy {
 
@@ -27,12 +28,14 @@ public final class HorovodWorkerStrategy extends ProcessGroupStrategy {
     private final Reduction reduction;
     private final int backwardPassesPerStep;
     private final Compression compression;
+    private final boolean unevenInputs;
     private transient GradientFusion fusion;
     private transient ByteBuffer gathered;
 
     public HorovodWorkerStrategy(RankInfo rank, ProcessGroup group, long fusionThresholdBytes, Reduction reduction,
-            int backwardPassesPerStep, Compression compression) {
+            int backwardPassesPerStep, Compression compression, boolean unevenInputs) {
         super(rank, group);
+        this.unevenInputs = unevenInputs;
         this.compression = compression;
         this.fusionThresholdBytes = fusionThresholdBytes;
         this.reduction = reduction;
@@ -48,6 +51,12 @@ public final class HorovodWorkerStrategy extends ProcessGroupStrategy {
     @Override
     public int backwardPassesPerStep() {
         return backwardPassesPerStep;
+    }
+
+    /** Horovod's join: the trainer splits training data without padding and runs out-of-data ranks as joined. */
+    @Override
+    public boolean joinsUnevenInputs() {
+        return unevenInputs;
     }
 
     @Override

@@ -217,6 +217,7 @@ class UnevenInputsTest {
         return HorovodRayStrategy.builder(1).unevenInputs(true);
     }
 
+    // "4;0": a rank that never ran backward still takes part in the reduction (its gradients defined as zeros)
     @ParameterizedTest(name = "batches {0}, backward passes per step {1}")
     @CsvSource({"10;7, 1", "7;10, 1", "10;7;4, 1", "10;7, 2", "4;0, 1"})
     void ranksThatRunOutJoinWithZeroGradients(String counts, int passes) {
@@ -283,5 +284,51 @@ class UnevenInputsTest {
             worst = Math.max(worst, diff / scale);
         }
         return worst;
+    }
+
+    @Test
+    void theTrainersSamplerSplitsTrainingDataWithoutPaddingAndEvaluationWithIt() {
+        // 33 samples in batches of 4 over 2 ranks: 17 (5 batches) and 16 (4 batches) when uneven,
+        // 17 and 17 (the first sample again) when padded
+        DataLoader train = DataLoader.builder(Blobs.dataset(33, 1)).batchSize(4).shuffle(true).seed(9).build();
+        DataLoader val = DataLoader.builder(Blobs.dataset(33, 2)).batchSize(4).build();
+        for (boolean uneven : new boolean[] {true, false}) {
+            RanksAgree agree = new RanksAgree();
+            ThreadRanksStrategy ranks = new ThreadRanksStrategy(2,
+                    HorovodRayStrategy.builder(1).unevenInputs(uneven).build().workerStrategyFactory());
+            Trainer t = trainer().maxEpochs(1).strategy(ranks).callbacks(agree).build();
+            try (RayDdpStrategyTest.ShardCounter m = new RayDdpStrategyTest.ShardCounter()) {
+                t.fit(m, LightningDataModule.of(train, val));
+                assertEquals(TrainerStatus.FINISHED, t.status());
+            }
+            assertEquals(5, t.globalStep());
+            assertEquals(uneven ? 33.0 : 34.0, t.callbackMetrics().get("samples_all"), "uneven " + uneven);
+            assertEquals(17.0, t.callbackMetrics().get("samples"), "rank zero's samples");
+            assertEquals(0.0, agree.reports.get(0)[2], "every rank holds the same weights");
+            assertTrue(t.callbackMetrics().containsKey("val_loss"));
+        }
+    }
+
+    /** Logs its loss synced across ranks on every step, which a rank that joined cannot take part in. */
+    static final class StepSynced extends PlainSgd {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public NDArray trainingStep(Batch batch, int batchIdx) {
+            NDArray loss = super.trainingStep(batch, batchIdx);
+            log("synced_loss", loss.getFloat(), LogOptions.defaults().onStep(true).syncDist(true));
+            return loss;
+        }
+    }
+
+    @Test
+    void stepValuesSyncedAcrossRanksAreRefusedRatherThanLeftToHang() {
+        ThreadRanksStrategy ranks = new ThreadRanksStrategy(2, horovod().build().workerStrategyFactory());
+        Trainer t = trainer().strategy(ranks).useDistributedSampler(false).build();
+        try (StepSynced m = new StepSynced()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.fit(m, new PerRankData(3, 2)));
+            assertTrue(e.getMessage().contains("synced_loss") && e.getMessage().contains("uneven inputs"),
+                    e.getMessage());
+        }
     }
 }

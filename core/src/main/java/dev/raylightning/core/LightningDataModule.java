@@ -1,5 +1,6 @@
 package dev.raylightning.core;
 
+import dev.raylightning.core.callbacks.TrainerView;
 import dev.raylightning.core.data.DataLoader;
 
 import java.io.Serializable;
@@ -14,6 +15,22 @@ import java.util.Optional;
 public abstract class LightningDataModule implements Serializable {
 
     private static final long serialVersionUID = 1L;
+
+    private transient TrainerView trainer;
+
+    /**
+     * The trainer running this data module in this process, Lightning's {@code datamodule.trainer}:
+     * set from before {@link #prepareData()} until after {@link #teardown}, so loaders can
+     * depend on the rank ({@code trainer().get().strategy().globalRank()}); empty otherwise.
+     */
+    public final Optional<TrainerView> trainer() {
+        return Optional.ofNullable(trainer);
+    }
+
+    /** Set by the trainer around a run; null detaches. */
+    public final void attach(TrainerView view) {
+        this.trainer = view;
+    }
 
     /** Downloads or unpacks data; runs once per node, on local rank zero. */
     public void prepareData() {}

@@ -41,6 +41,7 @@ public final class TrainerConfig implements Serializable, Cloneable {
     private final boolean enableCheckpointing;
     private final boolean enableLogger;
     private final int logEveryNSteps;
+    private final boolean useDistributedSampler;
     private Strategy strategy;
 
     TrainerConfig(TrainerConfigBuilder<?> b) {
@@ -64,6 +65,7 @@ public final class TrainerConfig implements Serializable, Cloneable {
         this.enableCheckpointing = b.enableCheckpointing;
         this.enableLogger = b.enableLogger;
         this.logEveryNSteps = b.logEveryNSteps;
+        this.useDistributedSampler = b.useDistributedSampler;
         this.strategy = b.strategy == null ? new SingleDeviceStrategy() : b.strategy;
     }
 
@@ -161,6 +163,11 @@ public final class TrainerConfig implements Serializable, Cloneable {
 
     public int logEveryNSteps() {
         return logEveryNSteps;
+    }
+
+    /** Whether the trainer puts a distributed sampler on loaders when there are several ranks. */
+    public boolean useDistributedSampler() {
+        return useDistributedSampler;
     }
 
     public Strategy strategy() {

@@ -44,6 +44,7 @@ public abstract class TrainerConfigBuilder<B extends TrainerConfigBuilder<B>> {
     boolean enableProgressBar = true;
     boolean enableCheckpointing = true;
     int logEveryNSteps = 50;
+    boolean useDistributedSampler = true;
     Strategy strategy;
 
     TrainerConfigBuilder() {}
@@ -215,6 +216,16 @@ public abstract class TrainerConfigBuilder<B extends TrainerConfigBuilder<B>> {
 
     public B logEveryNSteps(int n) {
         logEveryNSteps = checkAtLeast(n, 1, "logEveryNSteps");
+        return self();
+    }
+
+    /**
+     * Lightning's {@code use_distributed_sampler}: with several ranks the trainer gives every
+     * loader a distributed sampler (true by default); false leaves loaders as the data module
+     * made them, for data already split per rank (the data module's {@code trainer()} knows the rank).
+     */
+    public B useDistributedSampler(boolean use) {
+        useDistributedSampler = use;
         return self();
     }
 

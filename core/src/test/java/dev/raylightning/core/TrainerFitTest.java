@@ -74,6 +74,31 @@ class TrainerFitTest {
         }
     }
 
+    /** Records what its trainer() showed when the train loader was asked for. */
+    static final class SeesTrainer extends LightningDataModule {
+        private static final long serialVersionUID = 1L;
+        private final LightningDataModule data = Fixtures.blobs(32, 16, 8);
+        Integer rankSeen;
+
+        @Override
+        public dev.raylightning.core.data.DataLoader trainDataloader() {
+            rankSeen = trainer().orElseThrow().strategy().globalRank();
+            return data.trainDataloader();
+        }
+    }
+
+    @Test
+    void theDataModuleSeesItsTrainerWhileACallRuns() {
+        Trainer trainer = Fixtures.quietTrainer(root).maxEpochs(1).logger(false).enableCheckpointing(false).build();
+        SeesTrainer data = new SeesTrainer();
+        assertTrue(data.trainer().isEmpty());
+        try (TinyClassifier m = new TinyClassifier()) {
+            trainer.fit(m, data);
+        }
+        assertEquals(0, data.rankSeen);
+        assertTrue(data.trainer().isEmpty(), "detached when the call ends");
+    }
+
     @Test
     void seededRunsAreIdentical() {
         var data = Fixtures.blobs(256, 64, 32);

@@ -9,6 +9,7 @@ import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.strategy.RankInfo;
 import dev.raylightning.core.strategy.Strategy;
 import dev.raylightning.strategies.horovod.Compression;
+import dev.raylightning.strategies.horovod.HorovodOptions;
 import dev.raylightning.strategies.horovod.HorovodWorkerStrategy;
 import dev.raylightning.strategies.horovod.Reduction;
 import dev.raylightning.strategies.launcher.PlacementStrategy;
@@ -32,7 +33,9 @@ import java.util.Optional;
  * {@code numSlots} workers on its own node, as Horovod on Ray places them); gradients are packed
  * into fusion buffers up to a threshold (Horovod's tensor fusion, 64 MB by default) and reduced
  * with the chosen {@link Reduction}: average, sum or Adasum, optionally as 16-bit values on the
- * wire ({@link Compression}). Horovod itself cannot run in a JVM;
+ * wire ({@link Compression}). With {@link Builder#unevenInputs}, ranks may have different numbers
+ * of batches and those that run out join the others' steps (Horovod's {@code join}). Horovod
+ * itself cannot run in a JVM;
  * this is its model on the library's own collectives. Results, checkpoints and progress come
  * back to the driver as with {@link RayDdpStrategy}. With a {@link Builder#timeline timeline},
  * every rank records its steps and collectives, and the driver writes them as one Chrome trace.
@@ -48,10 +51,8 @@ public final class HorovodRayStrategy extends RayStrategy {
 
     private final int numHosts;
     private final int numSlots;
-    private final long fusionThresholdBytes;
-    private final Reduction reduction;
-    private final int backwardPassesPerStep;
-    private final Compression compression;
+    /** What every worker needs of these settings. */
+    private final HorovodOptions options;
     /** Absolute path of the timeline on the driver, or null; a String because a Path does not serialize. */
     private final String timeline;
 
@@ -64,11 +65,9 @@ public final class HorovodRayStrategy extends RayStrategy {
         super(b);
         this.numHosts = b.numHosts;
         this.numSlots = b.numSlots;
-        this.fusionThresholdBytes = b.fusionThresholdBytes;
-        this.reduction = b.reduction;
-        this.backwardPassesPerStep = b.backwardPassesPerStep;
-        this.compression = b.compression;
         this.timeline = b.timeline;
+        this.options = new HorovodOptions(b.fusionThresholdBytes, b.reduction, b.backwardPassesPerStep, b.compression,
+                b.timeline == null ? 0 : TimelineRecorder.DEFAULT_CAPACITY, b.unevenInputs);
     }
 
     /** A builder for {@code numWorkers} workers placed anywhere (packed by default). */
@@ -87,8 +86,7 @@ public final class HorovodRayStrategy extends RayStrategy {
 
     @Override
     protected WorkerStrategyFactory workerStrategyFactory() {
-        return new Factory(fusionThresholdBytes, reduction, backwardPassesPerStep, compression,
-                timeline == null ? 0 : TimelineRecorder.DEFAULT_CAPACITY);
+        return new Factory(options);
     }
 
     @Override
@@ -96,12 +94,10 @@ public final class HorovodRayStrategy extends RayStrategy {
         return numSlots;
     }
 
-    private record Factory(long fusionThresholdBytes, Reduction reduction, int backwardPassesPerStep,
-            Compression compression, int timelineCapacity) implements WorkerStrategyFactory {
+    private record Factory(HorovodOptions options) implements WorkerStrategyFactory {
         @Override
         public Strategy create(RankInfo rank, ProcessGroup group) {
-            return new HorovodWorkerStrategy(rank, group, fusionThresholdBytes, reduction, backwardPassesPerStep,
-                    compression, timelineCapacity);
+            return new HorovodWorkerStrategy(rank, group, options);
         }
     }
 
@@ -144,7 +140,13 @@ public final class HorovodRayStrategy extends RayStrategy {
     /** Backward passes accumulated locally before one reduction and step (the trainer's accumulation window). */
     @Override
     public int backwardPassesPerStep() {
-        return backwardPassesPerStep;
+        return options.backwardPassesPerStep();
+    }
+
+    /** Whether ranks may have different numbers of training batches (Horovod's join). */
+    @Override
+    public boolean joinsUnevenInputs() {
+        return options.unevenInputs();
     }
 
     /** Hosts (nodes) the workers are spread over; 0 when placed as a plain number of workers. */
@@ -158,15 +160,15 @@ public final class HorovodRayStrategy extends RayStrategy {
     }
 
     public long fusionThresholdBytes() {
-        return fusionThresholdBytes;
+        return options.fusionThresholdBytes();
     }
 
     public Reduction reduction() {
-        return reduction;
+        return options.reduction();
     }
 
     public Compression compression() {
-        return compression;
+        return options.compression();
     }
 
     /** Where the driver writes the timeline after a fit, if anywhere. */
@@ -177,8 +179,9 @@ public final class HorovodRayStrategy extends RayStrategy {
     @Override
     public String toString() {
         String layout = numHosts > 0 ? "numHosts=" + numHosts + ", numSlots=" + numSlots : "numWorkers=" + numWorkers();
-        return "HorovodRayStrategy(" + layout + ", reduction=" + reduction + ", compression=" + compression + ", bundle=" + bundle() + ", placement="
-                + placement() + ")";
+        return "HorovodRayStrategy(" + layout + ", reduction=" + options.reduction() + ", compression="
+                + options.compression() + (options.unevenInputs() ? ", unevenInputs" : "") + ", bundle=" + bundle()
+                + ", placement=" + placement() + ")";
     }
 
     /** Settings of a {@link HorovodRayStrategy}; defaults follow Horovod's. */
@@ -191,6 +194,7 @@ public final class HorovodRayStrategy extends RayStrategy {
         private int backwardPassesPerStep = 1;
         private Compression compression = Compression.NONE;
         private String timeline;
+        private boolean unevenInputs;
 
         private Builder() {
             super(1);
@@ -262,6 +266,19 @@ public final class HorovodRayStrategy extends RayStrategy {
          */
         public Builder backwardPassesPerStep(int passes) {
             backwardPassesPerStep = checkAtLeast(passes, 1, "backwardPassesPerStep");
+            return this;
+        }
+
+        /**
+         * Uneven inputs, Horovod's {@code join} (off by default, when training data is padded so
+         * every rank has as many batches). On: the training data is split without padding (or
+         * the data module's loaders differ per rank, with the trainer's
+         * {@code useDistributedSampler(false)}); the epoch lasts as long as the longest rank's,
+         * and a rank that ran out takes the remaining optimizer steps with zero gradients, which
+         * the average divides by all workers. Weights stay identical on every rank.
+         */
+        public Builder unevenInputs(boolean on) {
+            unevenInputs = on;
             return this;
         }
 

@@ -82,6 +82,24 @@ class HorovodRayStrategyTest {
     }
 
     @Test
+    void unevenInputsOnTwoWorkersFinishWithTheSameWeightsOnBothRanks() {
+        UnevenInputsTest.RanksAgree agree = new UnevenInputsTest.RanksAgree();
+        Trainer t = trainer().strategy(HorovodRayStrategy.builder(2).unevenInputs(true).build())
+                .useDistributedSampler(false).callbacks(agree).build();
+        try (TinyClassifier m = new TinyClassifier(16, 0.1, "sgd")) {
+            t.fit(m, new UnevenInputsTest.PerRankData(10, 7));
+            assertEquals(TrainerStatus.FINISHED, t.status());
+            assertEquals(20, t.globalStep(), "both epochs last rank zero's 10 batches");
+        }
+        assertEquals(2, agree.reports.size());
+        for (double[] r : agree.reports) {
+            assertEquals(0.0, r[1], "every rank at the same global step");
+            assertEquals(0.0, r[2], "every rank holds the same weights");
+        }
+        RayTestSupport.assertNoLeftovers();
+    }
+
+    @Test
     void moreHostsThanNodesFailsAtOnceNamingTheNodes() {
         long start = System.nanoTime();
         Trainer t = trainer().strategy(HorovodRayStrategy.builder().numHosts(2).numSlots(1).build()).build();

@@ -6,8 +6,9 @@ import static dev.raylightning.core.util.Checks.checkArgument;
  * torch's {@code DistributedSampler}: each of {@code numReplicas} ranks takes every
  * {@code numReplicas}-th index starting at its rank. Without drop-last, the index list is padded
  * by repeating its head so every rank gets {@code ceil(n / numReplicas)} samples; with it, the
- * tail is cut so every rank gets {@code floor(n / numReplicas)}. Shuffling uses seed + epoch, so
- * call {@link #setEpoch} every epoch.
+ * tail is cut so every rank gets {@code floor(n / numReplicas)}. {@link #uneven} does neither:
+ * ranks' counts then differ by at most one, for strategies that join uneven inputs. Shuffling
+ * uses seed + epoch, so call {@link #setEpoch} every epoch.
  */
 public final class DistributedSampler implements Sampler {
 
@@ -19,6 +20,8 @@ public final class DistributedSampler implements Sampler {
     private final boolean shuffle;
     private final long seed;
     private final boolean dropLast;
+    /** Whether every rank gets the same count (padded or cut); false for {@link #uneven}. */
+    private final boolean even;
     private int epoch;
 
     public DistributedSampler(int datasetSize, int numReplicas, int rank, boolean shuffle, long seed) {
@@ -27,6 +30,11 @@ public final class DistributedSampler implements Sampler {
 
     public DistributedSampler(
             int datasetSize, int numReplicas, int rank, boolean shuffle, long seed, boolean dropLast) {
+        this(datasetSize, numReplicas, rank, shuffle, seed, dropLast, true);
+    }
+
+    private DistributedSampler(int datasetSize, int numReplicas, int rank, boolean shuffle, long seed,
+            boolean dropLast, boolean even) {
         checkArgument(numReplicas >= 1, "numReplicas must be >= 1, got " + numReplicas);
         checkArgument(rank >= 0 && rank < numReplicas,
                 "rank must be in [0, " + (numReplicas - 1) + "], got " + rank);
@@ -37,21 +45,42 @@ public final class DistributedSampler implements Sampler {
         this.shuffle = shuffle;
         this.seed = seed;
         this.dropLast = dropLast;
+        this.even = even;
+    }
+
+    /**
+     * A sampler that neither pads nor cuts: rank {@code r} takes indices r, r + numReplicas, ...
+     * of the (shuffled) order, every sample is seen once per epoch, and lower ranks get one more
+     * when {@code numReplicas} does not divide the size.
+     */
+    public static DistributedSampler uneven(int datasetSize, int numReplicas, int rank, boolean shuffle, long seed) {
+        return new DistributedSampler(datasetSize, numReplicas, rank, shuffle, seed, false, false);
     }
 
     @Override
     public int length() {
+        if (!even) {
+            // never negative: datasetSize >= 0 and rank <= numReplicas - 1
+            return (datasetSize - rank + numReplicas - 1) / numReplicas;
+        }
         return dropLast ? datasetSize / numReplicas : (datasetSize + numReplicas - 1) / numReplicas;
     }
 
-    /** Total indices over all ranks after padding or cutting. */
+    /** Total indices over all ranks after padding or cutting (the dataset's size when uneven). */
     public int totalSize() {
-        return length() * numReplicas;
+        return even ? length() * numReplicas : datasetSize;
     }
 
     @Override
     public int[] indices() {
         int[] order = shuffle ? Shuffle.permutation(datasetSize, seed, epoch) : new SequentialSampler(datasetSize).indices();
+        if (!even) {
+            int[] mine = new int[length()];
+            for (int i = 0; i < mine.length; i++) {
+                mine[i] = order[rank + i * numReplicas];
+            }
+            return mine;
+        }
         int total = totalSize();
         int[] all = new int[total];
         if (datasetSize > 0) {
@@ -89,5 +118,10 @@ public final class DistributedSampler implements Sampler {
 
     public boolean dropLast() {
         return dropLast;
+    }
+
+    /** Whether every rank gets the same number of indices (false for {@link #uneven}). */
+    public boolean even() {
+        return even;
     }
 }

@@ -1,6 +1,7 @@
 package dev.raylightning.core.engine;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -82,6 +83,39 @@ public final class ModelParameters {
             grads.add(p.getArray().getGradient());
         }
         return grads;
+    }
+
+    /**
+     * Gives every trainable parameter a gradient of its own, zero where no backward pass has
+     * reached it yet: torch leaves such a gradient undefined, and DJL then hands out a detached
+     * zero array, so an all-reduce into it would be lost. A rank whose first steps are joined
+     * steps calls this before reducing.
+     */
+    public void defineGradients() {
+        List<NDArray> undefined = new ArrayList<>();
+        for (Parameter p : trainable) {
+            PtNDArray g = JniUtils.getGradient((PtNDArray) p.getArray());
+            if (g == null) {
+                undefined.add(p.getArray());
+            } else {
+                g.close();
+            }
+        }
+        if (undefined.isEmpty()) {
+            return;
+        }
+        try (NDManager scratch = undefined.get(0).getManager().newSubManager();
+                GradientTape tape = new GradientTape()) {
+            NDArray zero = null;
+            for (NDArray w : undefined) {
+                // d(0 * w)/dw is exactly zero: defines the gradient without changing it
+                NDArray scaled = w.mul(0);
+                scaled.attach(scratch);
+                NDArray term = scaled.sum();
+                zero = zero == null ? term : zero.add(term);
+            }
+            tape.backward(zero);
+        }
     }
 
     /** Zeroes every trainable parameter's gradient in place. */

@@ -6,6 +6,7 @@ import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.RunningStage;
 import dev.raylightning.core.TrainerStatus;
 import dev.raylightning.core.checkpoint.LoopPosition;
+import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.data.DataLoader;
 import dev.raylightning.core.optim.LrScheduler;
 import dev.raylightning.core.optim.ParameterOptimizer;
@@ -29,7 +30,7 @@ final class FitLoop {
     void run(LightningDataModule data, Path checkpoint) {
         LightningModule m = ctx.module;
         LoopState state = ctx.state;
-        DataLoader train = ctx.distribute(data.trainDataloader());
+        DataLoader train = ctx.distributeTraining(data.trainDataloader());
         Optional<DataLoader> val = data.valDataloader().map(ctx::distribute);
         // a checkpoint is read and checked before this fit's optimizer replaces the trainer's last state
         CheckpointConnector.Resume resume = checkpoint != null ? ctx.checkpoints.read(checkpoint) : null;
@@ -40,7 +41,8 @@ final class FitLoop {
         optimizer.applySchedule(optimizer.config().scheduler().interval() == LrScheduler.Interval.EPOCH
                 ? state.currentEpoch : state.globalStep);
         ctx.logging.logHyperparams(m);
-        state.numTrainingBatches = ctx.config.limitTrainBatches().resolve(train.numBatches());
+        state.ownTrainingBatches = ctx.config.limitTrainBatches().resolve(train.numBatches());
+        state.numTrainingBatches = agreedTrainingBatches(state.ownTrainingBatches);
         ctx.hooks.call(cb -> cb.onFitStart(ctx, m), m::onFitStart);
         int sanitySteps = ctx.config.numSanityValSteps();
         if (val.isPresent() && sanitySteps > 0 && ctx.config.limitValBatches().resolve(val.get().numBatches()) > 0) {
@@ -72,6 +74,17 @@ final class FitLoop {
             optimizer.close();
             ctx.optimizer = null;
         }
+    }
+
+    /**
+     * The batches of every rank's epoch: this rank's own, or with uneven inputs the most of any
+     * rank (one MAX reduction per fit: a loader's batch count does not change between epochs).
+     */
+    private int agreedTrainingBatches(int own) {
+        if (!ctx.strategy.joinsUnevenInputs() || ctx.strategy.worldSize() == 1) {
+            return own;
+        }
+        return (int) ctx.strategy.reduce(new double[] {own}, ReduceOp.MAX)[0];
     }
 
     /** Reduces this epoch's stop requests across ranks; once agreed, the stop stands. */

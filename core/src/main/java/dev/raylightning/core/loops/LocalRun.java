@@ -45,6 +45,7 @@ final class LocalRun {
             ctx.strategy.setup();
             ctx.seedIfConfigured();
             m.attach(ctx);
+            data.attach(ctx);
             m.block();
             if (ctx.strategy.localRank() == 0) {
                 data.prepareData();
@@ -89,6 +90,7 @@ final class LocalRun {
                 data.teardown(entry.stage());
             }
             m.attach(null);
+            data.attach(null);
             ctx.strategy.teardown();
         }
         return result(entry, m, evalResults, predictions);

@@ -19,8 +19,10 @@ final class LoopState {
     RunningStage stage;
     int currentEpoch;
     long globalStep;
-    /** Training batches per epoch after limits. */
+    /** Training batches per epoch after limits: the most of any rank when ranks join uneven inputs. */
     int numTrainingBatches;
+    /** This rank's own training batches per epoch; fewer than numTrainingBatches on a rank that joins early. */
+    int ownTrainingBatches;
     /** Whether a training epoch is under way, and how many of its batches are done. */
     boolean inTrainEpoch;
     int batchesDoneInEpoch;

@@ -148,13 +148,27 @@ public final class TrainerContext implements TrainerView, ModuleContext {
 
     /** The loader with a distributed sampler when there are several ranks (Lightning's use_distributed_sampler). */
     DataLoader distribute(DataLoader loader) {
+        return distribute(loader, false);
+    }
+
+    /**
+     * The training loader, distributed: unpadded when the strategy joins uneven inputs (the
+     * evaluation loaders stay padded, so every rank runs as many evaluation batches).
+     */
+    DataLoader distributeTraining(DataLoader loader) {
+        return distribute(loader, strategy.joinsUnevenInputs());
+    }
+
+    private DataLoader distribute(DataLoader loader, boolean uneven) {
         Optional<Strategy.SamplerArgs> args = strategy.distributedSamplerArgs();
-        if (args.isEmpty() || loader.sampler() instanceof DistributedSampler) {
+        if (args.isEmpty() || !config.useDistributedSampler() || loader.sampler() instanceof DistributedSampler) {
             return loader;
         }
         Strategy.SamplerArgs a = args.get();
-        return loader.withSampler(new DistributedSampler(loader.dataset().size(), a.numReplicas(), a.rank(),
-                loader.shuffle(), loader.seed()));
+        int size = loader.dataset().size();
+        return loader.withSampler(uneven
+                ? DistributedSampler.uneven(size, a.numReplicas(), a.rank(), loader.shuffle(), loader.seed())
+                : new DistributedSampler(size, a.numReplicas(), a.rank(), loader.shuffle(), loader.seed()));
     }
 
     public TrainerConfig config() {
@@ -185,6 +199,13 @@ public final class TrainerContext implements TrainerView, ModuleContext {
         }
         if (state.stage == RunningStage.PREDICTING) {
             throw new IllegalStateException("log('" + name + "') is not allowed in predict");
+        }
+        if (training && options.syncDist() && options.stepEnabled(true) && strategy.joinsUnevenInputs()
+                && strategy.worldSize() > 1) {
+            // a rank that joined has no training step to log from: the others' reduction would wait forever
+            throw new IllegalStateException("log('" + name + "') syncs a training step value across ranks, but the "
+                    + "strategy joins uneven inputs, where ranks run different numbers of training steps; "
+                    + "log it on epoch (onStep(false)) or without syncDist");
         }
         metrics.log(name, value, options, Math.max(1, currentBatchSize));
     }

@@ -20,7 +20,10 @@ import java.util.Optional;
 /**
  * Lightning's training epoch loop: one epoch of training steps (forward, backward through the
  * strategy, the strategy's optimizer step at each accumulation boundary), validation at the
- * configured interval, and the epoch's metrics.
+ * configured interval, and the epoch's metrics. When the strategy joins uneven inputs, a rank
+ * whose batches ran out runs joined steps until the longest rank's epoch ends (see
+ * {@link #joinedStep}), so every rank reaches each optimizer step, validation and the epoch's end
+ * at the same batch index.
  */
 final class TrainingEpochLoop {
 
@@ -54,7 +57,9 @@ final class TrainingEpochLoop {
                 && limitVal.resolve(val.get().numBatches()) > 0;
         int valEvery = valInterval();
         int n = state.numTrainingBatches;
-        try (DataLoader.BatchIterator it = train.iterator(firstBatch)) {
+        int own = state.ownTrainingBatches;
+        boolean joins = ctx.strategy.joinsUnevenInputs();
+        try (DataLoader.BatchIterator it = train.iterator(Math.min(firstBatch, own))) {
             for (int idx = firstBatch; idx < n; idx++) {
                 // checked before waiting for the next batch, which an interrupt would abort
                 if (Thread.currentThread().isInterrupted()) {
@@ -62,10 +67,13 @@ final class TrainingEpochLoop {
                     state.status = TrainerStatus.INTERRUPTED;
                     break;
                 }
-                if (!it.hasNext()) {
+                if (idx < own && it.hasNext()) {
+                    step(m, it.next(), idx);
+                } else if (joins) {
+                    joinedStep(m, idx);
+                } else {
                     break;
                 }
-                step(m, it.next(), idx);
                 if (validateThisEpoch && ((idx + 1) % valEvery == 0 || idx + 1 == n)) {
                     validation.run(RunningStage.VALIDATING, val.get(), limitVal);
                 }
@@ -114,20 +122,47 @@ final class TrainingEpochLoop {
                 ctx.training = false;
             }
             ctx.hooks.onAfterBackward(ctx, m);
-            if ((idx + 1) % accumulate == 0 || idx + 1 == state.numTrainingBatches) {
-                ctx.hooks.onBeforeOptimizerStep(ctx, m);
-                ctx.strategy.optimizerStep(optimizerStep);
-                state.globalStep++;
-                if (ctx.optimizer.config().scheduler().interval() == LrScheduler.Interval.STEP) {
-                    ctx.optimizer.applySchedule(state.globalStep);
-                }
-                if (state.globalStep % ctx.config.logEveryNSteps() == 0) {
-                    ctx.logging.logRow(ctx.metrics.drainStepRow());
-                }
-            }
+            optimizerStepIfDue(m, idx);
             state.batchesDoneInEpoch = idx + 1;
             ctx.hooks.onTrainBatchEnd(ctx, m, loss, batch, idx);
             ctx.progress.emit(ProgressEvent.Kind.BATCH_END, idx, loss, ctx.metrics.progressBarMetrics());
+        }
+    }
+
+    /**
+     * A step of a rank whose batches ran out (Horovod's join): no batch, no training step and no
+     * batch hooks. Its gradients get nothing for this batch, so at the window's boundary it
+     * contributes zeros (or what its last real batches of the window left) to the strategy's
+     * reduction and applies the same update as the others; the step count, schedule and
+     * progress advance as on every rank.
+     */
+    private void joinedStep(LightningModule m, int idx) {
+        if (isOptimizerStepDue(idx)) {
+            m.parameters().defineGradients();
+        }
+        optimizerStepIfDue(m, idx);
+        ctx.state.batchesDoneInEpoch = idx + 1;
+        ctx.progress.emit(ProgressEvent.Kind.BATCH_END, idx, Double.NaN, ctx.metrics.progressBarMetrics());
+    }
+
+    private boolean isOptimizerStepDue(int idx) {
+        return (idx + 1) % ctx.accumulateGradBatches == 0 || idx + 1 == ctx.state.numTrainingBatches;
+    }
+
+    /** The strategy's optimizer step when the accumulation window closes at batch {@code idx}. */
+    private void optimizerStepIfDue(LightningModule m, int idx) {
+        if (!isOptimizerStepDue(idx)) {
+            return;
+        }
+        LoopState state = ctx.state;
+        ctx.hooks.onBeforeOptimizerStep(ctx, m);
+        ctx.strategy.optimizerStep(optimizerStep);
+        state.globalStep++;
+        if (ctx.optimizer.config().scheduler().interval() == LrScheduler.Interval.STEP) {
+            ctx.optimizer.applySchedule(state.globalStep);
+        }
+        if (state.globalStep % ctx.config.logEveryNSteps() == 0) {
+            ctx.logging.logRow(ctx.metrics.drainStepRow());
         }
     }
 }

@@ -161,6 +161,19 @@ public interface Strategy extends Serializable {
      */
     default void onWorkerReports(List<Serializable> reportsByRank) {}
 
+    /**
+     * Whether ranks may have different numbers of training batches (Horovod's {@code join}).
+     * When true, the trainer's distributed sampler neither pads nor cuts the training data, the
+     * ranks agree on the largest batch count once per fit, and a rank that has run out runs the
+     * remaining steps as joined steps: no batch and no batch hooks, zero gradients of its own
+     * for the missing batches, but the same {@link #optimizerStep} calls, step count and
+     * schedule as the others. It needs an {@link #optimizerStep} that reduces gradients across
+     * ranks (with an average, the joined rank's zeros count in the mean). False by default.
+     */
+    default boolean joinsUnevenInputs() {
+        return false;
+    }
+
     /** Arguments for the distributed sampler the trainer puts on loaders; empty when one rank. */
     default Optional<SamplerArgs> distributedSamplerArgs() {
         return worldSize() > 1 ? Optional.of(new SamplerArgs(worldSize(), globalRank())) : Optional.empty();

@@ -28,6 +28,29 @@ class DistributedSamplerTest {
     }
 
     @Test
+    void unevenNeitherPadsNorCuts() {
+        // 10 samples over 3 ranks: 4, 3, 3, each sample once
+        assertArrayEquals(new int[] {0, 3, 6, 9}, DistributedSampler.uneven(10, 3, 0, false, 0).indices());
+        assertArrayEquals(new int[] {1, 4, 7}, DistributedSampler.uneven(10, 3, 1, false, 0).indices());
+        assertArrayEquals(new int[] {2, 5, 8}, DistributedSampler.uneven(10, 3, 2, false, 0).indices());
+        assertEquals(10, DistributedSampler.uneven(10, 3, 2, false, 0).totalSize());
+        // fewer samples than ranks: the last ranks get none
+        assertEquals(1, DistributedSampler.uneven(2, 4, 1, false, 0).length());
+        assertEquals(0, DistributedSampler.uneven(2, 4, 3, false, 0).length());
+        assertEquals(0, DistributedSampler.uneven(0, 4, 0, false, 0).indices().length);
+        Set<Integer> all = new HashSet<>();
+        for (int r = 0; r < 3; r++) {
+            DistributedSampler s = DistributedSampler.uneven(50, 3, r, true, 7);
+            s.setEpoch(2);
+            assertEquals(r < 2 ? 17 : 16, s.length());
+            Arrays.stream(s.indices()).forEach(all::add);
+        }
+        assertEquals(50, all.size(), "shuffled uneven shards cover the data once");
+        assertFalse(DistributedSampler.uneven(10, 3, 0, false, 0).even());
+        assertTrue(new DistributedSampler(10, 3, 0, false, 0).even());
+    }
+
+    @Test
     void shuffledShardsAreDisjointAndCoverTheData() {
         for (int epoch = 0; epoch < 3; epoch++) {
             Set<Integer> all = new HashSet<>();

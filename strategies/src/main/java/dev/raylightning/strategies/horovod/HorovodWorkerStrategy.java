@@ -21,7 +21,8 @@ import java.util.List;
  * packed into fusion buffers of at most the fusion threshold ({@link GradientFusion}) and reduced
  * with the strategy's {@link Reduction}: average or sum by the ring all-reduce, in the
  * {@link Compression}'s wire format, Adasum by gathering every rank's buffer and combining them
- * in the same order on every rank.
+ * in the same order on every rank. With uneven inputs on, ranks that ran out of batches join the
+ * others' steps with zero gradients ({@link #joinsUnevenInputs()}).
  *
  * <p>With a timeline, every optimizer step and its phases (a wait for every rank, then per fusion
  * buffer the copy in, the collective and the copy out) are recorded ({@link TimelineRecorder})
@@ -35,27 +36,20 @@ public final class HorovodWorkerStrategy extends ProcessGroupStrategy {
     private final Reduction reduction;
     private final int backwardPassesPerStep;
     private final Compression compression;
+    private final boolean unevenInputs;
     /** Null without a timeline: every timing below is skipped then. */
     private final transient TimelineRecorder timeline;
     private transient GradientFusion fusion;
     private transient ByteBuffer gathered;
 
-    public HorovodWorkerStrategy(RankInfo rank, ProcessGroup group, long fusionThresholdBytes, Reduction reduction,
-            int backwardPassesPerStep, Compression compression) {
-        this(rank, group, fusionThresholdBytes, reduction, backwardPassesPerStep, compression, 0);
-    }
-
-    /** {@code timelineCapacity}: events this rank records at most, 0 for no timeline. */
-    public HorovodWorkerStrategy(RankInfo rank, ProcessGroup group, long fusionThresholdBytes, Reduction reduction,
-            int backwardPassesPerStep, Compression compression, int timelineCapacity) {
+    public HorovodWorkerStrategy(RankInfo rank, ProcessGroup group, HorovodOptions options) {
         super(rank, group);
-        this.compression = compression;
-        this.fusionThresholdBytes = fusionThresholdBytes;
-        this.reduction = reduction;
-        this.backwardPassesPerStep = backwardPassesPerStep;
-        if (reduction == Reduction.ADASUM && compression != Compression.NONE) {
-            throw new IllegalArgumentException("Adasum runs on float32 gradients; use Compression.NONE with it");
-        }
+        this.unevenInputs = options.unevenInputs();
+        this.compression = options.compression();
+        this.fusionThresholdBytes = options.fusionThresholdBytes();
+        this.reduction = options.reduction();
+        this.backwardPassesPerStep = options.backwardPassesPerStep();
+        int timelineCapacity = options.timelineCapacity();
         if (reduction == Reduction.ADASUM && Integer.bitCount(group.size()) != 1) {
             throw new IllegalArgumentException("Adasum needs a power-of-two number of workers, got " + group.size());
         }
@@ -86,6 +80,12 @@ public final class HorovodWorkerStrategy extends ProcessGroupStrategy {
     @Override
     public int backwardPassesPerStep() {
         return backwardPassesPerStep;
+    }
+
+    /** Horovod's join: the trainer splits training data without padding and runs out-of-data ranks as joined. */
+    @Override
+    public boolean joinsUnevenInputs() {
+        return unevenInputs;
     }
 
     @Override

@@ -41,7 +41,8 @@ class HorovodReduceTest {
                 futures.add(pool.submit(() -> {
                     try (NDManager m = NDManager.newBaseManager()) {
                         HorovodWorkerStrategy s = new HorovodWorkerStrategy(new RankInfo(rank, rank, 0, n, n, 1),
-                                groups.get(rank), fusionBytes, reduction, 1, Compression.NONE);
+                                groups.get(rank), HorovodOptions.defaults().withReduction(reduction)
+                                        .withFusionThresholdBytes(fusionBytes));
                         List<NDArray> grads = new ArrayList<>();
                         for (float[] g : gradsByRank[rank]) {
                             grads.add(m.create(g));

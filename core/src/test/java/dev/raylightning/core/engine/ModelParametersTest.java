@@ -1,0 +1,64 @@
+package dev.raylightning.core.engine;
+
+import ai.djl.ndarray.NDArray;
+import dev.raylightning.core.testing.TinyClassifier;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class ModelParametersTest {
+
+    /** Every gradient's values, read through fresh handles. */
+    private static float[][] gradients(ModelParameters params) {
+        List<NDArray> grads = params.openGradients();
+        try {
+            float[][] out = new float[grads.size()][];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = grads.get(i).toFloatArray();
+            }
+            return out;
+        } finally {
+            grads.forEach(NDArray::close);
+        }
+    }
+
+    /** Writes {@code value} into every gradient in place, as a reduction does. */
+    private static void fill(ModelParameters params, float value) {
+        List<NDArray> grads = params.openGradients();
+        try {
+            for (NDArray g : grads) {
+                g.subi(g).addi(value);
+            }
+        } finally {
+            grads.forEach(NDArray::close);
+        }
+    }
+
+    @Test
+    void definedGradientsAreZeroAndKeepWhatIsWrittenIntoThem() {
+        try (TinyClassifier m = new TinyClassifier()) {
+            m.block();
+            ModelParameters params = m.parameters();
+            float[] weightBefore = params.trainable().get(0).getArray().toFloatArray();
+            // before any backward torch has no gradient: what is written into the handle is lost
+            fill(params, 3f);
+            assertEquals(0f, gradients(params)[0][0], "an undefined gradient kept a write");
+
+            params.defineGradients();
+            for (float[] g : gradients(params)) {
+                for (float v : g) {
+                    assertEquals(0f, v);
+                }
+            }
+            fill(params, 3f);
+            for (float[] g : gradients(params)) {
+                assertEquals(3f, g[0], "a defined gradient keeps what a reduction writes");
+            }
+            params.defineGradients();
+            assertEquals(3f, gradients(params)[0][0], "defined gradients are left as they are");
+            assertArrayEquals(weightBefore, params.trainable().get(0).getArray().toFloatArray());
+        }
+    }
+}

@@ -1,10 +1,10 @@
 package dev.raylightning.core.collective.shm;
 
+import dev.raylightning.core.collective.ForwardingProcessGroup;
 import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceKernels;
 import dev.raylightning.core.collective.ReduceOp;
-import dev.raylightning.core.collective.WireFormat;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -35,8 +35,12 @@ import org.slf4j.LoggerFactory;
  * mapped them, and on every failure before that; files of crashed processes are removed by the
  * next group that starts. When {@code /dev/shm} lacks room for a new set of segments, or one
  * cannot be made, the group says why once and stays on the wrapped group from then on.
+ *
+ * <p>Shared memory has no wire to shrink, so a 16-bit all-reduce goes to the wrapped group as it
+ * is: over a TCP ring it halves the bytes on the sockets, with the ring's rounding and its
+ * bit-identical results on every rank.
  */
-public final class SharedMemoryGroup implements ProcessGroup {
+public final class SharedMemoryGroup extends ForwardingProcessGroup {
 
     private static final Logger LOG = LoggerFactory.getLogger(SharedMemoryGroup.class);
     /** System property: smallest all-reduce in bytes that uses shared memory; a negative value turns it off. */
@@ -45,7 +49,6 @@ public final class SharedMemoryGroup implements ProcessGroup {
     public static final long DEFAULT_THRESHOLD = 2L << 20;
     static final Path SHM_DIR = Path.of("/dev/shm");
 
-    private final ProcessGroup inner;
     private final SegmentSetup setup;
     private final long threshold;
     private boolean shared;
@@ -60,7 +63,7 @@ public final class SharedMemoryGroup implements ProcessGroup {
 
     private SharedMemoryGroup(ProcessGroup inner, SegmentFiles files, HostProbe.Host host, long threshold,
             LongSupplier usableBytes, String notSharedReason) {
-        this.inner = inner;
+        super(inner);
         this.setup = host == null ? null : new SegmentSetup(inner, files, host, usableBytes);
         this.threshold = threshold;
         this.shared = host != null;
@@ -114,30 +117,15 @@ public final class SharedMemoryGroup implements ProcessGroup {
     }
 
     @Override
-    public int rank() {
-        return inner.rank();
-    }
-
-    @Override
-    public int size() {
-        return inner.size();
-    }
-
-    @Override
-    public void allReduce(FloatBuffer buffer, ReduceOp op) {
-        inner.allReduce(buffer, op);
-    }
-
-    @Override
     public void allReduce(ByteBuffer floats, ReduceOp op) {
         int bytes = floats.remaining();
         if (!shared || bytes < threshold || bytes % Float.BYTES != 0) {
-            inner.allReduce(floats, op);
+            delegate().allReduce(floats, op);
             return;
         }
         MappedSegment[] seg = publish(floats);
         if (seg == null) {
-            inner.allReduce(floats, op);
+            delegate().allReduce(floats, op);
             return;
         }
         int rank = rank();
@@ -156,22 +144,12 @@ public final class SharedMemoryGroup implements ProcessGroup {
             ReduceKernels.reduce(op, seg[k].floats.slice(start, len), mine, start, mine, start, len, divisor,
                     blockA, blockB);
         }
-        inner.barrier();
+        delegate().barrier();
         for (int k = 0; k < size; k++) {
             int s = chunkStart(n, k);
             int l = chunkStart(n, k + 1) - s;
             floats.put(pos + s * Float.BYTES, seg[k].bytes, s * Float.BYTES, l * Float.BYTES);
         }
-    }
-
-    /**
-     * Shared memory has no wire to shrink, so a 16-bit all-reduce goes to the wrapped group
-     * as it is: over a TCP ring it halves the bytes on the sockets, with the ring's rounding
-     * (every input, every partial sum, the result) and its bit-identical results on every rank.
-     */
-    @Override
-    public void allReduce(ByteBuffer floats, ReduceOp op, WireFormat wire) {
-        inner.allReduce(floats, op, wire);
     }
 
     private int chunkStart(int n, int k) {
@@ -192,7 +170,7 @@ public final class SharedMemoryGroup implements ProcessGroup {
         if (made.segments() == null) {
             shared = false;
             notSharedReason = made.problem();
-            LOG.warn("rank {}: all-reduces stay on {} from now on: {}", rank(), inner, made.problem());
+            LOG.warn("rank {}: all-reduces stay on {} from now on: {}", rank(), delegate(), made.problem());
             return false;
         }
         segments = made.segments();
@@ -222,11 +200,6 @@ public final class SharedMemoryGroup implements ProcessGroup {
         }
     }
 
-    @Override
-    public void reduceScatter(FloatBuffer input, FloatBuffer output, ReduceOp op) {
-        inner.reduceScatter(input, output, op);
-    }
-
     /**
      * Each rank copies its input into its segment, then reduces its own chunk straight out of
      * every segment into {@code output}: one copy in, one pass per peer, one barrier.
@@ -235,12 +208,12 @@ public final class SharedMemoryGroup implements ProcessGroup {
     public void reduceScatter(ByteBuffer input, ByteBuffer output, ReduceOp op) {
         int bytes = input.remaining();
         if (!shared || bytes < threshold || bytes % Float.BYTES != 0 || output.remaining() * size() != bytes) {
-            inner.reduceScatter(input, output, op);
+            delegate().reduceScatter(input, output, op);
             return;
         }
         MappedSegment[] seg = publish(input);
         if (seg == null) {
-            inner.reduceScatter(input, output, op);
+            delegate().reduceScatter(input, output, op);
             return;
         }
         int n = output.remaining() / Float.BYTES;
@@ -261,23 +234,18 @@ public final class SharedMemoryGroup implements ProcessGroup {
         }
     }
 
-    @Override
-    public void allGather(FloatBuffer input, FloatBuffer output) {
-        inner.allGather(input, output);
-    }
-
     /** Each rank copies its input into its segment; after one barrier every rank reads all of them. */
     @Override
     public void allGather(ByteBuffer input, ByteBuffer output) {
         int bytes = output.remaining();
         if (!shared || bytes < threshold || bytes % Float.BYTES != 0 || input.remaining() * size() != bytes) {
-            inner.allGather(input, output);
+            delegate().allGather(input, output);
             return;
         }
         int n = input.remaining();
         MappedSegment[] seg = publish(input);
         if (seg == null) {
-            inner.allGather(input, output);
+            delegate().allGather(input, output);
             return;
         }
         int pos = output.position();
@@ -297,33 +265,8 @@ public final class SharedMemoryGroup implements ProcessGroup {
         }
         MappedSegment[] seg = segments[(int) (calls++ & 1)];
         seg[rank()].bytes.put(0, input, input.position(), input.remaining());
-        inner.barrier();
+        delegate().barrier();
         return seg;
-    }
-
-    @Override
-    public void broadcast(FloatBuffer buffer, int root) {
-        inner.broadcast(buffer, root);
-    }
-
-    @Override
-    public void broadcast(ByteBuffer floats, int root) {
-        inner.broadcast(floats, root);
-    }
-
-    @Override
-    public void reduce(FloatBuffer buffer, ReduceOp op, int root) {
-        inner.reduce(buffer, op, root);
-    }
-
-    @Override
-    public void reduce(ByteBuffer floats, ReduceOp op, int root) {
-        inner.reduce(floats, op, root);
-    }
-
-    @Override
-    public void barrier() {
-        inner.barrier();
     }
 
     @Override
@@ -331,13 +274,13 @@ public final class SharedMemoryGroup implements ProcessGroup {
         try {
             releaseSegments();
         } finally {
-            inner.close();
+            delegate().close();
         }
     }
 
     @Override
     public String toString() {
         return "SharedMemoryGroup(" + (shared ? "shared memory from " + threshold + " bytes" : "not shared: "
-                + notSharedReason) + ", " + inner + ")";
+                + notSharedReason) + ", " + delegate() + ")";
     }
 }

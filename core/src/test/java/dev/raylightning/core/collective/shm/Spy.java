@@ -1,10 +1,10 @@
 package dev.raylightning.core.collective.shm;
 
+import dev.raylightning.core.collective.ForwardingProcessGroup;
 import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.tcp.TcpRingProcessGroup;
 
-import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,60 +33,15 @@ final class Spy {
 
     ProcessGroup on(TcpRingProcessGroup inner) {
         ring.add(inner);
-        return new ProcessGroup() {
+        return new ForwardingProcessGroup(inner) {
             private int votes;
-
-            @Override
-            public int rank() {
-                return inner.rank();
-            }
-
-            @Override
-            public int size() {
-                return inner.size();
-            }
 
             @Override
             public void allReduce(FloatBuffer buffer, ReduceOp op) {
                 if (buffer.remaining() == 1 && ++votes == nthVote) {
                     hook.run();
                 }
-                inner.allReduce(buffer, op);
-            }
-
-            @Override
-            public void allReduce(ByteBuffer floats, ReduceOp op) {
-                inner.allReduce(floats, op);
-            }
-
-            @Override
-            public void reduceScatter(FloatBuffer input, FloatBuffer output, ReduceOp op) {
-                inner.reduceScatter(input, output, op);
-            }
-
-            @Override
-            public void allGather(FloatBuffer input, FloatBuffer output) {
-                inner.allGather(input, output);
-            }
-
-            @Override
-            public void broadcast(FloatBuffer buffer, int root) {
-                inner.broadcast(buffer, root);
-            }
-
-            @Override
-            public void reduce(FloatBuffer buffer, ReduceOp op, int root) {
-                inner.reduce(buffer, op, root);
-            }
-
-            @Override
-            public void barrier() {
-                inner.barrier();
-            }
-
-            @Override
-            public void close() {
-                inner.close();
+                super.allReduce(buffer, op);
             }
         };
     }

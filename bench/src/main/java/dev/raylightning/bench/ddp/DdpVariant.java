@@ -62,10 +62,11 @@ enum DdpVariant {
 
     static DdpVariant parse(String s) {
         for (DdpVariant v : values()) {
-            if (v.name().equalsIgnoreCase(s) || v.mode.equals(s)) {
+            if (v.name().equalsIgnoreCase(s.replace('-', '_')) || v.mode.equals(s)) {
                 return v;
             }
         }
-        throw new IllegalArgumentException("unknown variant " + s + " (single, ray1, ray2, sharded2)");
+        throw new IllegalArgumentException("unknown variant " + s + " " + java.util.Arrays.stream(values())
+                .map(v -> v.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')).toList());
     }
 }

@@ -8,11 +8,11 @@ import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
 
 /**
- * Returns the C heap's free memory to the operating system after a launch. Each fit makes Ray's
- * core worker (dozens of native threads, each with its own glibc malloc arena) allocate and free
- * tens of MB; what it frees stays in the arenas, scattered, so the driver's resident memory
- * climbed about 0.5 MB per fit although the bytes in use did not grow (docs/architecture.md,
- * "The driver's memory across fits"). The JDK's {@code System.trim_native_heap} command calls
+ * Returns the C heap's free memory to the operating system after a launch. Each fit makes native
+ * code in the driver (Ray's core worker with dozens of threads, each with its own glibc malloc
+ * arena; the JIT; libtorch) allocate and free tens of MB; what is freed stays in the arenas,
+ * scattered, so the driver's resident memory climbed with every fit although the bytes in use did
+ * not grow (docs/architecture.md, "The driver's memory across fits"). The JDK's {@code System.trim_native_heap} command calls
  * glibc's {@code malloc_trim}; elsewhere it does nothing. Set {@value #PROPERTY} to false to skip it.
  */
 public final class NativeHeapTrim {

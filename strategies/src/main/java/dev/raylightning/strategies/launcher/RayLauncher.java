@@ -7,6 +7,7 @@ import dev.raylightning.core.strategy.RankInfo;
 import dev.raylightning.core.strategy.RankTask;
 import dev.raylightning.core.util.JavaBytes;
 import dev.raylightning.strategies.cluster.ClusterResources;
+import dev.raylightning.strategies.cluster.NativeHeapTrim;
 import dev.raylightning.strategies.cluster.RayRuntime;
 import dev.raylightning.strategies.cluster.Reservations;
 import dev.raylightning.strategies.shipping.ShippedPayload;
@@ -89,7 +90,11 @@ public final class RayLauncher implements Launcher {
             List<R> typed = (List<R>) (List<?>) results;
             return typed;
         } finally {
-            job.release();
+            try {
+                job.release();
+            } finally {
+                NativeHeapTrim.afterLaunch();
+            }
         }
     }
 

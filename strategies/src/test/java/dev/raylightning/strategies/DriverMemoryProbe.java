@@ -1,0 +1,73 @@
+package dev.raylightning.strategies;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Structure;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The driver's memory as {@link RepeatedFitsMemoryTest} reports it: resident memory after a GC,
+ * and, to tell a leak from fragmentation, how much of glibc's heap is in use and how much is
+ * free (a leak grows the first, fragmentation the second).
+ */
+final class DriverMemoryProbe {
+
+    private DriverMemoryProbe() {}
+
+    /** glibc's {@code mallinfo2()} (glibc 2.33 and later); all arenas summed. */
+    interface LibC extends Library {
+        MallInfo2 mallinfo2();
+    }
+
+    @Structure.FieldOrder({"arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+            "fordblks", "keepcost"})
+    public static class MallInfo2 extends Structure implements Structure.ByValue {
+        public long arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+    }
+
+    /** VmRSS in KB after a few GCs (so that garbage Java objects and the native memory they hold are gone). */
+    static long settledRssKb() throws IOException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return status("VmRSS");
+    }
+
+    private static long status(String key) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith(key + ":")) {
+                return Long.parseLong(line.replaceAll("\\D+", ""));
+            }
+        }
+        throw new IllegalStateException("no " + key);
+    }
+
+    /** One line: heap, loaded classes, threads (JVM and OS), and glibc's heap in use and free. */
+    static String details() {
+        Runtime rt = Runtime.getRuntime();
+        String[] tasks = new File("/proc/self/task").list();
+        return String.format("heap used %d KB, classes %d, threads %d (OS %d), %s",
+                (rt.totalMemory() - rt.freeMemory()) / 1024,
+                ManagementFactory.getClassLoadingMXBean().getLoadedClassCount(),
+                Thread.activeCount(), tasks == null ? -1 : tasks.length, malloc());
+    }
+
+    private static String malloc() {
+        try {
+            MallInfo2 m = Native.load("c", LibC.class).mallinfo2();
+            return String.format("malloc in use %d KB, free %d KB", m.uordblks / 1024, m.fordblks / 1024);
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return "malloc statistics unavailable";
+        }
+    }
+}

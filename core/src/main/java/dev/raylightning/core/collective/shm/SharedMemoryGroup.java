@@ -5,6 +5,7 @@ import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceKernels;
 import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.collective.WireFormat;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -149,6 +150,16 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
             int s = chunkStart(n, k);
             int l = chunkStart(n, k + 1) - s;
             floats.put(pos + s * Float.BYTES, seg[k].bytes, s * Float.BYTES, l * Float.BYTES);
+        }
+    }
+
+    /** float32 takes this group's own path (shared memory when large); 16-bit wires go to the ring. */
+    @Override
+    public void allReduce(ByteBuffer floats, ReduceOp op, WireFormat wire) {
+        if (wire == WireFormat.FLOAT32) {
+            allReduce(floats, op);
+        } else {
+            delegate().allReduce(floats, op, wire);
         }
     }
 

@@ -34,8 +34,10 @@ class SharedMemoryGroupTest {
         }
     }
 
+    private List<TcpRingProcessGroup> rings;
+
     private List<SharedMemoryGroup> wrap(int size, long threshold) {
-        List<TcpRingProcessGroup> rings = TcpRingProcessGroup.local(size, RingOptions.defaults());
+        rings = TcpRingProcessGroup.local(size, RingOptions.defaults());
         groups = Ranks.run(size, r -> SharedMemoryGroup.wrap(rings.get(r), secret, threshold));
         return groups;
     }
@@ -142,6 +144,24 @@ class SharedMemoryGroupTest {
     }
 
     /** A 16-bit all-reduce goes to the ring underneath: the ring's results, bit for bit, on every rank. */
+    @Test
+    void aFloat32WireTakesSharedMemoryNotTheRing() {
+        wrap(2, 0);
+        assertTrue(groups.get(0).isShared());
+        int n = 1 << 18;
+        long before = rings.get(0).bytesSent();
+        List<ByteBuffer> out = Ranks.run(2, r -> {
+            ByteBuffer b = bytesOf(TcpRingProcessGroupTest.filled(r, n), n);
+            groups.get(r).allReduce(b, ReduceOp.SUM, WireFormat.FLOAT32);
+            return b;
+        });
+        for (int i = 0; i < n; i += 997) {
+            assertEquals(TcpRingProcessGroupTest.reference(ReduceOp.SUM, 2, i), out.get(1).getFloat(i * 4), 1e-3);
+        }
+        long ringBytes = rings.get(0).bytesSent() - before;
+        assertTrue(ringBytes < n * 4L / 100, "the ring carried " + ringBytes + " bytes of a " + n * 4 + "-byte all-reduce");
+    }
+
     @Test
     void sixteenBitAllReducesGoThroughTheRing() {
         wrap(3, 0);

@@ -151,7 +151,7 @@ def build_net(model):
 
 def build_optimizer(params, args):
     kind = torch.optim.Adam if args.optimizer == "adam" else torch.optim.SGD
-    if args.mode == "lightning-ddp-zero":
+    if getattr(args, "mode", None) == "lightning-ddp-zero":
         from torch.distributed.optim import ZeroRedundancyOptimizer
         return ZeroRedundancyOptimizer(params, optimizer_class=kind, lr=args.lr)
     return kind(params, lr=args.lr)

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
@@ -58,9 +59,9 @@ final class NativeStderrCapture implements AutoCloseable {
     }
 
     /** Starts capturing into a new owner-only file in {@code dir}; empty when it cannot. */
-    static java.util.Optional<NativeStderrCapture> start(Path dir) {
+    static Optional<NativeStderrCapture> start(Path dir) {
         if (!System.getProperty("os.name", "").startsWith("Linux")) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         try {
             LibC libc = Native.load("c", LibC.class);
@@ -69,7 +70,7 @@ final class NativeStderrCapture implements AutoCloseable {
             System.err.flush();
             int fd = libc.open(file.toString(), OPEN_FLAGS, OWNER_READ_WRITE);
             if (fd < 0) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             int saved = libc.dup(STDERR);
             if (saved < 0 || libc.dup2(fd, STDERR) < 0) {
@@ -78,13 +79,13 @@ final class NativeStderrCapture implements AutoCloseable {
                     libc.close(saved);
                 }
                 Files.deleteIfExists(file);
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             libc.close(fd);
-            return java.util.Optional.of(new NativeStderrCapture(libc, file, saved));
+            return Optional.of(new NativeStderrCapture(libc, file, saved));
         } catch (LinkageError | RuntimeException | IOException e) {
             LOG.debug("Not capturing Ray's native start-up output", e);
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 
@@ -117,10 +118,5 @@ final class NativeStderrCapture implements AutoCloseable {
     @Override
     public void close() {
         stop(false).forEach(System.err::println);
-    }
-
-    /** Whether a line is one of Ray's native INFO or DEBUG lines (what the capture keeps off the console). */
-    static boolean isQuietNativeLine(String line) {
-        return NATIVE_QUIET_LINE.matcher(line).matches();
     }
 }

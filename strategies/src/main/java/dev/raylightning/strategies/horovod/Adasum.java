@@ -50,14 +50,9 @@ final class Adasum {
             aa += va * va;
             bb += vb * vb;
         }
-        double ca = aa == 0 ? 0 : 1 - dot / (2 * aa);
-        double cb = bb == 0 ? 0 : 1 - dot / (2 * bb);
-        if (aa == 0) {
-            cb = 1;
-        }
-        if (bb == 0) {
-            ca = 1;
-        }
+        // a zero vector leaves the other as it is
+        double ca = bb == 0 ? 1 : aa == 0 ? 0 : 1 - dot / (2 * aa);
+        double cb = aa == 0 ? 1 : bb == 0 ? 0 : 1 - dot / (2 * bb);
         for (int i = 0; i < len; i++) {
             x.put(base + a + i, (float) (ca * x.get(base + a + i) + cb * x.get(base + b + i)));
         }

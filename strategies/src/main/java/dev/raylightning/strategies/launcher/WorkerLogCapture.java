@@ -1,5 +1,6 @@
 package dev.raylightning.strategies.launcher;
 
+import dev.raylightning.strategies.cluster.Reservations;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
@@ -60,7 +61,7 @@ final class WorkerLogCapture extends AbstractAppender {
         String message = event.getMessage() == null ? "" : event.getMessage().getFormattedMessage();
         Throwable t = event.getThrown();
         if (t != null) {
-            message += " (" + t.getClass().getName() + (t.getMessage() == null ? "" : ": " + firstLine(t.getMessage()))
+            message += " (" + t.getClass().getName() + (t.getMessage() == null ? "" : ": " + Reservations.firstLine(t.getMessage()))
                     + ")";
         }
         add(new WorkerLogLine(event.getLevel().name(), event.getLoggerName(), message, 1));
@@ -89,10 +90,5 @@ final class WorkerLogCapture extends AbstractAppender {
         pending.clear();
         dropped = 0;
         return out;
-    }
-
-    private static String firstLine(String s) {
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 }

@@ -2,13 +2,13 @@ package dev.raylightning.core;
 
 import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.testing.Fixtures;
+import dev.raylightning.core.testing.ResidentMemory;
 import dev.raylightning.core.testing.TinyClassifier;
 import dev.raylightning.core.callbacks.TrainerView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -18,28 +18,6 @@ class MemoryTest {
 
     @TempDir
     Path root;
-
-    static long rssKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D+", ""));
-            }
-        }
-        throw new IllegalStateException("no VmRSS");
-    }
-
-    /** RSS after collecting garbage, so freed direct buffers of DJL's input copies are returned. */
-    static long settledRssKb() throws IOException {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        return rssKb();
-    }
 
     static final class ArrayCounter implements Callback {
         final long[] atStep = new long[4201];
@@ -64,9 +42,9 @@ class MemoryTest {
                     dev.raylightning.core.data.Batch batch, int batchIdx) {
                 try {
                     if (trainer.globalStep() == 2200) {
-                        rss[0] = settledRssKb();
+                        rss[0] = ResidentMemory.settledRssKb();
                     } else if (trainer.globalStep() == 4200) {
-                        rss[1] = settledRssKb();
+                        rss[1] = ResidentMemory.settledRssKb();
                     }
                 } catch (IOException e) {
                     throw new IllegalStateException(e);

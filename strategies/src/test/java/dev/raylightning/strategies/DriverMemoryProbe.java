@@ -5,15 +5,12 @@ import com.sun.jna.Native;
 import com.sun.jna.Structure;
 
 import java.io.File;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
- * The driver's memory as {@link RepeatedFitsMemoryTest} reports it: resident memory after a GC,
- * and, to tell a leak from fragmentation, how much of glibc's heap is in use and how much is
- * free (a leak grows the first, fragmentation the second).
+ * What {@link RepeatedFitsMemoryTest} reports beside the driver's resident memory: to tell a
+ * leak from fragmentation, how much of glibc's heap is in use and how much is free (a leak grows
+ * the first, fragmentation the second).
  */
 final class DriverMemoryProbe {
 
@@ -28,28 +25,6 @@ final class DriverMemoryProbe {
             "fordblks", "keepcost"})
     public static class MallInfo2 extends Structure implements Structure.ByValue {
         public long arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
-    }
-
-    /** VmRSS in KB after a few GCs (so that garbage Java objects and the native memory they hold are gone). */
-    static long settledRssKb() throws IOException {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        return status("VmRSS");
-    }
-
-    private static long status(String key) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith(key + ":")) {
-                return Long.parseLong(line.replaceAll("\\D+", ""));
-            }
-        }
-        throw new IllegalStateException("no " + key);
     }
 
     /** One line: heap, loaded classes, threads (JVM and OS), and glibc's heap in use and free. */

@@ -1,5 +1,7 @@
 package dev.raylightning.strategies;
 
+import dev.raylightning.core.testing.ResidentMemory;
+
 import dev.raylightning.core.Trainer;
 import dev.raylightning.core.TrainerStatus;
 import dev.raylightning.core.testing.TinyClassifier;
@@ -50,7 +52,7 @@ class RepeatedFitsMemoryTest {
             }
             assertEquals(TrainerStatus.FINISHED, t.status());
             if (i % 10 == 0) {
-                rss.add(DriverMemoryProbe.settledRssKb());
+                rss.add(ResidentMemory.settledRssKb());
                 System.out.printf("after fit %d: driver RSS %d KB, %s%n", i, rss.get(rss.size() - 1),
                         DriverMemoryProbe.details());
             }

@@ -1,11 +1,11 @@
 package dev.raylightning.strategies.cluster;
 
+import dev.raylightning.core.testing.ResidentMemory;
+
 import com.sun.jna.Native;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -13,15 +13,6 @@ class NativeHeapTrimTest {
 
     private static final int BLOCKS = 64 * 1024;
     private static final int BLOCK_BYTES = 1024;
-
-    static long rssKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D+", ""));
-            }
-        }
-        throw new IllegalStateException("no VmRSS");
-    }
 
     /** 64 MB of small blocks, freed except every 64th: the free memory stays resident until trimmed. */
     private static long[] fragmentedHeap() {
@@ -48,9 +39,9 @@ class NativeHeapTrimTest {
     void returnsTheFreeMemoryOfAFragmentedHeapToTheSystem() throws IOException {
         long[] kept = fragmentedHeap();
         try {
-            long before = rssKb();
+            long before = ResidentMemory.rssKb();
             NativeHeapTrim.afterLaunch();
-            long after = rssKb();
+            long after = ResidentMemory.rssKb();
             assertTrue(before - after > 32 * 1024, "RSS " + before + " KB before the trim, " + after + " KB after");
         } finally {
             for (long p : kept) {
@@ -64,9 +55,9 @@ class NativeHeapTrimTest {
         long[] kept = fragmentedHeap();
         String old = System.setProperty(NativeHeapTrim.PROPERTY, "false");
         try {
-            long before = rssKb();
+            long before = ResidentMemory.rssKb();
             NativeHeapTrim.afterLaunch();
-            long after = rssKb();
+            long after = ResidentMemory.rssKb();
             assertTrue(before - after < 8 * 1024, "RSS " + before + " KB before, " + after + " KB after");
         } finally {
             if (old == null) {

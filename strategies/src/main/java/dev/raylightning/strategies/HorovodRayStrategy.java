@@ -289,8 +289,7 @@ public final class HorovodRayStrategy extends RayStrategy {
                 // one host per node, as Horovod on Ray places them; a single host is one bundle anyway
                 placement(numHosts > 1 ? PlacementStrategy.STRICT_SPREAD : PlacementStrategy.PACK);
             }
-            checkArgument(reduction != Reduction.ADASUM || compression == Compression.NONE,
-                    "Adasum runs on float32 gradients; use Compression.NONE with it, got %s", compression);
+            // HorovodOptions, made in the constructor, refuses Adasum with compression
             checkArgument(reduction != Reduction.ADASUM || Integer.bitCount(numWorkers) == 1,
                     "Adasum needs a power-of-two number of workers, got %s", numWorkers);
             return new HorovodRayStrategy(this);

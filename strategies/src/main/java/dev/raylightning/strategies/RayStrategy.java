@@ -39,6 +39,7 @@ public abstract class RayStrategy extends IdentityCollectivesStrategy {
     private final Duration collectiveTimeout;
     private final Duration placementTimeout;
     private final PlacementScope.Reservation reservation;
+    private final Duration workerIdleTimeout;
 
     protected RayStrategy(RayStrategyBuilder<?> b) {
         this.numWorkers = b.numWorkers;
@@ -50,6 +51,7 @@ public abstract class RayStrategy extends IdentityCollectivesStrategy {
         this.collectiveTimeout = b.collectiveTimeout;
         this.placementTimeout = b.placementTimeout;
         this.reservation = b.reservation;
+        this.workerIdleTimeout = b.workerIdleTimeout;
     }
 
     /** The factory that builds each worker's strategy (its gradient policy) from its rank and group. */
@@ -65,7 +67,8 @@ public abstract class RayStrategy extends IdentityCollectivesStrategy {
         PlacementScope.Reservation reserved = reservation != null ? reservation : PlacementScope.current().orElse(null);
         // in bundles someone else reserved (a Tune trial's), each worker has its own bundle
         return new WorkerGroupSpec(toString(), numWorkers, bundle(), placement, placementTimeout, collectiveTimeout,
-                torchThreadsPerWorker(), initHook, reserved, reserved != null ? 1 : workersPerBundle());
+                torchThreadsPerWorker(), initHook, reserved, reserved != null ? 1 : workersPerBundle(),
+                workerIdleTimeout);
     }
 
     /** Workers that share one placement bundle, i.e. one node (1; Horovod's slots per host). */
@@ -118,6 +121,11 @@ public abstract class RayStrategy extends IdentityCollectivesStrategy {
 
     public Duration placementTimeout() {
         return placementTimeout;
+    }
+
+    /** How long the workers stay up after a run for the next one with the same layout. */
+    public Duration workerIdleTimeout() {
+        return workerIdleTimeout;
     }
 
     @Override

@@ -21,6 +21,9 @@ import java.util.Map;
  */
 public abstract class RayStrategyBuilder<B extends RayStrategyBuilder<B>> {
 
+    /** How long workers stay up after a run unless {@link #workerIdleTimeout} says otherwise. */
+    public static final Duration DEFAULT_WORKER_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
     int numWorkers;
     int cpusPerWorker = 1;
     boolean useGpu;
@@ -29,6 +32,7 @@ public abstract class RayStrategyBuilder<B extends RayStrategyBuilder<B>> {
     PlacementStrategy placement = PlacementStrategy.PACK;
     Duration collectiveTimeout = Duration.ofSeconds(120);
     Duration placementTimeout = Duration.ofSeconds(30);
+    Duration workerIdleTimeout = DEFAULT_WORKER_IDLE_TIMEOUT;
     PlacementScope.Reservation reservation;
 
     protected RayStrategyBuilder(int numWorkers) {
@@ -84,6 +88,21 @@ public abstract class RayStrategyBuilder<B extends RayStrategyBuilder<B>> {
     /** How long to wait for the cluster to reserve the workers' resources (default 30 s). */
     public B placementTimeout(Duration d) {
         placementTimeout = checkPositive(d, "placementTimeout");
+        return self();
+    }
+
+    /**
+     * How long the worker processes stay up after a successful run, for the next run with the same
+     * worker layout in this JVM (default 60 s): a second {@code fit}, or {@code validate} after
+     * {@code fit}, then starts in well under a second, with libtorch loaded and the JIT warm.
+     * Idle workers hold their resources; they are released after this time, when a run needs
+     * another layout, at {@code WorkerPool.releaseIdle()} and when Ray shuts down (JVM exit).
+     * {@code Duration.ZERO} starts new workers for every run and releases them at its end.
+     */
+    public B workerIdleTimeout(Duration d) {
+        checkNotNull(d, "workerIdleTimeout");
+        checkArgument(!d.isNegative(), "workerIdleTimeout must be >= 0, got %s", d);
+        workerIdleTimeout = d;
         return self();
     }
 

@@ -53,7 +53,7 @@ class HorovodRayStrategyTest {
             assertEquals(16, t.globalStep());
             RayDdpStrategyTest.assertWeightsClose(single.arrays(), m.stateDict().arrays(), 1e-5);
         }
-        RayTestSupport.assertNoLeftovers();
+        RayTestSupport.assertNoLeftoversOnceIdleReleased();
     }
 
     @Test
@@ -65,7 +65,7 @@ class HorovodRayStrategyTest {
             double loss = t.callbackMetrics().get("val_loss");
             assertTrue(loss < 0.6, "validation loss after Adasum training: " + loss);
         }
-        RayTestSupport.assertNoLeftovers();
+        RayTestSupport.assertNoLeftoversOnceIdleReleased();
     }
 
     @Test
@@ -78,7 +78,7 @@ class HorovodRayStrategyTest {
         }
         assertTrue(java.nio.file.Files.isRegularFile(file), "the driver wrote the merged trace");
         HorovodTimelineTest.assertWholeSteps(HorovodTimelineTest.read(file), 2, t.globalStep());
-        RayTestSupport.assertNoLeftovers();
+        RayTestSupport.assertNoLeftoversOnceIdleReleased();
     }
 
     @Test
@@ -96,7 +96,7 @@ class HorovodRayStrategyTest {
             assertEquals(0.0, r[1], "every rank at the same global step");
             assertEquals(0.0, r[2], "every rank holds the same weights");
         }
-        RayTestSupport.assertNoLeftovers();
+        RayTestSupport.assertNoLeftoversOnceIdleReleased();
     }
 
     @Test
@@ -110,6 +110,6 @@ class HorovodRayStrategyTest {
                     e.getMessage());
         }
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20), "not after a placement timeout");
-        RayTestSupport.assertNoLeftovers();
+        RayTestSupport.assertNoLeftoversOnceIdleReleased();
     }
 }

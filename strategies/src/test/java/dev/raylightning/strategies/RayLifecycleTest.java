@@ -6,6 +6,7 @@ import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.progress.ProgressListener;
 import dev.raylightning.strategies.cluster.RayRuntime;
+import dev.raylightning.strategies.launcher.WorkerPool;
 import dev.raylightning.core.testing.Fixtures;
 import dev.raylightning.core.testing.TinyClassifier;
 import org.junit.jupiter.api.AfterAll;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +37,12 @@ class RayLifecycleTest {
     }
 
     private Trainer quietTrainer(int epochs, Callback... callbacks) {
+        return quietTrainer(new RayDdpStrategy(2, 1, false), epochs, callbacks);
+    }
+
+    private Trainer quietTrainer(RayStrategy strategy, int epochs, Callback... callbacks) {
         return Trainer.builder().defaultRootDir(root).enableProgressBar(false).logger(false).enableCheckpointing(false)
-                .maxEpochs(epochs).seed(1).callbacks(callbacks).strategy(new RayDdpStrategy(2, 1, false)).build();
+                .maxEpochs(epochs).seed(1).callbacks(callbacks).strategy(strategy).build();
     }
 
     @Test
@@ -78,12 +84,14 @@ class RayLifecycleTest {
         RayTestSupport.assertNoLeftovers();
     }
 
+    /** Without reuse every fit starts and releases its own workers. */
     @Test
     void twentyConsecutiveFitsLeakNoProcessesOrPlacementGroups() {
         List<Integer> processCounts = new ArrayList<>();
+        WorkerPool.releaseIdle();
         try (TinyClassifier m = new TinyClassifier()) {
             for (int i = 0; i < 20; i++) {
-                Trainer t = quietTrainer(1);
+                Trainer t = quietTrainer(RayDdpStrategy.builder(2).workerIdleTimeout(Duration.ZERO).build(), 1);
                 t.fit(m, Fixtures.blobs(64, 16, 16));
                 assertEquals(TrainerStatus.FINISHED, t.status(), "fit " + i);
                 RayTestSupport.assertNoLeftovers();

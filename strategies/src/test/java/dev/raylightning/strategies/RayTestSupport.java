@@ -1,6 +1,7 @@
 package dev.raylightning.strategies;
 
 import dev.raylightning.strategies.launcher.RayLauncher;
+import dev.raylightning.strategies.launcher.WorkerPool;
 import io.ray.api.PlacementGroups;
 import io.ray.api.Ray;
 import io.ray.api.placementgroup.PlacementGroup;
@@ -40,8 +41,21 @@ final class RayTestSupport {
         return out;
     }
 
-    /** Waits up to 15 s for killed actors to be reported dead, then asserts nothing is left. */
+    /**
+     * After a launch that succeeded (its workers are kept warm) or was refused before it started
+     * (earlier tests' workers may be kept): releases the idle workers, then nothing may be left.
+     */
+    static void assertNoLeftoversOnceIdleReleased() {
+        WorkerPool.releaseIdle();
+        assertNoLeftovers();
+    }
+
+    /**
+     * After a failed launch: nothing is kept for reuse, and within 15 s (killed actors are
+     * reported dead a moment later) no worker or placement group of ours is left.
+     */
     static void assertNoLeftovers() {
+        assertEquals(0, WorkerPool.idleGroups(), "no workers kept for reuse");
         long deadline = System.currentTimeMillis() + 15_000;
         while (System.currentTimeMillis() < deadline && !(livePlacementGroups().isEmpty() && liveWorkers().isEmpty())) {
             try {

@@ -33,6 +33,8 @@ public final class RayRuntime {
     public static final String NUM_CPUS_PROPERTY = "ray.lightning.num-cpus";
 
     private static RayRuntime current;
+    /** Run at every shutdown, before the driver disconnects (what holds actors releases them). */
+    private static final List<Runnable> BEFORE_SHUTDOWN = new ArrayList<>();
 
     private final String address;
     private final LocalRayCluster cluster;
@@ -58,10 +60,22 @@ public final class RayRuntime {
         return current != null;
     }
 
+    /** Registers code that runs at every {@link #shutdown()} (also at JVM exit) while Ray is still connected. */
+    public static synchronized void beforeShutdown(Runnable hook) {
+        BEFORE_SHUTDOWN.add(hook);
+    }
+
     /** Disconnects and stops the local cluster if this JVM started it. */
     public static synchronized void shutdown() {
         if (current == null) {
             return;
+        }
+        for (Runnable hook : BEFORE_SHUTDOWN) {
+            try {
+                hook.run();
+            } catch (RuntimeException e) {
+                LOG.warn("A shutdown step failed", e);
+            }
         }
         RayRuntime r = current;
         current = null;

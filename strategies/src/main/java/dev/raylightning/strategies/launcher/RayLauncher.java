@@ -13,35 +13,29 @@ import dev.raylightning.strategies.cluster.Reservations;
 import dev.raylightning.strategies.shipping.ShippedPayload;
 import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
-import io.ray.api.PlacementGroups;
 import io.ray.api.Ray;
 import io.ray.api.WaitResult;
 import io.ray.api.exception.RayException;
-import io.ray.api.placementgroup.PlacementGroup;
-import io.ray.api.runtimecontext.NodeInfo;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
  * Runs a {@link RankTask} on a group of Ray actors, for any Ray strategy: checks the cluster can
- * ever fit the {@link WorkerGroupSpec}, reserves a placement group (or uses the bundles reserved
- * for it), starts one {@link RayWorker} per rank, wires their process group through the driver,
- * builds each rank's strategy with the {@link WorkerStrategyFactory}, streams rank zero's progress,
- * and returns every rank's result. Actors and the placement group are released on success, on
- * failure and on interruption.
+ * ever fit the {@link WorkerGroupSpec}, takes a {@link WorkerGroup} of that layout (kept warm by
+ * the {@link WorkerPool}, or started: a placement group, or the bundles reserved for it, and one
+ * {@link RayWorker} per rank), wires their process group through the driver, builds each rank's
+ * strategy with the {@link WorkerStrategyFactory}, streams rank zero's progress, and returns every
+ * rank's result. On failure and on interruption the actors and the placement group are released;
+ * on success they go back to the pool for the spec's idle timeout (or are released if it is zero).
  */
 public final class RayLauncher implements Launcher {
 
     /** How often the driver looks at its thread's interrupt flag while workers run. */
     private static final int WAIT_MILLIS = 500;
-    private static final long ACTOR_START_MILLIS = 120_000;
     private static final long FAILURE_GRACE_MILLIS = 3_000;
 
     /** Prefix of the names of placement groups and worker actors this launcher creates. */
@@ -79,19 +73,24 @@ public final class RayLauncher implements Launcher {
                     spec.owner(), bundles, runtime.aliveNodes()));
         }
         byte[] payload = ShippedPayload.of(new WorkerJob(task, strategyFactory, spec.initHook())).toBytes();
-        Job job = new Job();
+        WorkerPool pool = WorkerPool.shared();
+        WorkerGroup group = pool.acquire(spec);
+        boolean succeeded = false;
         try {
-            job.reserve();
-            job.startActors();
-            List<RankInfo> ranks = job.rendezvousRanks();
-            List<String> endpoints = job.listen(runtime.isLocal());
-            List<Serializable> results = job.run(payload, endpoints, ranks, progress);
+            List<RankInfo> ranks = group.ranks();
+            List<String> endpoints = group.listen(runtime.isLocal());
+            List<Serializable> results = new Run(group.actors()).run(payload, endpoints, ranks, progress);
             @SuppressWarnings("unchecked")
             List<R> typed = (List<R>) (List<?>) results;
+            succeeded = true;
             return typed;
         } finally {
             try {
-                job.release();
+                if (succeeded) {
+                    pool.keepOrRelease(group);
+                } else {
+                    group.release(); // a failed or interrupted launch may leave its workers in any state
+                }
             } finally {
                 NativeHeapTrim.afterLaunch();
             }
@@ -117,68 +116,12 @@ public final class RayLauncher implements Launcher {
         }
     }
 
-    /** One launch: its placement group (own or borrowed) and actors. */
-    private final class Job {
-        private final String name = NAME_PREFIX + UUID.randomUUID().toString().substring(0, 8);
-        private PlacementGroup group;
-        private boolean ownGroup;
-        private int firstBundle;
-        private final List<ActorHandle<RayWorker>> actors = new ArrayList<>();
-        /** The Ray node of each actor, in the order of {@link #actors}. */
-        private List<String> nodeIds;
+    /** One launch's run on started workers: ships the job, streams events, collects outcomes. */
+    private final class Run {
+        private final List<ActorHandle<RayWorker>> actors;
 
-        void reserve() {
-            PlacementScope.Reservation borrowed = spec.reservation();
-            if (borrowed != null) {
-                group = PlacementGroups.getPlacementGroup(borrowed.groupName());
-                if (group == null) {
-                    throw new IllegalStateException("the reserved placement group " + borrowed.groupName() + " is gone");
-                }
-                firstBundle = borrowed.firstBundle();
-                return;
-            }
-            int bundles = spec.numWorkers() / spec.workersPerBundle();
-            group = Reservations.reserve(name, Collections.nCopies(bundles, spec.placementBundle()),
-                    spec.placement().toRay(), spec.placementTimeout(),
-                    () -> "Could not reserve " + bundles + " x " + spec.placementBundle() + " on the Ray cluster within "
-                            + spec.placementTimeout().toSeconds() + " s: other jobs hold the resources, or no node"
-                            + " fits one bundle (placement " + spec.placement() + ")");
-            ownGroup = true;
-        }
-
-        void startActors() {
-            for (int i = 0; i < spec.numWorkers(); i++) {
-                actors.add(Ray.actor(RayWorker::new)
-                        .setName(name + "-rank-" + i)
-                        .setPlacementGroup(group, firstBundle + i / spec.workersPerBundle())
-                        .setResources(spec.bundle())
-                        .setMaxConcurrency(2)
-                        .setJvmOptions(Reservations.actorJvmOptions(spec.torchThreads()))
-                        .remote());
-            }
-        }
-
-        List<RankInfo> rendezvousRanks() {
-            List<ObjectRef<String>> refs = new ArrayList<>();
-            for (ActorHandle<RayWorker> a : actors) {
-                refs.add(a.task(RayWorker::nodeId).remote());
-            }
-            nodeIds = getAll(refs, ACTOR_START_MILLIS, "start");
-            return RankMapping.fromNodeIds(nodeIds);
-        }
-
-        /** Each worker opens its endpoint on its node's address (the nodes {@link #rendezvousRanks} found). */
-        List<String> listen(boolean local) {
-            Map<String, String> nodeAddress = new HashMap<>();
-            for (NodeInfo n : Ray.getRuntimeContext().getAllNodeInfo()) {
-                nodeAddress.put(n.nodeId.toString(), n.nodeAddress);
-            }
-            List<ObjectRef<String>> refs = new ArrayList<>();
-            for (int i = 0; i < actors.size(); i++) {
-                String host = local ? "127.0.0.1" : nodeAddress.getOrDefault(nodeIds.get(i), "127.0.0.1");
-                refs.add(actors.get(i).task(RayWorker::listen, host).remote());
-            }
-            return getAll(refs, 30_000, "open its collective endpoint");
+        Run(List<ActorHandle<RayWorker>> actors) {
+            this.actors = actors;
         }
 
         List<Serializable> run(byte[] payload, List<String> endpoints, List<RankInfo> ranks,
@@ -330,28 +273,6 @@ public final class RayLauncher implements Launcher {
 
         private static boolean secondHand(WorkerOutcome o) {
             return o.errorType().endsWith("CollectiveException");
-        }
-
-        private <T> List<T> getAll(List<ObjectRef<T>> refs, long timeoutMillis, String what) {
-            List<T> out = new ArrayList<>();
-            for (int i = 0; i < refs.size(); i++) {
-                try {
-                    out.add(Ray.get(refs.get(i), timeoutMillis));
-                } catch (RayException e) {
-                    throw new IllegalStateException("Ray worker " + i + " failed to " + what + ": "
-                            + Reservations.firstLine(e.getMessage()), e);
-                }
-            }
-            return out;
-        }
-
-        void release() {
-            for (ActorHandle<RayWorker> a : actors) {
-                Reservations.kill(a, "Ray worker");
-            }
-            if (ownGroup) {
-                Reservations.release(group, name);
-            }
         }
     }
 }

@@ -26,10 +26,13 @@ import java.util.Optional;
  * @param reservation bundles reserved by someone else to run in, or null to reserve a group
  * @param workersPerBundle workers sharing one placement bundle (Horovod's slots per host; 1 otherwise):
  *     the group reserves {@code numWorkers / workersPerBundle} bundles of that many workers' resources
+ * @param workerIdleTimeout how long the workers stay up after a successful launch for the next one
+ *     with the same layout ({@link WorkerPool}); zero releases them at the end of every launch
  */
 public record WorkerGroupSpec(String owner, int numWorkers, Map<String, Double> bundle, PlacementStrategy placement,
         Duration placementTimeout, Duration collectiveTimeout, int torchThreads, WorkerInitHook initHook,
-        PlacementScope.Reservation reservation, int workersPerBundle) implements Serializable {
+        PlacementScope.Reservation reservation, int workersPerBundle, Duration workerIdleTimeout)
+        implements Serializable {
 
     public WorkerGroupSpec {
         checkNotNull(owner, "owner");
@@ -45,14 +48,16 @@ public record WorkerGroupSpec(String owner, int numWorkers, Map<String, Double> 
                 numWorkers, workersPerBundle);
         checkArgument(reservation == null || workersPerBundle == 1,
                 "workers sharing bundles (%s per bundle) cannot run in bundles reserved by someone else", workersPerBundle);
+        checkNotNull(workerIdleTimeout, "workerIdleTimeout");
+        checkArgument(!workerIdleTimeout.isNegative(), "workerIdleTimeout must be >= 0, got %s", workerIdleTimeout);
     }
 
-    /** One worker per bundle, as every strategy but Horovod's hosts x slots places them. */
-    public WorkerGroupSpec(String owner, int numWorkers, Map<String, Double> bundle, PlacementStrategy placement,
-            Duration placementTimeout, Duration collectiveTimeout, int torchThreads, WorkerInitHook initHook,
-            PlacementScope.Reservation reservation) {
-        this(owner, numWorkers, bundle, placement, placementTimeout, collectiveTimeout, torchThreads, initHook,
-                reservation, 1);
+    /**
+     * Whether the workers may be kept for a later launch: a timeout above zero, bundles reserved
+     * by the launch itself (a Tune trial's bundles belong to the trial).
+     */
+    public boolean reusable() {
+        return !workerIdleTimeout.isZero() && reservation == null;
     }
 
     /** The resources of one placement bundle: {@code workersPerBundle} workers' worth. */

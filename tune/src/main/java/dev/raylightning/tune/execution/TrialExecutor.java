@@ -2,6 +2,7 @@ package dev.raylightning.tune.execution;
 
 import dev.raylightning.core.util.JavaBytes;
 import dev.raylightning.strategies.cluster.Reservations;
+import dev.raylightning.strategies.launcher.WorkerPool;
 import dev.raylightning.tune.TuneOptions;
 import dev.raylightning.tune.TuneResources;
 import dev.raylightning.tune.results.ExperimentDirectory;
@@ -39,6 +40,8 @@ final class TrialExecutor {
     /** Reserves the trial's resources, starts its actor and the training function from its latest checkpoint. */
     TrialExecution start(TrialRun t, ExperimentDirectory dir) {
         TuneResources r = options.resourcesPerTrial();
+        // workers a fit of this JVM keeps warm would hold resources the trials need
+        WorkerPool.releaseIdle();
         String name = "ray-lightning-tune-" + experimentId + "-" + t.id.substring(t.id.indexOf('_') + 1) + "-"
                 + (attempts++);
         PlacementGroup group = Reservations.reserve(name, r.bundles(), false, options.placementTimeout(),

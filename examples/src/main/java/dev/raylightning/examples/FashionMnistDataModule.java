@@ -5,12 +5,14 @@ import dev.raylightning.core.data.DataLoader;
 import dev.raylightning.core.data.HostTensor;
 import dev.raylightning.core.data.IdxArray;
 import dev.raylightning.core.data.IdxReader;
+import dev.raylightning.core.data.ProcessCache;
 import dev.raylightning.core.data.TensorDataset;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -78,26 +80,39 @@ public final class FashionMnistDataModule extends LightningDataModule {
         }
     }
 
+    /** The training images split into training and validation sets. */
+    private record Split(TensorDataset train, TensorDataset val) {}
+
     @Override
     public void setup(String stage) {
         prepareData();
         try {
+            // kept in the process: a reused worker JVM (or a notebook's second fit) skips decoding
             if (train == null && (stage.equals("fit") || stage.equals("validate"))) {
-                TensorDataset all = load("train");
-                int n = all.size() - valSize;
-                int[] trainIdx = range(0, Math.min(n, trainLimit));
-                int[] valIdx = range(n, all.size());
-                var t = all.collate(trainIdx);
-                train = new TensorDataset(t.inputs(), t.labels());
-                var v = all.collate(valIdx);
-                val = new TensorDataset(v.inputs(), v.labels());
+                Split split = ProcessCache.get("fashion-mnist/train/" + valSize + "/" + trainLimit, files("train"),
+                        Split.class, this::loadSplit);
+                train = split.train();
+                val = split.val();
             }
             if (test == null && (stage.equals("test") || stage.equals("predict"))) {
-                test = load("t10k");
+                test = ProcessCache.get("fashion-mnist/t10k", files("t10k"), TensorDataset.class, () -> load("t10k"));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("could not read Fashion-MNIST from " + dir() + ": " + e.getMessage(), e);
         }
+    }
+
+    private Split loadSplit() throws IOException {
+        TensorDataset all = load("train");
+        int n = all.size() - valSize;
+        var t = all.collate(range(0, Math.min(n, trainLimit)));
+        var v = all.collate(range(n, all.size()));
+        return new Split(new TensorDataset(t.inputs(), t.labels()), new TensorDataset(v.inputs(), v.labels()));
+    }
+
+    private List<Path> files(String prefix) {
+        return List.of(dir().resolve(prefix + "-images-idx3-ubyte.gz"),
+                dir().resolve(prefix + "-labels-idx1-ubyte.gz"));
     }
 
     private static int[] range(int from, int to) {
@@ -109,8 +124,9 @@ public final class FashionMnistDataModule extends LightningDataModule {
     }
 
     private TensorDataset load(String prefix) throws IOException {
-        IdxArray images = IdxReader.read(dir().resolve(prefix + "-images-idx3-ubyte.gz"));
-        IdxArray labels = IdxReader.read(dir().resolve(prefix + "-labels-idx1-ubyte.gz"));
+        List<Path> files = files(prefix);
+        IdxArray images = IdxReader.read(files.get(0));
+        IdxArray labels = IdxReader.read(files.get(1));
         if (images.count() != labels.count()) {
             throw new IOException(prefix + ": " + images.count() + " images but " + labels.count() + " labels");
         }

@@ -94,9 +94,17 @@ public final class DdpBench implements Callable<Integer> {
                 FirstStepRun latency = new FirstStepRun(settings);
                 log("cold fit (starts the Ray cluster)");
                 out.emit(latency.run("cold", round, latencySteps));
+                // each "reused" fit runs on the workers the fit before it left warm (the cold one
+                // first), with the same data cached in them; a "warm" fit (new workers) releases them
+                for (String kind : List.of("reused", "warm")) {
+                    for (int i = 0; i < warmFits; i++) {
+                        log(kind + " fit " + (i + 1));
+                        out.emit(latency.run(kind, round, latencySteps));
+                    }
+                }
                 for (int i = 0; i < warmFits; i++) {
-                    log("warm fit " + (i + 1));
-                    out.emit(latency.run("warm", round, latencySteps));
+                    log("validate after a fit " + (i + 1));
+                    out.emit(latency.validateAfterFit(round, latencySteps));
                 }
             }
             ThroughputRun throughput = new ThroughputRun(settings, dumps);

@@ -130,6 +130,12 @@ public final class DdpSummary implements Callable<Integer> {
                 values(o -> is(o, "java-ray2-first-step") && "cold".equals(str(o, "kind")), "fit_to_first_step_s"));
         rows.put("ours: fit -> first step, warm cluster",
                 values(o -> is(o, "java-ray2-first-step") && "warm".equals(str(o, "kind")), "fit_to_first_step_s"));
+        rows.put("ours: fit -> first step, reused worker JVMs (goal < 1.0)",
+                values(o -> is(o, "java-ray2-first-step") && "reused".equals(str(o, "kind")), "fit_to_first_step_s"));
+        rows.put("ours: validate after a fit -> validation starts (goal < 0.5)",
+                values(o -> is(o, "java-ray2-validate-after-fit"), "validate_to_validation_start_s"));
+        rows.put("ours: validate after a fit, whole call (5,000 images)",
+                values(o -> is(o, "java-ray2-validate-after-fit"), "validate_seconds"));
         rows.put("Ray Train TorchTrainer: fit -> first step, warm cluster",
                 values(o -> is(o, "raytrain-first-step") && "warm".equals(str(o, "kind")), "fit_to_first_step_s"));
         rows.put("Ray Train: its warm-up fit -> first step",
@@ -161,13 +167,14 @@ public final class DdpSummary implements Callable<Integer> {
         Table t = new Table("Ours: where the time to the first step goes (rank zero, seconds after the fit call, medians)",
                 "fit", "n", "worker process starts", "init hook (ring up)", "setup (model, data)", "first step",
                 "fit returns");
-        for (String kind : List.of("cold", "warm")) {
+        for (String kind : List.of("cold", "warm", "reused")) {
             Predicate<JsonObject> p = o -> is(o, "java-ray2-first-step") && kind.equals(str(o, "kind"));
             List<Double> first = values(p, "fit_to_first_step_s");
             if (first.isEmpty()) {
                 continue;
             }
-            t.row(kind, first.size(), f2(med(values(p, "fit_to_process_start_s"))),
+            double started = med(values(p, "fit_to_process_start_s"));
+            t.row(kind, first.size(), started < 0 ? "before the fit" : f2(started),
                     f2(med(values(p, "fit_to_init_hook_s"))), f2(med(values(p, "fit_to_setup_s"))), f2(med(first)),
                     f2(med(values(p, "fit_seconds"))));
         }

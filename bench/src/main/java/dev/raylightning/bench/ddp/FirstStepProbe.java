@@ -40,6 +40,11 @@ public final class FirstStepProbe implements Callback {
     }
 
     @Override
+    public void onValidationStart(TrainerView trainer, LightningModule module) {
+        seen.putIfAbsent("validation_start_ms", (double) System.currentTimeMillis());
+    }
+
+    @Override
     public void onTrainBatchStart(TrainerView trainer, LightningModule module, Batch batch, int batchIdx) {
         seen.putIfAbsent("first_batch_start_ms", (double) System.currentTimeMillis());
     }

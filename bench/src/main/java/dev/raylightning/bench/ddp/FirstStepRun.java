@@ -4,12 +4,21 @@ import com.google.gson.JsonObject;
 import dev.raylightning.bench.JsonLines;
 import dev.raylightning.core.Trainer;
 import dev.raylightning.examples.FashionMnistClassifier;
+import dev.raylightning.examples.FashionMnistDataModule;
+import dev.raylightning.strategies.RayDdpStrategy;
+import dev.raylightning.strategies.RayStrategyBuilder;
+import dev.raylightning.strategies.launcher.WorkerPool;
+
+import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Time from {@code trainer.fit} to the first training step on rank zero, with RayDdpStrategy(2)
- * on the MLP: "cold" is the JVM's first fit (it starts the private Ray cluster), "warm" any later
- * one (cluster up; new worker actors, as every fit starts its own). The milestones in between
- * ({@link FirstStepProbe}) show where the time goes.
+ * on the MLP: "cold" is the JVM's first fit (it starts the private Ray cluster), "warm" a later
+ * one on new worker JVMs ({@code workerIdleTimeout(ZERO)}), "reused" a later one on the worker
+ * JVMs the previous fit left warm (the default). The milestones in between
+ * ({@link FirstStepProbe}) show where the time goes. {@link #validateAfterFit} times a
+ * {@code validate} call on the workers a fit left warm.
  */
 final class FirstStepRun {
 
@@ -19,9 +28,12 @@ final class FirstStepRun {
         this.settings = settings;
     }
 
+    /** @param kind "cold" or "reused" (default idle timeout), or "warm" (new workers) */
     JsonObject run(String kind, int round, int steps) {
         FirstStepProbe probe = new FirstStepProbe();
-        Trainer trainer = settings.trainer(steps, DdpVariant.RAY2.strategy(), probe);
+        Duration idle = kind.equals("warm") ? Duration.ZERO : RayStrategyBuilder.DEFAULT_WORKER_IDLE_TIMEOUT;
+        Trainer trainer = settings.trainer(steps, Optional.of(strategy(idle)), probe);
+        boolean warmWorkers = WorkerPool.idleGroups() > 0;
         long fitCall;
         long fitReturn;
         try (FashionMnistClassifier m = RunSettings.model("mlp")) {
@@ -29,6 +41,40 @@ final class FirstStepRun {
             trainer.fit(m, settings.data(RunVariant.DEFAULT_PREFETCH));
             fitReturn = System.currentTimeMillis();
         }
+        JsonObject o = result(kind, round, steps, probe, fitCall, fitReturn);
+        o.addProperty("warm_workers_were_idle", warmWorkers);
+        return o;
+    }
+
+    /** A fit, then a timed {@code validate} on the workers it left warm. */
+    JsonObject validateAfterFit(int round, int steps) {
+        FirstStepProbe probe = new FirstStepProbe();
+        Trainer trainer = settings.trainer(steps, Optional.of(strategy(RayStrategyBuilder.DEFAULT_WORKER_IDLE_TIMEOUT)),
+                probe);
+        long call;
+        long ret;
+        // the example's data module: 5,000 training images held out for validation
+        FashionMnistDataModule data = new FashionMnistDataModule(settings.dataDir(), settings.batchSize());
+        try (FashionMnistClassifier m = RunSettings.model("mlp")) {
+            trainer.fit(m, data);
+            call = System.currentTimeMillis();
+            trainer.validate(m, data);
+            ret = System.currentTimeMillis();
+        }
+        JsonObject o = new JsonObject();
+        o.addProperty("framework", "ray-lightning-java");
+        o.addProperty("mode", "java-ray2-validate-after-fit");
+        o.addProperty("round", round);
+        o.addProperty("validate_to_validation_start_s", JsonLines.seconds(call, probe.milestone("validation_start_ms")));
+        o.addProperty("validate_seconds", JsonLines.seconds(call, ret));
+        return o;
+    }
+
+    private static RayDdpStrategy strategy(Duration idle) {
+        return RayDdpStrategy.builder(2).cpusPerWorker(1).initHook(new InitHookStamp()).workerIdleTimeout(idle).build();
+    }
+
+    private JsonObject result(String kind, int round, int steps, FirstStepProbe probe, long fitCall, long fitReturn) {
         double t0 = fitCall;
         JsonObject o = new JsonObject();
         o.addProperty("framework", "ray-lightning-java");

@@ -62,11 +62,12 @@ public final class WorkerPool {
     }
 
     /**
-     * A group for {@code spec}: a kept one of the same layout that still answers, or else new
-     * workers (after releasing every idle group, whose resources the new one may need).
+     * A group for {@code spec}: a kept one of the same layout that still answers (when the spec
+     * allows reuse), or else new workers, after releasing every idle group, whose resources the
+     * new one may need (unless it runs in bundles someone else reserved).
      */
     WorkerGroup acquire(WorkerGroupSpec spec) {
-        if (spec.reservation() == null) {
+        if (spec.reusable()) {
             Optional<WorkerGroup> kept = take(Layout.of(spec));
             if (kept.isPresent()) {
                 if (kept.get().answers(ANSWER_MILLIS)) {
@@ -75,6 +76,8 @@ public final class WorkerPool {
                 }
                 kept.get().release();
             }
+        }
+        if (spec.reservation() == null) {
             releaseIdle();
         }
         return WorkerGroup.start(spec);

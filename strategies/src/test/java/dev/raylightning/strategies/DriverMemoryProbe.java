@@ -37,6 +37,21 @@ final class DriverMemoryProbe {
                 Thread.activeCount(), tasks == null ? -1 : tasks.length, malloc());
     }
 
+    /**
+     * Runs a {@code VM.native_memory} command ("baseline", "summary.diff") when the JVM tracks
+     * native memory ({@code -XX:NativeMemoryTracking=summary}); its output, or why not.
+     */
+    static String nativeMemory(String command) {
+        try {
+            Object out = ManagementFactory.getPlatformMBeanServer().invoke(
+                    new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "vmNativeMemory",
+                    new Object[] {new String[] {command}}, new String[] {String[].class.getName()});
+            return String.valueOf(out);
+        } catch (javax.management.JMException | RuntimeException e) {
+            return "native memory tracking unavailable: " + e;
+        }
+    }
+
     private static String malloc() {
         try {
             MallInfo2 m = Native.load("c", LibC.class).mallinfo2();

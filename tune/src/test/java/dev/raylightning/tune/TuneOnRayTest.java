@@ -214,6 +214,14 @@ class TuneOnRayTest {
 
     @Test
     void trialsNeedingTheWholeClusterRunOneAtATime() {
+        // a fit on the driver first: its two workers stay warm, holding both CPUs, until Tune starts trials
+        dev.raylightning.core.Trainer fit = dev.raylightning.core.Trainer.builder().defaultRootDir(storage)
+                .enableProgressBar(false).logger(false).enableCheckpointing(false).maxEpochs(1)
+                .strategy(new dev.raylightning.strategies.RayDdpStrategy(2, 1, false)).build();
+        try (var m = new dev.raylightning.core.testing.TinyClassifier()) {
+            fit.fit(m, dev.raylightning.core.testing.Fixtures.blobs(64, 16, 16));
+        }
+        assertEquals(1, dev.raylightning.strategies.launcher.WorkerPool.idleGroups());
         ExperimentAnalysis analysis = Tune.run(TuneOnRayTest::timedTrial, options("serial")
                 .config(Map.of("i", gridSearch(0, 1, 2)))
                 .resourcesPerTrial(TuneResources.headOnly(2))
@@ -228,6 +236,7 @@ class TuneOnRayTest {
         for (int i = 1; i < spans.size(); i++) {
             assertTrue(spans.get(i)[0] >= spans.get(i - 1)[1], "trial " + i + " started before the previous ended");
         }
+        assertEquals(0, dev.raylightning.strategies.launcher.WorkerPool.idleGroups(), "released for the trials");
         assertNoTunePlacementGroupsLeft();
     }
 

@@ -127,21 +127,18 @@ public final class DdpSummary implements Callable<Integer> {
                 "what", "n", "median", "min", "max");
         Map<String, List<Double>> rows = new LinkedHashMap<>();
         rows.put("ours: fit -> first step, cold (starts the cluster)",
-                values(o -> is(o, "java-ray2-first-step") && "cold".equals(str(o, "kind")), "fit_to_first_step_s"));
-        rows.put("ours: fit -> first step, warm cluster",
-                values(o -> is(o, "java-ray2-first-step") && "warm".equals(str(o, "kind")), "fit_to_first_step_s"));
+                ofKind("java-ray2-first-step", "cold", "fit_to_first_step_s"));
+        rows.put("ours: fit -> first step, warm cluster", ofKind("java-ray2-first-step", "warm", "fit_to_first_step_s"));
         rows.put("ours: fit -> first step, reused worker JVMs (goal < 1.0)",
-                values(o -> is(o, "java-ray2-first-step") && "reused".equals(str(o, "kind")), "fit_to_first_step_s"));
+                ofKind("java-ray2-first-step", "reused", "fit_to_first_step_s"));
         rows.put("ours: validate after a fit -> validation starts (goal < 0.5)",
                 values(o -> is(o, "java-ray2-validate-after-fit"), "validate_to_validation_start_s"));
         rows.put("ours: validate after a fit, whole call (5,000 images)",
                 values(o -> is(o, "java-ray2-validate-after-fit"), "validate_seconds"));
         rows.put("Ray Train TorchTrainer: fit -> first step, warm cluster",
-                values(o -> is(o, "raytrain-first-step") && "warm".equals(str(o, "kind")), "fit_to_first_step_s"));
-        rows.put("Ray Train: its warm-up fit -> first step",
-                values(o -> is(o, "raytrain-first-step") && "warm-up".equals(str(o, "kind")), "fit_to_first_step_s"));
-        rows.put("Ray Train: ray.init (cluster start)",
-                values(o -> is(o, "raytrain-first-step") && "warm-up".equals(str(o, "kind")), "ray_init_s"));
+                ofKind("raytrain-first-step", "warm", "fit_to_first_step_s"));
+        rows.put("Ray Train: its warm-up fit -> first step", ofKind("raytrain-first-step", "warm-up", "fit_to_first_step_s"));
+        rows.put("Ray Train: ray.init (cluster start)", ofKind("raytrain-first-step", "warm-up", "ray_init_s"));
         rows.put("Lightning DDP: Trainer.fit -> first step",
                 values(o -> is(o, "lightning-ddp-first-step"), "fit_to_first_step_s"));
         rows.put("Lightning DDP: process launch -> first step",
@@ -161,6 +158,11 @@ public final class DdpSummary implements Callable<Integer> {
                     "", "");
         }
         return t;
+    }
+
+    /** {@code field} of the results of {@code mode} whose "kind" is {@code kind}. */
+    private List<Double> ofKind(String mode, String kind, String field) {
+        return values(o -> is(o, mode) && kind.equals(str(o, "kind")), field);
     }
 
     private Table milestones() {

@@ -6,7 +6,8 @@
 #   * gloo        torch.distributed all_reduce on the Gloo backend (bench/python/gloo_allreduce.py)
 #   * tcp         raw loopback TCP between two JVMs, one way (the ceiling the brief names)
 #   * tcp-bidir   raw loopback TCP, both ways at once (what a 2-rank ring actually moves)
-# Sizes 1, 4, 16, 64 MiB of float32, SUM; every timed call starts after a barrier; medians.
+# Sizes 1, 4, 16, 64 MiB of float32 by default (SIZES_KB for others), SUM; every timed call
+# starts after a barrier; medians, and the p90/median tail of each.
 #
 #   bench/run-collective-bench.sh
 #
@@ -14,7 +15,8 @@
 # rounds run them in reverse order. At the end it prints the table of medians and ratios.
 #
 # Environment (defaults in brackets):
-#   ROUNDS [3]  SIZES_MB [1,4,16,64]  ITERS [20]  WARMUP [5]  RANKS [2]
+#   ROUNDS [3]  SIZES_KB [1024,4096,16384,65536] (or SIZES_MB)  ITERS [20]  WARMUP [5]  RANKS [2]
+#   IMPLS        which to run, comma-separated [ring,gloo,tcp,shm,tcp-bidir,ring-floats]
 #   RING_ARGS    extra flags for the ring, e.g. "--chunk-bytes 262144 --socket-buffer 0"
 #   OUT          results directory [bench/target/collective-<date>]
 #   SKIP_BUILD=1 use the jars already built
@@ -26,10 +28,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 ROUNDS="${ROUNDS:-3}"
-SIZES_MB="${SIZES_MB:-1,4,16,64}"
+if [ -n "${SIZES_MB:-}" ] && [ -z "${SIZES_KB:-}" ]; then
+  SIZES_KB="$(echo "$SIZES_MB" | tr ',' '\n' | awk '{printf "%s%d", (NR > 1 ? "," : ""), $1 * 1024}')"
+fi
+SIZES_KB="${SIZES_KB:-1024,4096,16384,65536}"
 ITERS="${ITERS:-20}"
 WARMUP="${WARMUP:-5}"
 RANKS="${RANKS:-2}"
+IMPLS="${IMPLS:-ring,gloo,tcp,shm,tcp-bidir,ring-floats}"
 OUT="${OUT:-$ROOT/bench/target/collective-$(date +%Y%m%d-%H%M%S)}"
 
 log() { echo "[collective-bench] $*" >&2; }
@@ -42,7 +48,7 @@ fi
 JAR="$ROOT/bench/target/ray-lightning-bench-0.1.0-SNAPSHOT.jar"
 CP="$JAR:$(cat "$ROOT/bench/target/classpath.txt")"
 MAIN=dev.raylightning.bench.collective.CollectiveBench
-FLAGS=(--sizes-mb "$SIZES_MB" --iters "$ITERS" --warmup "$WARMUP")
+FLAGS=(--sizes-kb "$SIZES_KB" --iters "$ITERS" --warmup "$WARMUP")
 
 PY=""
 if [ "${SKIP_PYTHON:-0}" != 1 ]; then
@@ -63,7 +69,7 @@ RESULTS="$OUT/results.jsonl"
   echo "java: $(java -version 2>&1 | head -n 1)"
   [ -n "$PY" ] && echo "python: $("$PY" --version 2>&1), torch $("$PY" -c 'import torch; print(torch.__version__)')"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "rounds=$ROUNDS sizes_mb=$SIZES_MB iters=$ITERS warmup=$WARMUP ranks=$RANKS ring_args=${RING_ARGS:-}"
+  echo "rounds=$ROUNDS sizes_kb=$SIZES_KB iters=$ITERS warmup=$WARMUP ranks=$RANKS ring_args=${RING_ARGS:-}"
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
 
@@ -82,7 +88,8 @@ run() {
   esac >> "$RESULTS" 2>> "$OUT/stderr.log" || log "WARNING: $what failed in round $round (see stderr.log)"
 }
 
-ORDER=(ring gloo tcp shm tcp-bidir ring-floats)
+# shellcheck disable=SC2206  # IMPLS is a comma-separated list of words
+ORDER=(${IMPLS//,/ })
 for (( r = 0; r < ROUNDS; r++ )); do
   if (( r % 2 == 0 )); then seq=("${ORDER[@]}"); else seq=(); for (( i=${#ORDER[@]}-1; i>=0; i-- )); do seq+=("${ORDER[i]}"); done; fi
   for what in "${seq[@]}"; do run "$r" "$what"; done

@@ -2,7 +2,7 @@
 """All-reduce bus bandwidth of torch.distributed's Gloo backend: the peer of
 dev.raylightning.bench.collective.CollectiveBench (same sizes, iterations and JSON lines).
 
-    python gloo_allreduce.py [--ranks 2] [--sizes-mb 1,4,16,64] [--iters 20] [--warmup 5] [--round 0]
+    python gloo_allreduce.py [--ranks 2] [--sizes-kb 64,1024 | --sizes-mb 1,4,16,64] [--iters 20] [--warmup 5] [--round 0]
 
 Starts the ranks as separate processes on 127.0.0.1 (MASTER_ADDR=127.0.0.1,
 GLOO_SOCKET_IFNAME=lo), one torch thread each. Every timed all-reduce (SUM, float32)
@@ -34,10 +34,10 @@ def rank_main(rank, args):
 
     torch.set_num_threads(1)
     dist.init_process_group("gloo", rank=rank, world_size=args.ranks)
-    n_max = max(args.sizes) * (1 << 20) // 4
+    n_max = max(args.sizes) * (1 << 10) // 4
     data = torch.empty(n_max, dtype=torch.float32)
-    for mb in args.sizes:
-        n = mb * (1 << 20) // 4
+    for kb in args.sizes:
+        n = kb * (1 << 10) // 4
         t = data[:n]
         t.copy_(torch.arange(n, dtype=torch.float32).remainder_(97).mul_(1e-3))
         for _ in range(args.warmup):
@@ -51,7 +51,7 @@ def rank_main(rank, args):
         if rank == 0:
             times.sort()
             median = statistics.median(times)
-            nbytes = mb << 20
+            nbytes = kb << 10
             factor = 2.0 * (args.ranks - 1) / args.ranks
             print(json.dumps({
                 "impl": "gloo", "round": args.round, "bytes": nbytes, "ranks": args.ranks,
@@ -64,13 +64,17 @@ def rank_main(rank, args):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--ranks", type=int, default=2)
-    p.add_argument("--sizes-mb", default="1,4,16,64")
+    p.add_argument("--sizes-mb", default=None)
+    p.add_argument("--sizes-kb", default=None)
     p.add_argument("--iters", type=int, default=20)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--round", type=int, default=0)
     p.add_argument("--rank", type=int, default=-1, help=argparse.SUPPRESS)
     args = p.parse_args()
-    args.sizes = [int(s) for s in args.sizes_mb.split(",")]
+    # sizes in KiB; --sizes-mb is the older spelling
+    if args.sizes_kb is None:
+        args.sizes_kb = ",".join(str(int(s) * 1024) for s in (args.sizes_mb or "1,4,16,64").split(","))
+    args.sizes = [int(s) for s in args.sizes_kb.split(",")]
     if args.rank >= 0:
         rank_main(args.rank, args)
         return
@@ -78,7 +82,7 @@ def main():
     env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()),
                GLOO_SOCKET_IFNAME="lo", OMP_NUM_THREADS="1")
     procs = [subprocess.Popen([sys.executable, os.path.abspath(__file__), "--rank", str(r),
-                               "--ranks", str(args.ranks), "--sizes-mb", args.sizes_mb,
+                               "--ranks", str(args.ranks), "--sizes-kb", args.sizes_kb,
                                "--iters", str(args.iters), "--warmup", str(args.warmup),
                                "--round", str(args.round)], env=env)
              for r in range(args.ranks)]

@@ -11,7 +11,7 @@ import java.util.List;
  * in rounds and {@link CollectiveSummary} turns the lines into the table.
  *
  * <pre>
- * CollectiveBench ring      [--sizes-mb 1,4,16,64] [--iters 20] [--warmup 5] [--round r]
+ * CollectiveBench ring      [--sizes-kb 64,1024 | --sizes-mb 1,4,16,64] [--iters 20] [--warmup 5] [--round r]
  *                           [--chunk-bytes 524288] [--socket-buffer 4194304] [--ranks 2]
  * CollectiveBench tcp       (same flags)   one-way loopback TCP between two JVMs
  * CollectiveBench tcp-bidir (same flags)   both ways at once

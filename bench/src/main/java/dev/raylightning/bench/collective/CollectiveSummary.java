@@ -42,11 +42,11 @@ final class CollectiveSummary {
             head.add(impl[1] + " GB/s");
         }
         head.addAll(List.of("ring CPU ms", "ring/Gloo", "ring floats/Gloo", "ring/TCP 1-way", "ring/TCP 2-way",
-                "shm/Gloo", "shm/TCP 1-way", "rounds"));
+                "shm/Gloo", "shm/TCP 1-way", "ring p90/median", "shm p90/median", "Gloo p90/median", "rounds"));
         List<List<String>> rows = new ArrayList<>();
         for (Map.Entry<Long, Map<String, List<JsonObject>>> e : bySize.entrySet()) {
             Map<String, List<JsonObject>> m = e.getValue();
-            List<String> row = new ArrayList<>(List.of((e.getKey() >> 20) + " MiB"));
+            List<String> row = new ArrayList<>(List.of(sizeLabel(e.getKey())));
             for (String[] impl : IMPLS) {
                 row.add(fmt(median(m.get(impl[0]), "median_s") * 1e3));
                 row.add(fmt(median(m.get(impl[0]), "busbw_gbps")));
@@ -61,6 +61,9 @@ final class CollectiveSummary {
             double shm = median(m.get("shm"), "busbw_gbps");
             row.add(fmt(shm / gloo) + "x");
             row.add(pct(shm / median(m.get("tcp"), "busbw_gbps")));
+            for (String impl : List.of("ring", "shm", "gloo")) {
+                row.add(fmt(tailRatio(m.get(impl))));
+            }
             row.add(String.valueOf(m.getOrDefault("ring", List.of()).size()));
             rows.add(row);
         }
@@ -82,7 +85,24 @@ final class CollectiveSummary {
         System.out.println();
         System.out.println("busbw = 2(N-1)/N * bytes / median time (N = 2 ranks: bytes / time); TCP: bytes / time per"
                 + " direction (2-way: both directions at once); GB = 1e9 bytes; each cell is the median over rounds"
-                + " of per-round medians; ring CPU = CPU time of rank 0's calling thread per all-reduce.");
+                + " of per-round medians; ring CPU = CPU time of rank 0's calling thread per all-reduce;"
+                + " p90/median: the slow tail of the calls, median over rounds of each round's ratio.");
+    }
+
+    private static String sizeLabel(long bytes) {
+        return bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? (bytes >> 20) + " MiB" : (bytes >> 10) + " KiB";
+    }
+
+    /** Median over rounds of p90 / median; NaN when absent. */
+    private static double tailRatio(List<JsonObject> xs) {
+        if (xs == null || xs.isEmpty() || !xs.get(0).has("p90_s")) {
+            return Double.NaN;
+        }
+        List<Double> r = new ArrayList<>();
+        xs.forEach(o -> r.add(o.get("p90_s").getAsDouble() / o.get("median_s").getAsDouble()));
+        Collections.sort(r);
+        int n = r.size();
+        return n % 2 == 1 ? r.get(n / 2) : (r.get(n / 2 - 1) + r.get(n / 2)) / 2;
     }
 
     private static String line(List<String> cells, int[] w) {

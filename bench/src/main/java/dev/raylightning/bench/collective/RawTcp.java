@@ -34,8 +34,8 @@ final class RawTcp {
             ByteBuffer out = ByteBuffer.allocateDirect(IO);
             ByteBuffer in = ByteBuffer.allocateDirect(IO);
             ByteBuffer one = ByteBuffer.allocateDirect(1);
-            for (int mb : a.sizesMb()) {
-                long bytes = (long) mb << 20;
+            for (int kb : a.sizesKb()) {
+                long bytes = (long) kb << 10;
                 Timings t = new Timings(a.iters());
                 for (int i = 0; i < a.warmup() + a.iters(); i++) {
                     handshake(ch, one); // both sides start together

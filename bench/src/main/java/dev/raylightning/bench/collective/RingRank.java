@@ -44,13 +44,13 @@ final class RingRank {
         try (ProcessGroup group = a.api().equals("shm") ? SharedMemoryGroup.wrap(ring, secret, 0)
                 : ring) {
             // Warm the JIT on every size first, so the first size measured is not the slowest.
-            for (int mb : a.sizesMb()) {
+            for (int kb : a.sizesKb()) {
                 for (int i = 0; i < 2; i++) {
-                    allReduce(group, all.duplicate().position(0).limit(mb << 20), bytes);
+                    allReduce(group, all.duplicate().position(0).limit(kb << 10), bytes);
                 }
             }
-            for (int mb : a.sizesMb()) {
-                int n = (mb << 20) / 4;
+            for (int kb : a.sizesKb()) {
+                int n = (kb << 10) / 4;
                 ByteBuffer b = all.duplicate().order(ByteOrder.nativeOrder()).position(0).limit(n * 4);
                 FloatBuffer f = b.asFloatBuffer();
                 for (int i = 0; i < n; i++) {
@@ -70,7 +70,7 @@ final class RingRank {
                 }
                 if (rank == 0) {
                     String impl = a.api().equals("shm") ? "shm" : bytes ? "ring" : "ring-floats";
-                    System.out.println(t.json(impl, a.round(), (long) mb << 20, size,
+                    System.out.println(t.json(impl, a.round(), (long) kb << 10, size,
                             2.0 * (size - 1) / size));
                     System.out.flush();
                 }

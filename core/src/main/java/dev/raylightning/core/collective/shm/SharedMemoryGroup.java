@@ -46,8 +46,11 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     private static final Logger LOG = LoggerFactory.getLogger(SharedMemoryGroup.class);
     /** System property: smallest all-reduce in bytes that uses shared memory; a negative value turns it off. */
     public static final String THRESHOLD_PROPERTY = "ray.lightning.shm-threshold-bytes";
-    /** Default threshold: below it (1 MiB in the benchmark) the ring beat the copies and two barriers. */
-    public static final long DEFAULT_THRESHOLD = 2L << 20;
+    /**
+     * Default threshold: from 256 KiB up shared memory took half the ring's time or less in three
+     * runs (docs/tcp-ring.md); at 128 KiB and below it went either way, and the ring needs no segments.
+     */
+    public static final long DEFAULT_THRESHOLD = 256L << 10;
     static final Path SHM_DIR = Path.of("/dev/shm");
 
     private final SegmentSetup setup;

@@ -52,18 +52,24 @@ public final class LocalRayCluster implements AutoCloseable {
     private static final String READY_LINE = "Ray runtime started.";
 
     /**
-     * Runs "$@" (the ray command) in the background and turns end of file on stdin into SIGTERM
-     * for it; exits with ray's exit code. fd 3 keeps our stdin because bash gives background jobs
+     * Runs "$@" (the ray command, after the first argument) in the background and turns our
+     * stdin into SIGTERM for it: a "stop" line is {@link #close()}, which then deletes the temp
+     * dir itself; end of file without it means this JVM died (even by SIGKILL), and once ray has
+     * stopped the watchdog removes the directory named by its first argument (empty: keep it).
+     * Exits with ray's exit code. fd 3 keeps our stdin because bash gives background jobs
      * /dev/null as stdin.
      */
     private static final String WATCHDOG = String.join("\n",
+            "remove=\"$1\"; shift",
             "exec 3<&0",
             "\"$@\" 3<&- &",
             "ray=$!",
-            "{ read -r _ <&3; kill -TERM \"$ray\" 2>/dev/null; } &",
+            "{ read -r line <&3; kill -TERM \"$ray\" 2>/dev/null; [ \"$line\" = stop ]; } &",
             "watch=$!",
             "wait \"$ray\"; code=$?",
-            "kill \"$watch\" 2>/dev/null",
+            "if kill -0 \"$watch\" 2>/dev/null; then kill \"$watch\" 2>/dev/null; orphaned=no;"
+                    + " else wait \"$watch\" && orphaned=no || orphaned=yes; fi",
+            "if [ \"$orphaned\" = yes ] && [ -n \"$remove\" ]; then rm -rf -- \"$remove\"; fi",
             "exit \"$code\"");
 
     /** {@code ray start} drains for up to 30 s on SIGTERM before stopping its processes. */
@@ -164,8 +170,8 @@ public final class LocalRayCluster implements AutoCloseable {
             // Called from the hook itself.
         }
         Set<ProcessHandle> members = processes();
-        try {
-            process.getOutputStream().close();
+        try (var stdin = process.getOutputStream()) {
+            stdin.write("stop\n".getBytes(StandardCharsets.US_ASCII)); // not an orphan: we delete the temp dir
         } catch (IOException e) {
             LOG.debug("Closing the watchdog's stdin failed; killing instead", e);
         }
@@ -292,7 +298,7 @@ public final class LocalRayCluster implements AutoCloseable {
             Path tempDir = createTempDir();
             List<Integer> ports = FreePorts.pick(7);
             List<String> command = new ArrayList<>(List.of("bash", "-c", WATCHDOG, "ray-watchdog",
-                    ray.toString(), "start", "--head", "--block",
+                    keepTempDir ? "" : tempDir.toString(), ray.toString(), "start", "--head", "--block",
                     "--node-ip-address=" + NODE_IP,
                     "--temp-dir=" + tempDir,
                     "--num-cpus=" + numCpus,

@@ -161,6 +161,11 @@ public final class RayRuntime {
         return cluster != null;
     }
 
+    /** The temp dir (logs, sessions) of the local cluster this JVM started, if it started one. */
+    public java.util.Optional<Path> localClusterTempDir() {
+        return cluster == null ? java.util.Optional.empty() : java.util.Optional.of(cluster.tempDir());
+    }
+
     /** The live processes of the local cluster this JVM started (empty when connected elsewhere). */
     public java.util.Set<ProcessHandle> localClusterProcesses() {
         return cluster == null ? java.util.Set.of() : cluster.processes();

@@ -1,0 +1,67 @@
+package dev.raylightning.strategies.testing;
+
+import dev.raylightning.core.Trainer;
+import dev.raylightning.core.callbacks.Callback;
+import dev.raylightning.core.progress.ProgressEvent;
+import dev.raylightning.core.progress.ProgressListener;
+import dev.raylightning.core.testing.Fixtures;
+import dev.raylightning.core.testing.TinyClassifier;
+import dev.raylightning.strategies.RayDdpStrategy;
+import dev.raylightning.strategies.cluster.RayRuntime;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.stream.Collectors;
+
+/**
+ * A driver for a test to kill: starts its private Ray cluster, trains on 2 workers for a long
+ * time, and once training runs writes what it started (the cluster's temp dir and processes,
+ * worker JVMs included) to the file named by its first argument.
+ */
+public final class DriverToKill {
+
+    private DriverToKill() {}
+
+    /** Writes the report at the first batch the driver hears of; inert on the workers. */
+    static final class Report implements Callback, ProgressListener {
+        private static final long serialVersionUID = 1L;
+        private final String file;
+        private final long driverPid = ProcessHandle.current().pid();
+        private boolean written;
+
+        Report(String file) {
+            this.file = file;
+        }
+
+        @Override
+        public void onProgress(ProgressEvent e) {
+            if (written || ProcessHandle.current().pid() != driverPid || e.kind() != ProgressEvent.Kind.BATCH_END) {
+                return;
+            }
+            written = true;
+            RayRuntime r = RayRuntime.get();
+            String text = "tempDir=" + r.localClusterTempDir().orElseThrow() + "\npids="
+                    + r.localClusterProcesses().stream().map(p -> Long.toString(p.pid())).collect(Collectors.joining(","))
+                    + "\n";
+            try {
+                Path tmp = Path.of(file + ".tmp");
+                Files.writeString(tmp, text);
+                Files.move(tmp, Path.of(file), StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
+    }
+
+    public static void main(String[] args) {
+        Trainer t = Trainer.builder().defaultRootDir(Path.of(args[0]).getParent()).enableProgressBar(false).logger(false)
+                .enableCheckpointing(false).maxEpochs(100_000).callbacks(new Report(args[0]))
+                .strategy(new RayDdpStrategy(2, 1, false)).build();
+        try (TinyClassifier m = new TinyClassifier()) {
+            t.fit(m, Fixtures.blobs(4096, 64, 16));
+        }
+    }
+}

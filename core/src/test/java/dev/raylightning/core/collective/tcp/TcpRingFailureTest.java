@@ -255,9 +255,18 @@ class TcpRingFailureTest {
                 return b;
             });
             assertEquals(TcpRingProcessGroupTest.reference(ReduceOp.SUM, 2, 5), out.get(0).get(5));
+            // the other group's rank is refused: a REJECT frame, or, when the ring formed and its
+            // listener closed before that hello was read, the connection closed unanswered
             ByteBuffer answer = ByteBuffer.allocate(Frame.BYTES);
-            otherGroup.read(answer);
-            assertEquals(Frame.REJECT, answer.getInt(0));
+            int n = 0;
+            while (answer.hasRemaining() && (n = otherGroup.read(answer)) >= 0) {
+                // read the whole frame
+            }
+            if (n >= 0) {
+                assertEquals(Frame.REJECT, answer.getInt(0));
+            } else {
+                assertEquals(0, answer.position(), "closed without a partial frame");
+            }
         }
     }
 

@@ -17,9 +17,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.stream.Collectors;
 
 /**
- * A driver for a test to kill: starts its private Ray cluster, trains on 2 workers for a long
- * time, and once training runs writes what it started (the cluster's temp dir and processes,
- * worker JVMs included) to the file named by its first argument.
+ * A driver for a test to kill: starts its private Ray cluster (or joins {@code ray.address}),
+ * trains on 2 workers for a long time, and once training runs writes what it started (a private
+ * cluster's temp dir and processes, worker JVMs included) to the file named by its first argument.
  */
 public final class DriverToKill {
 
@@ -43,7 +43,7 @@ public final class DriverToKill {
             }
             written = true;
             RayRuntime r = RayRuntime.get();
-            String text = "tempDir=" + r.localClusterTempDir().orElseThrow() + "\npids="
+            String text = "tempDir=" + r.localClusterTempDir().map(Path::toString).orElse("") + "\npids="
                     + r.localClusterProcesses().stream().map(p -> Long.toString(p.pid())).collect(Collectors.joining(","))
                     + "\n";
             try {

@@ -1,6 +1,7 @@
 package dev.raylightning.tune.execution;
 
 import dev.raylightning.core.util.JavaBytes;
+import dev.raylightning.strategies.cluster.NativeHeapTrim;
 import dev.raylightning.strategies.cluster.Reservations;
 import dev.raylightning.strategies.launcher.WorkerPool;
 import dev.raylightning.tune.TuneOptions;
@@ -113,7 +114,12 @@ final class TrialExecutor {
 
     /** Kills the trial's actor (its DDP workers go with it) and removes its placement group. */
     void release(TrialExecution e, String trialId) {
-        Reservations.kill(e.actor, "trial actor of " + trialId);
-        Reservations.release(e.group, e.name);
+        try {
+            Reservations.kill(e.actor, "trial actor of " + trialId);
+            Reservations.release(e.group, e.name);
+        } finally {
+            // as after a fit's launch: what Ray's core worker freed for this trial goes back to the OS
+            NativeHeapTrim.afterLaunch();
+        }
     }
 }

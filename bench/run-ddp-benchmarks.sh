@@ -23,6 +23,7 @@
 # Environment (defaults in brackets):
 #   ROUNDS [3]  MLP_WARMUP [300]  MLP_STEPS [1500]  CNN_WARMUP [30]  CNN_STEPS [200]
 #   WARM_FITS [2]  warm time-to-first-step fits per Java round (after the cold one)
+#   LATENCY_STEPS [5]  steps of each of those fits (469: one epoch at 64 per worker)
 #   RT_FITS [1]    measured Ray Train fits per round (after its warm-up fit)
 #   VARIANTS ["single,ray1,ray2"]  Java variants (+sync / +noprefetch add diagnostics)
 #   OUT          results directory [bench/target/ddp-results-<date>]
@@ -41,6 +42,7 @@ MLP_STEPS="${MLP_STEPS:-1500}"
 CNN_WARMUP="${CNN_WARMUP:-30}"
 CNN_STEPS="${CNN_STEPS:-200}"
 WARM_FITS="${WARM_FITS:-2}"
+LATENCY_STEPS="${LATENCY_STEPS:-5}"
 RT_FITS="${RT_FITS:-1}"
 VARIANTS="${VARIANTS:-single,ray1,ray2}"
 OUT="${OUT:-$ROOT/bench/target/ddp-results-$(date +%Y%m%d-%H%M%S)}"
@@ -111,7 +113,7 @@ run_java() {
   # shellcheck disable=SC2086  # JAVA_OPTS is a list of flags
   java "${JAVA_FLAGS[@]}" ${JAVA_OPTS:-} -cp "$CP" dev.raylightning.bench.ddp.DdpBench --round "$round" \
     --data "$DATA" --variants "$VARIANTS" --mlp-warmup "$MLP_WARMUP" --mlp-steps "$MLP_STEPS" \
-    --cnn-warmup "$CNN_WARMUP" --cnn-steps "$CNN_STEPS" --warm-fits "$WARM_FITS" \
+    --cnn-warmup "$CNN_WARMUP" --cnn-steps "$CNN_STEPS" --warm-fits "$WARM_FITS" --latency-steps "$LATENCY_STEPS" \
     --dump-dir "$OUT/ranks" --json-out "$RESULTS" "${peer[@]}" >> "$OUT/java.log" 2>&1
 }
 

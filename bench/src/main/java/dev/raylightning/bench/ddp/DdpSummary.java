@@ -168,7 +168,7 @@ public final class DdpSummary implements Callable<Integer> {
     private Table milestones() {
         Table t = new Table("Ours: where the time to the first step goes (rank zero, seconds after the fit call, medians)",
                 "fit", "n", "worker process starts", "init hook (ring up)", "setup (model, data)", "first step",
-                "fit returns");
+                "fit returns", "samples/s after the first step");
         for (String kind : List.of("cold", "warm", "reused")) {
             Predicate<JsonObject> p = o -> is(o, "java-ray2-first-step") && kind.equals(str(o, "kind"));
             List<Double> first = values(p, "fit_to_first_step_s");
@@ -178,7 +178,7 @@ public final class DdpSummary implements Callable<Integer> {
             double started = med(values(p, "fit_to_process_start_s"));
             t.row(kind, first.size(), started < 0 ? "before the fit" : f2(started),
                     f2(med(values(p, "fit_to_init_hook_s"))), f2(med(values(p, "fit_to_setup_s"))), f2(med(first)),
-                    f2(med(values(p, "fit_seconds"))));
+                    f2(med(values(p, "fit_seconds"))), f0(med(values(p, "samples_per_s_after_first_step"))));
         }
         return t;
     }

@@ -26,6 +26,8 @@ public final class FirstStepProbe implements Callback {
 
     @Override
     public void setup(TrainerView trainer, LightningModule module, TrainerFn fn) {
+        // the driver's copy comes back from the last run: a validate after a fit that validated starts afresh
+        seen.remove("validation_start_ms");
         seen.put("process_start_ms", (double) ProcessHandle.current().info().startInstant()
                 .map(java.time.Instant::toEpochMilli).orElse(-1L));
         seen.put("jvm_start_ms", (double) ManagementFactory.getRuntimeMXBean().getStartTime());

@@ -93,6 +93,12 @@ final class FirstStepRun {
         o.addProperty("fit_to_setup_s", JsonLines.seconds(t0, probe.milestone("setup_ms")));
         o.addProperty("fit_to_fit_start_s", JsonLines.seconds(t0, probe.milestone("fit_start_ms")));
         o.addProperty("fit_seconds", JsonLines.seconds(t0, fitReturn));
+        // the rest of the fit after its first step: JIT and allocator warm-up show here on new workers
+        double first = probe.milestone("first_batch_start_ms");
+        if (first > 0 && steps > 1) {
+            o.addProperty("samples_per_s_after_first_step",
+                    JsonLines.round((steps - 1) * 2.0 * settings.batchSize() / ((fitReturn - first) / 1000.0), 1));
+        }
         return o;
     }
 }

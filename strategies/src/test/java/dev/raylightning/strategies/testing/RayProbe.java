@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * A callback that runs on the workers and reports, through its state (which returns to the
- * driver from rank zero), what the workers saw: alive worker actors, ranks, process ids and
+ * driver from rank zero), what the workers saw: alive worker actors and the nodes they run on,
+ * ranks (global, node, local), process ids and
  * rank zero's own callback metrics at the end of fit.
  */
 public final class RayProbe implements Callback {
@@ -29,12 +30,17 @@ public final class RayProbe implements Callback {
             return;
         }
         long alive = 0;
+        java.util.Set<String> nodes = new java.util.HashSet<>();
         for (ActorInfo a : Ray.getRuntimeContext().getAllActorInfo()) {
             if (a.state == ActorState.ALIVE && String.valueOf(a.name).startsWith(RayLauncher.NAME_PREFIX)) {
                 alive++;
+                nodes.add(String.valueOf(a.address == null ? null : a.address.nodeId));
             }
         }
         seen.put("aliveActors", (double) alive);
+        seen.put("workerNodes", (double) nodes.size());
+        seen.put("nodeRank", (double) trainer.strategy().nodeRank());
+        seen.put("localRank", (double) trainer.strategy().localRank());
         seen.put("worldSize", (double) trainer.strategy().worldSize());
         seen.put("globalRank", (double) trainer.strategy().globalRank());
         seen.put("pid", (double) ProcessHandle.current().pid());

@@ -136,6 +136,25 @@ class WorkerPoolTest {
     }
 
     @Test
+    void aKeptWorkerThatDiedWhileIdleIsReplacedByNewWorkers() {
+        WorkerPool.releaseIdle();
+        try (TinyClassifier m = new TinyClassifier()) {
+            trainer(new RayDdpStrategy(2, 1, false), new RayProbe()).fit(m, Fixtures.blobs(64, 16, 16));
+            List<Long> kept = WorkerPool.idleWorkerPids().get(0);
+            ProcessHandle.of(kept.get(1)).orElseThrow().destroyForcibly(); // as the OOM killer would
+            assertProcessesExit(List.of(kept.get(1)));
+
+            Trainer next = trainer(new RayDdpStrategy(2, 1, false), new RayProbe());
+            next.fit(m, Fixtures.blobs(64, 16, 16));
+            assertEquals(TrainerStatus.FINISHED, next.status(), "the fit ran on new workers");
+            List<Long> now = WorkerPool.idleWorkerPids().get(0);
+            assertFalse(now.contains(kept.get(1)), "not on the dead process: " + now);
+            assertProcessesExit(List.of(kept.get(0))); // its surviving partner was released
+        }
+        RayTestSupport.assertNoLeftoversOnceIdleReleased();
+    }
+
+    @Test
     void shuttingRayDownReleasesIdleWorkers() {
         try (TinyClassifier m = new TinyClassifier()) {
             trainer(new RayDdpStrategy(2, 1, false), new RayProbe()).fit(m, Fixtures.blobs(64, 16, 16));

@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Worker groups kept warm between launches of this JVM: a launch whose workers have the layout of
@@ -53,7 +54,7 @@ public final class WorkerPool {
 
     private final List<Idle> idle = new ArrayList<>();
     private ScheduledExecutorService timer;
-    private final java.util.concurrent.atomic.AtomicBoolean hooked = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean hooked = new AtomicBoolean();
 
     private WorkerPool() {}
 

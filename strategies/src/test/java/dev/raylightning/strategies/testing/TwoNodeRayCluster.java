@@ -18,16 +18,18 @@ import java.util.concurrent.TimeUnit;
  * {@code ray.cluster_utils.Cluster} in a small Python process ({@code two_nodes.py}), so tests
  * see placement across nodes, node ranks and collectives between nodes for real. Closing it (or
  * this JVM dying) ends the Python process's stdin, which shuts both nodes down; what still runs
- * after 60 s is killed.
+ * after 60 s is killed. {@link #removeSecondNode()} takes the second node away, as a lost machine.
  */
 public final class TwoNodeRayCluster implements AutoCloseable {
 
     private final Process python;
+    private final BufferedReader out;
     private final String address;
     private final Path dir;
 
-    private TwoNodeRayCluster(Process python, String address, Path dir) {
+    private TwoNodeRayCluster(Process python, BufferedReader out, String address, Path dir) {
         this.python = python;
+        this.out = out;
         this.address = address;
         this.dir = dir;
     }
@@ -47,7 +49,7 @@ public final class TwoNodeRayCluster implements AutoCloseable {
         String line;
         while ((line = out.readLine()) != null && System.currentTimeMillis() < deadline) {
             if (line.startsWith("ADDRESS ")) {
-                return new TwoNodeRayCluster(p, line.substring("ADDRESS ".length()).trim(), dir);
+                return new TwoNodeRayCluster(p, out, line.substring("ADDRESS ".length()).trim(), dir);
             }
         }
         p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -59,6 +61,19 @@ public final class TwoNodeRayCluster implements AutoCloseable {
     /** The head's GCS address, for {@code ray.address}. */
     public String address() {
         return address;
+    }
+
+    /** Takes the second node away at once (its raylet and every process on it killed), as a lost machine. */
+    public synchronized void removeSecondNode() throws IOException {
+        python.getOutputStream().write("remove-second\n".getBytes(StandardCharsets.UTF_8));
+        python.getOutputStream().flush();
+        String line;
+        while ((line = out.readLine()) != null) {
+            if (line.equals("REMOVED")) {
+                return;
+            }
+        }
+        throw new IllegalStateException("the two-node cluster ended while removing its second node");
     }
 
     @Override

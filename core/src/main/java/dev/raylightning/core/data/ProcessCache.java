@@ -1,5 +1,7 @@
 package dev.raylightning.core.data;
 
+import static dev.raylightning.core.util.Checks.checkNotNull;
+
 import java.io.IOException;
 import java.lang.ref.SoftReference;
 import java.nio.file.Files;
@@ -8,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * What a data module read from files, kept for later runs in the same process. Ray workers stay
@@ -53,7 +54,7 @@ public final class ProcessCache {
      * besides the files' contents (sizes, splits, options).
      */
     public static <T> T get(String key, List<Path> files, Class<T> type, Loader<T> loader) throws IOException {
-        Objects.requireNonNull(key, "key");
+        checkNotNull(key, "key");
         List<Stamp> stamps = new ArrayList<>();
         for (Path f : files) {
             stamps.add(Stamp.of(f));

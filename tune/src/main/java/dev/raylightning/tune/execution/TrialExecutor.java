@@ -114,12 +114,10 @@ final class TrialExecutor {
 
     /** Kills the trial's actor (its DDP workers go with it) and removes its placement group. */
     void release(TrialExecution e, String trialId) {
-        try {
-            Reservations.kill(e.actor, "trial actor of " + trialId);
-            Reservations.release(e.group, e.name);
-        } finally {
-            // as after a fit's launch: what Ray's core worker freed for this trial goes back to the OS
-            NativeHeapTrim.afterLaunch();
-        }
+        // neither throws (a failed release is logged)
+        Reservations.kill(e.actor, "trial actor of " + trialId);
+        Reservations.release(e.group, e.name);
+        // as after a fit's launch: what Ray's core worker freed for this trial goes back to the OS
+        NativeHeapTrim.afterLaunch();
     }
 }

@@ -2,12 +2,12 @@ package dev.raylightning.bench.collective;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.raylightning.bench.Stats;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -100,9 +100,7 @@ final class CollectiveSummary {
         }
         List<Double> r = new ArrayList<>();
         xs.forEach(o -> r.add(o.get("p90_s").getAsDouble() / o.get("median_s").getAsDouble()));
-        Collections.sort(r);
-        int n = r.size();
-        return n % 2 == 1 ? r.get(n / 2) : (r.get(n / 2 - 1) + r.get(n / 2)) / 2;
+        return Stats.of(r).median();
     }
 
     private static String line(List<String> cells, int[] w) {
@@ -127,8 +125,6 @@ final class CollectiveSummary {
         }
         List<Double> s = new ArrayList<>();
         xs.forEach(o -> s.add(o.get(field).getAsDouble()));
-        Collections.sort(s);
-        int n = s.size();
-        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+        return Stats.of(s).median();
     }
 }

@@ -61,7 +61,7 @@ class DriverDeathTest {
         long killed = System.nanoTime();
         driver.destroyForcibly();
         driver.waitFor(10, TimeUnit.SECONDS);
-        while (!alive(pids).isEmpty() && seconds(killed) < 60) {
+        while (!RayTestSupport.alive(pids).isEmpty() && seconds(killed) < 60) {
             Thread.sleep(250);
         }
         return seconds(killed);
@@ -83,7 +83,7 @@ class DriverDeathTest {
             }
             double dirGone = seconds(killed);
             System.out.printf("after SIGKILL: processes gone in %.1f s, temp dir in %.1f s%n", processesGone, dirGone);
-            assertEquals(List.of(), alive(pids), "every cluster and worker process of the killed driver exited");
+            assertEquals(List.of(), RayTestSupport.alive(pids), "every cluster and worker process of the killed driver exited");
             assertTrue(processesGone <= 30, "processes gone within 30 s, took " + processesGone);
             assertFalse(Files.exists(clusterDir), "the cluster's temp dir is removed: " + clusterDir);
             assertTrue(dirGone <= 30, "temp dir gone within 30 s, took " + dirGone);
@@ -104,7 +104,7 @@ class DriverDeathTest {
                 assertTrue(workers.size() >= 2, "the driver's worker JVMs run on the cluster: " + workers);
                 double gone = killAndAwaitExit(driver.process(), workers);
                 System.out.printf("after SIGKILL on a shared cluster: workers gone in %.1f s%n", gone);
-                assertEquals(List.of(), alive(workers), "the killed driver's worker processes exited");
+                assertEquals(List.of(), RayTestSupport.alive(workers), "the killed driver's worker processes exited");
                 assertTrue(gone <= 30, "within 30 s, took " + gone);
             } finally {
                 driver.process().destroyForcibly();
@@ -120,10 +120,6 @@ class DriverDeathTest {
 
     private static double seconds(long since) {
         return (System.nanoTime() - since) / 1e9;
-    }
-
-    private static List<Long> alive(List<Long> pids) {
-        return pids.stream().filter(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)).toList();
     }
 
     /** Our segment and probe files are named ray-lightning-<creating pid>-<hex>. */

@@ -106,19 +106,11 @@ class RayLifecycleTest {
         long deadline = System.currentTimeMillis() + 30_000;
         int now = RayRuntime.get().localClusterProcesses().size();
         while (now > baseline && System.currentTimeMillis() < deadline) {
-            sleep(250);
+            RayTestSupport.sleep(250);
             now = RayRuntime.get().localClusterProcesses().size();
         }
         assertTrue(now <= baseline, "after 20 fits the cluster is back to " + baseline + " processes, has " + now
                 + "; counts after each fit: " + processCounts);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** Worker JVMs exit a moment after their actor is killed: wait for the count to settle. */

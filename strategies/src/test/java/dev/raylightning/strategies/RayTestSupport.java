@@ -68,4 +68,27 @@ final class RayTestSupport {
         assertEquals(List.of(), livePlacementGroups(), "placement groups released");
         assertEquals(List.of(), liveWorkers(), "worker actors released");
     }
+
+    /** Those of {@code pids} whose process still runs. */
+    static List<Long> alive(List<Long> pids) {
+        return pids.stream().filter(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)).toList();
+    }
+
+    /** Waits up to 20 s for the processes to exit, then asserts none runs. */
+    static void assertProcessesExit(List<Long> pids) {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < deadline && !alive(pids).isEmpty()) {
+            sleep(200);
+        }
+        assertEquals(List.of(), alive(pids), "worker processes exited");
+    }
+
+    /** Sleeps; an interrupt ends the sleep and stays set. */
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

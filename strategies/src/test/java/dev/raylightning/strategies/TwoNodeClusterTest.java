@@ -8,11 +8,9 @@ import dev.raylightning.core.testing.Fixtures;
 import dev.raylightning.core.testing.TinyClassifier;
 import dev.raylightning.strategies.cluster.RayRuntime;
 import dev.raylightning.strategies.launcher.PlacementStrategy;
+import dev.raylightning.strategies.testing.OnFirstDriverBatch;
 import dev.raylightning.strategies.testing.RayProbe;
 import dev.raylightning.strategies.testing.TwoNodeRayCluster;
-import dev.raylightning.core.callbacks.Callback;
-import dev.raylightning.core.progress.ProgressEvent;
-import dev.raylightning.core.progress.ProgressListener;
 import dev.raylightning.strategies.launcher.RayWorkerException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -99,17 +97,12 @@ class TwoNodeClusterTest {
     }
 
     /** Takes the second node away (from another thread) once the driver hears of the first batch. */
-    static final class LoseSecondNode implements Callback, ProgressListener {
+    static final class LoseSecondNode extends OnFirstDriverBatch {
         private static final long serialVersionUID = 1L;
-        private final long driverPid = ProcessHandle.current().pid();
-        private transient Thread remover;
 
         @Override
-        public void onProgress(ProgressEvent e) {
-            if (remover != null || ProcessHandle.current().pid() != driverPid || e.kind() != ProgressEvent.Kind.BATCH_END) {
-                return;
-            }
-            remover = new Thread(() -> {
+        protected void onFirstDriverBatch() {
+            Thread remover = new Thread(() -> {
                 try {
                     cluster.removeSecondNode();
                 } catch (java.io.IOException ex) {
@@ -137,16 +130,8 @@ class TwoNodeClusterTest {
         RayTestSupport.assertNoLeftovers();
         long deadline = System.currentTimeMillis() + 60_000; // Ray's health checks mark the node dead
         while (RayRuntime.get().aliveNodes() > 1 && System.currentTimeMillis() < deadline) {
-            sleep(500);
+            RayTestSupport.sleep(500);
         }
         assertEquals(1, RayRuntime.get().aliveNodes());
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

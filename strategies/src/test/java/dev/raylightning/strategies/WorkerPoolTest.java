@@ -85,7 +85,7 @@ class WorkerPoolTest {
         assertTrue(reused.test().get(0).get("test_acc") > 0.8, "trained: " + reused.test());
 
         assertEquals(1, WorkerPool.releaseIdle());
-        assertProcessesExit(pids.get(0));
+        RayTestSupport.assertProcessesExit(pids.get(0));
         RayTestSupport.assertNoLeftovers();
     }
 
@@ -98,15 +98,15 @@ class WorkerPoolTest {
             // another layout: the two idle workers would hold CPUs it may need, so they go first
             trainer(RayDdpStrategy.builder(1).workerIdleTimeout(Duration.ofSeconds(2)).build(), new RayProbe())
                     .fit(m, Fixtures.blobs(64, 16, 16));
-            assertProcessesExit(two);
+            RayTestSupport.assertProcessesExit(two);
             assertEquals(List.of(1), idleGroupSizes(), "only the one-worker group is kept");
             List<Long> one = WorkerPool.idleWorkerPids().get(0);
             long deadline = System.currentTimeMillis() + 15_000;
             while (WorkerPool.idleGroups() > 0 && System.currentTimeMillis() < deadline) {
-                sleep(100);
+                RayTestSupport.sleep(100);
             }
             assertEquals(0, WorkerPool.idleGroups(), "released after its 2 s idle timeout");
-            assertProcessesExit(one);
+            RayTestSupport.assertProcessesExit(one);
         }
         RayTestSupport.assertNoLeftovers();
     }
@@ -132,7 +132,7 @@ class WorkerPoolTest {
         // the processes of Ray's idle Python/Java worker pool come and go; ours do not add up
         assertTrue(counts.stream().allMatch(c -> c <= counts.get(0) + 1), "cluster processes per fit: " + counts);
         RayTestSupport.assertNoLeftoversOnceIdleReleased();
-        assertProcessesExit(first);
+        RayTestSupport.assertProcessesExit(first);
     }
 
     @Test
@@ -142,14 +142,14 @@ class WorkerPoolTest {
             trainer(new RayDdpStrategy(2, 1, false), new RayProbe()).fit(m, Fixtures.blobs(64, 16, 16));
             List<Long> kept = WorkerPool.idleWorkerPids().get(0);
             ProcessHandle.of(kept.get(1)).orElseThrow().destroyForcibly(); // as the OOM killer would
-            assertProcessesExit(List.of(kept.get(1)));
+            RayTestSupport.assertProcessesExit(List.of(kept.get(1)));
 
             Trainer next = trainer(new RayDdpStrategy(2, 1, false), new RayProbe());
             next.fit(m, Fixtures.blobs(64, 16, 16));
             assertEquals(TrainerStatus.FINISHED, next.status(), "the fit ran on new workers");
             List<Long> now = WorkerPool.idleWorkerPids().get(0);
             assertFalse(now.contains(kept.get(1)), "not on the dead process: " + now);
-            assertProcessesExit(List.of(kept.get(0))); // its surviving partner was released
+            RayTestSupport.assertProcessesExit(List.of(kept.get(0))); // its surviving partner was released
         }
         RayTestSupport.assertNoLeftoversOnceIdleReleased();
     }
@@ -166,24 +166,5 @@ class WorkerPoolTest {
 
     private static List<Integer> idleGroupSizes() {
         return WorkerPool.idleWorkerPids().stream().map(List::size).toList();
-    }
-
-    private static void assertProcessesExit(List<Long> pids) {
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (System.currentTimeMillis() < deadline
-                && pids.stream().anyMatch(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false))) {
-            sleep(200);
-        }
-        for (long p : pids) {
-            assertFalse(ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false), "worker process " + p + " exited");
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

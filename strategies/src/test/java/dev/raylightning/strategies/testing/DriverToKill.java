@@ -1,9 +1,6 @@
 package dev.raylightning.strategies.testing;
 
 import dev.raylightning.core.Trainer;
-import dev.raylightning.core.callbacks.Callback;
-import dev.raylightning.core.progress.ProgressEvent;
-import dev.raylightning.core.progress.ProgressListener;
 import dev.raylightning.core.testing.Fixtures;
 import dev.raylightning.core.testing.TinyClassifier;
 import dev.raylightning.strategies.RayDdpStrategy;
@@ -26,22 +23,16 @@ public final class DriverToKill {
     private DriverToKill() {}
 
     /** Writes the report at the first batch the driver hears of; inert on the workers. */
-    static final class Report implements Callback, ProgressListener {
+    static final class Report extends OnFirstDriverBatch {
         private static final long serialVersionUID = 1L;
         private final String file;
-        private final long driverPid = ProcessHandle.current().pid();
-        private boolean written;
 
         Report(String file) {
             this.file = file;
         }
 
         @Override
-        public void onProgress(ProgressEvent e) {
-            if (written || ProcessHandle.current().pid() != driverPid || e.kind() != ProgressEvent.Kind.BATCH_END) {
-                return;
-            }
-            written = true;
+        protected void onFirstDriverBatch() {
             RayRuntime r = RayRuntime.get();
             String text = "tempDir=" + r.localClusterTempDir().map(Path::toString).orElse("") + "\npids="
                     + r.localClusterProcesses().stream().map(p -> Long.toString(p.pid())).collect(Collectors.joining(","))

@@ -126,6 +126,14 @@ public final class Trainer implements TrainerView {
 
     // ---- state --------------------------------------------------------------------------------
 
+    /**
+     * The worker failures the last fit recovered from, in order (empty when it had none, or its
+     * strategy has no recovery policy); each names the rank that failed and why.
+     */
+    public List<RuntimeException> recoveredFailures() {
+        return ctx.recoveredFailures();
+    }
+
     /** Where a fit resumed from a checkpoint taken now would continue. */
     public LoopPosition loopPosition() {
         return ctx.loopPosition();

@@ -3,6 +3,7 @@ package dev.raylightning.strategies;
 import ai.djl.ndarray.NDArray;
 import dev.raylightning.core.strategy.IdentityCollectivesStrategy;
 import dev.raylightning.core.strategy.Launcher;
+import dev.raylightning.core.strategy.RecoveryPolicy;
 import dev.raylightning.strategies.cluster.Reservations;
 import dev.raylightning.strategies.launcher.PlacementScope;
 import dev.raylightning.strategies.launcher.PlacementStrategy;
@@ -40,6 +41,7 @@ public abstract class RayStrategy extends IdentityCollectivesStrategy {
     private final Duration placementTimeout;
     private final PlacementScope.Reservation reservation;
     private final Duration workerIdleTimeout;
+    private final RecoveryPolicy recoveryPolicy;
 
     protected RayStrategy(RayStrategyBuilder<?> b) {
         this.numWorkers = b.numWorkers;
@@ -52,6 +54,7 @@ public abstract class RayStrategy extends IdentityCollectivesStrategy {
         this.placementTimeout = b.placementTimeout;
         this.reservation = b.reservation;
         this.workerIdleTimeout = b.workerIdleTimeout;
+        this.recoveryPolicy = new RecoveryPolicy(b.maxFailures, b.recoveryCheckpointEveryNSteps);
     }
 
     /** The factory that builds each worker's strategy (its gradient policy) from its rank and group. */
@@ -126,6 +129,12 @@ public abstract class RayStrategy extends IdentityCollectivesStrategy {
     /** How long the workers stay up after a run for the next one with the same layout. */
     public Duration workerIdleTimeout() {
         return workerIdleTimeout;
+    }
+
+    /** How many failures a fit survives and how often it takes recovery snapshots. */
+    @Override
+    public RecoveryPolicy recoveryPolicy() {
+        return recoveryPolicy;
     }
 
     @Override

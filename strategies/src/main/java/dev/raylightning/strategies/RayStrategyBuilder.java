@@ -5,6 +5,7 @@ import static dev.raylightning.core.util.Checks.checkAtLeast;
 import static dev.raylightning.core.util.Checks.checkNotNull;
 import static dev.raylightning.core.util.Checks.checkPositive;
 
+import dev.raylightning.core.strategy.RecoveryPolicy;
 import dev.raylightning.strategies.launcher.PlacementScope;
 import dev.raylightning.strategies.launcher.PlacementStrategy;
 import dev.raylightning.strategies.launcher.WorkerInitHook;
@@ -34,6 +35,8 @@ public abstract class RayStrategyBuilder<B extends RayStrategyBuilder<B>> {
     Duration placementTimeout = Duration.ofSeconds(30);
     Duration workerIdleTimeout = DEFAULT_WORKER_IDLE_TIMEOUT;
     PlacementScope.Reservation reservation;
+    int maxFailures;
+    long recoveryCheckpointEveryNSteps = RecoveryPolicy.DEFAULT_SNAPSHOT_EVERY_N_STEPS;
 
     protected RayStrategyBuilder(int numWorkers) {
         this.numWorkers = checkAtLeast(numWorkers, 1, "numWorkers");
@@ -103,6 +106,29 @@ public abstract class RayStrategyBuilder<B extends RayStrategyBuilder<B>> {
         checkNotNull(d, "workerIdleTimeout");
         checkArgument(!d.isNegative(), "workerIdleTimeout must be >= 0, got %s", d);
         workerIdleTimeout = d;
+        return self();
+    }
+
+    /**
+     * How many times a fit replaces its workers and continues after one of them died, hung past
+     * {@link #collectiveTimeout} or lost its node (default 0: the first failure ends the fit, as
+     * in ray_lightning). The fit continues from the latest recovery snapshot (see
+     * {@link #recoveryCheckpointEveryNSteps}); an exception thrown by user code is not retried.
+     */
+    public B maxFailures(int n) {
+        maxFailures = checkAtLeast(n, 0, "maxFailures");
+        return self();
+    }
+
+    /**
+     * Optimizer steps between recovery snapshots (default
+     * {@value RecoveryPolicy#DEFAULT_SNAPSHOT_EVERY_N_STEPS}): with {@link #maxFailures} above
+     * zero, rank zero sends the driver its weights, optimizer state, loop position, callback and
+     * metric states this often (and between epochs once as many steps have passed), in memory;
+     * a restarted fit repeats at most this many steps.
+     */
+    public B recoveryCheckpointEveryNSteps(long n) {
+        recoveryCheckpointEveryNSteps = checkAtLeast(n, 1L, "recoveryCheckpointEveryNSteps");
         return self();
     }
 

@@ -55,8 +55,8 @@ final class CheckpointConnector {
         ctx.strategy.barrier("save_checkpoint");
     }
 
-    /** A checkpoint read and checked for resuming this fit; nothing of it is applied yet. */
-    record Resume(Path path, Checkpoint checkpoint, Optional<ParameterOptimizer.State> optimizer) {}
+    /** A checkpoint read and checked for resuming this fit (from {@code source}); nothing of it is applied yet. */
+    record Resume(String source, Checkpoint checkpoint, Optional<ParameterOptimizer.State> optimizer) {}
 
     /**
      * Reads a checkpoint to resume from and checks everything that can be checked before the
@@ -67,13 +67,22 @@ final class CheckpointConnector {
         Checkpoint ckpt = CheckpointIO.read(path);
         Optional<ParameterOptimizer.State> optimizerState = ckpt.optimizer().isPresent() ? ckpt.optimizer()
                 : OptimizerShards.read(path, ckpt);
+        return check(ckpt, optimizerState, "checkpoint " + path);
+    }
+
+    /** Checks a checkpoint held in memory (a recovery snapshot) as {@link #read} checks a file. */
+    Resume check(Checkpoint ckpt, String source) {
+        return check(ckpt, ckpt.optimizer(), source);
+    }
+
+    private Resume check(Checkpoint ckpt, Optional<ParameterOptimizer.State> optimizerState, String source) {
         for (Callback cb : ctx.callbacks) {
             Map<String, Object> state = ckpt.callbackStates().get(cb.stateKey());
             if (state != null) {
                 try {
                     cb.checkStateDict(state);
                 } catch (IllegalArgumentException | ClassCastException e) {
-                    throw new CheckpointException("checkpoint " + path + " has a state " + cb.stateKey()
+                    throw new CheckpointException(source + " has a state " + cb.stateKey()
                             + " cannot load: " + e.getMessage(), e);
                 }
             }
@@ -81,9 +90,9 @@ final class CheckpointConnector {
         try {
             ckpt.weights().checkFits(ctx.module.parameters());
         } catch (IllegalArgumentException e) {
-            throw new CheckpointException("checkpoint " + path + " does not fit this module: " + e.getMessage(), e);
+            throw new CheckpointException(source + " does not fit this module: " + e.getMessage(), e);
         }
-        return new Resume(path, ckpt, optimizerState);
+        return new Resume(source, ckpt, optimizerState);
     }
 
     /**
@@ -106,10 +115,10 @@ final class CheckpointConnector {
             loadCallbackStates(callbacksBefore);
             ctx.optimizer.close();
             ctx.optimizer = null;
-            throw new CheckpointException("checkpoint " + resume.path() + " does not fit this module: " + e.getMessage(), e);
+            throw new CheckpointException(resume.source() + " does not fit this module: " + e.getMessage(), e);
         }
         m.onLoadCheckpoint(ckpt.extra());
-        LOG.info("Restored {} (epoch {}, batch {}, global step {})", resume.path(), ckpt.loop().epoch(),
+        LOG.info("Restored {} (epoch {}, batch {}, global step {})", resume.source(), ckpt.loop().epoch(),
                 ckpt.loop().batchesDone(), ckpt.loop().globalStep());
         return ckpt.loop();
     }

@@ -11,6 +11,7 @@ import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.callbacks.ModelCheckpoint;
 import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.strategy.Launcher;
+import dev.raylightning.core.strategy.RecoveryPolicy;
 
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -22,7 +23,9 @@ import java.util.Map;
 /**
  * The driver's side of a distributed call: ships the request through the strategy's launcher,
  * feeds rank zero's streamed progress to the driver's progress bar, loggers and callbacks, and
- * restores rank zero's result, so that afterwards the driver's module is the trained module.
+ * restores rank zero's result, so that afterwards the driver's module is the trained module. A fit
+ * whose strategy has a {@link RecoveryPolicy} is launched again after a recoverable failure,
+ * from rank zero's latest recovery snapshot ({@link DriverRecovery}).
  */
 final class DriverRun {
 
@@ -50,8 +53,11 @@ final class DriverRun {
         if (entry == TrainerFn.FITTING) {
             ctx.logging.logHyperparams(m);
         }
+        DriverRecovery recovery = new DriverRecovery(entry == TrainerFn.FITTING ? ctx.strategy.recoveryPolicy()
+                : RecoveryPolicy.NONE, ctx.progress::onRemote);
+        ctx.recoveredFailures = List.of();
         try {
-            List<WorkerTask.Outcome> outcomes = launcher.launch(new WorkerTask(request), ctx.progress::onRemote);
+            List<WorkerTask.Outcome> outcomes = launch(launcher, request, recovery);
             RunResult result = merged(outcomes);
             if (outcomes.get(0).bestCheckpoint() != null) {
                 outcomes.get(0).bestCheckpoint().restore();
@@ -68,6 +74,20 @@ final class DriverRun {
             state.stage = null;
             ctx.progress.notify(new ProgressEvent(ProgressEvent.Kind.RUN_END, state.currentEpoch, -1, 0,
                     ctx.config.maxEpochs(), state.globalStep, Double.NaN, Map.of()));
+        }
+    }
+
+    /** Launches until a launch succeeds or {@code recovery} gives up (by throwing). */
+    private List<WorkerTask.Outcome> launch(Launcher launcher, RunRequest request, DriverRecovery recovery) {
+        while (true) {
+            try {
+                List<WorkerTask.Outcome> outcomes = launcher.launch(new WorkerTask(request, recovery.plan()),
+                        recovery::onEvent);
+                ctx.recoveredFailures = List.copyOf(recovery.failures());
+                return outcomes;
+            } catch (RuntimeException e) {
+                recovery.onFailure(e, launcher);
+            }
         }
     }
 

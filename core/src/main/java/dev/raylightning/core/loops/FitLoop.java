@@ -33,10 +33,13 @@ final class FitLoop {
         DataLoader train = ctx.distributeTraining(data.trainDataloader());
         Optional<DataLoader> val = data.valDataloader().map(ctx::distribute);
         // a checkpoint is read and checked before this fit's optimizer replaces the trainer's last state
-        CheckpointConnector.Resume resume = checkpoint != null ? ctx.checkpoints.read(checkpoint) : null;
+        RecoverySnapshot snapshot = ctx.recovery.resumeFrom();
+        CheckpointConnector.Resume resume = snapshot != null ? ctx.checkpoints.check(snapshot.checkpoint(),
+                "the recovery snapshot") : checkpoint != null ? ctx.checkpoints.read(checkpoint) : null;
         ctx.optimizer = new ParameterOptimizer(m.configureOptimizers(), m.parameters());
         LoopPosition start = resume != null ? ctx.checkpoints.apply(resume) : LoopPosition.START;
         state.restart(start);
+        ctx.recovery.fitStarted();
         ParameterOptimizer optimizer = ctx.optimizer;
         optimizer.applySchedule(optimizer.config().scheduler().interval() == LrScheduler.Interval.EPOCH
                 ? state.currentEpoch : state.globalStep);
@@ -45,7 +48,9 @@ final class FitLoop {
         state.numTrainingBatches = agreedTrainingBatches(state.ownTrainingBatches);
         ctx.hooks.call(cb -> cb.onFitStart(ctx, m), m::onFitStart);
         int sanitySteps = ctx.config.numSanityValSteps();
-        if (val.isPresent() && sanitySteps > 0 && ctx.config.limitValBatches().resolve(val.get().numBatches()) > 0) {
+        // a fit restarted from a snapshot had its sanity check before it was lost
+        if (snapshot == null && val.isPresent() && sanitySteps > 0
+                && ctx.config.limitValBatches().resolve(val.get().numBatches()) > 0) {
             ctx.hooks.callbacks(cb -> cb.onSanityCheckStart(ctx, m));
             new EvaluationLoop(ctx).run(RunningStage.SANITY_CHECKING, val.get(), BatchLimit.batches(sanitySteps));
             ctx.metrics.reset();
@@ -55,6 +60,7 @@ final class FitLoop {
         TrainingEpochLoop epochLoop = new TrainingEpochLoop(ctx);
         int resumeBatches = start.batchesDone();
         while (!done()) {
+            ctx.recovery.atCleanPoint(); // between epochs (not due at the first: no step since the start)
             epochLoop.run(train, val, resumeBatches);
             resumeBatches = 0;
             if (state.status == TrainerStatus.INTERRUPTED) {
@@ -66,6 +72,7 @@ final class FitLoop {
                 break;
             }
         }
+        ctx.recovery.reachedResumePoint(); // a snapshot taken where nothing was left to train
         ctx.hooks.call(cb -> cb.onTrainEnd(ctx, m), m::onTrainEnd);
         ctx.hooks.call(cb -> cb.onFitEnd(ctx, m), m::onFitEnd);
         if (state.status != TrainerStatus.INTERRUPTED) {

@@ -18,9 +18,17 @@ final class ProgressConnector {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProgressConnector.class);
 
+    /** The message key of recovery snapshots. */
+    static final String RECOVERY_KEY = "recovery_snapshot";
+
     private final TrainerContext ctx;
     /** Callbacks that listen to progress, plus a worker's forwarder; empty lists cost nothing per step. */
     private final List<ProgressListener> listeners = new ArrayList<>();
+    /** In a recoverable fit on a worker: events are numbered, from {@link #nextSequence}. */
+    private boolean numbered;
+    private long nextSequence;
+    /** In a restarted fit before the loop reaches the snapshot's position: nothing goes out. */
+    private boolean held;
 
     ProgressConnector(TrainerContext ctx) {
         this.ctx = ctx;
@@ -35,13 +43,41 @@ final class ProgressConnector {
         listeners.add(listener);
     }
 
+    /**
+     * Numbers this worker's events from zero ({@code on}), the stream a driver deduplicates after a
+     * restart; {@code held} keeps everything back until {@link #continueNumbering}.
+     */
+    void numberEvents(boolean on, boolean held) {
+        numbered = on;
+        nextSequence = 0;
+        this.held = held;
+    }
+
+    /** Continues a lost fit's numbering at {@code sequence}, and lets events out again. */
+    void continueNumbering(long sequence) {
+        nextSequence = sequence;
+        held = false;
+    }
+
+    /** The number the next event gets. */
+    long nextSequence() {
+        return nextSequence;
+    }
+
     /** An event of rank zero at the current position. */
     void emit(ProgressEvent.Kind kind, int batchIdx, double loss, Map<String, Double> metrics) {
-        if (listeners.isEmpty() || !ctx.strategy.isGlobalZero()) {
+        if (listeners.isEmpty() || !ctx.strategy.isGlobalZero() || held) {
             return;
         }
         notify(new ProgressEvent(kind, ctx.state.currentEpoch, batchIdx, ctx.state.numTrainingBatches,
-                ctx.config.maxEpochs(), ctx.state.globalStep, loss, metrics));
+                ctx.config.maxEpochs(), ctx.state.globalStep, loss, metrics, null, numbered ? nextSequence++ : -1));
+    }
+
+    /** Rank zero's recovery snapshot, to the driver (outside the numbered stream). */
+    void sendSnapshot(RecoverySnapshot snapshot) {
+        notify(new ProgressEvent(ProgressEvent.Kind.RECOVERY_SNAPSHOT, ctx.state.currentEpoch, -1,
+                ctx.state.numTrainingBatches, ctx.config.maxEpochs(), ctx.state.globalStep, Double.NaN, Map.of(),
+                new ProgressEvent.CallbackMessage(RECOVERY_KEY, snapshot)));
     }
 
     void notify(ProgressEvent e) {
@@ -60,7 +96,7 @@ final class ProgressConnector {
     }
 
     void sendToDriver(String callbackKey, Serializable payload) {
-        if (!ctx.strategy.isGlobalZero()) {
+        if (!ctx.strategy.isGlobalZero() || held) {
             return;
         }
         ProgressEvent.CallbackMessage message = new ProgressEvent.CallbackMessage(callbackKey, payload);
@@ -70,7 +106,7 @@ final class ProgressConnector {
         }
         notify(new ProgressEvent(ProgressEvent.Kind.CALLBACK_MESSAGE, ctx.state.currentEpoch, -1,
                 ctx.state.numTrainingBatches, ctx.config.maxEpochs(), ctx.state.globalStep, Double.NaN, Map.of(),
-                message));
+                message, numbered ? nextSequence++ : -1));
     }
 
     private void deliver(ProgressEvent.CallbackMessage message) {

@@ -58,11 +58,14 @@ public final class TrainerContext implements TrainerView, ModuleContext {
     final LoggerConnector logging;
     final ProgressConnector progress;
     final CheckpointConnector checkpoints;
+    final RecoveryConnector recovery;
 
     LightningModule module;
     ParameterOptimizer optimizer;
     /** The optimizer state at the end of the last fit, so saveCheckpoint after fit can resume exactly. */
     ParameterOptimizer.State lastOptimizerState;
+    /** The worker failures the last distributed fit recovered from, in order. */
+    List<RuntimeException> recoveredFailures = List.of();
     /** Of the current step: whether it trains, and its batch size (weights epoch means). */
     boolean training;
     int currentBatchSize;
@@ -79,6 +82,7 @@ public final class TrainerContext implements TrainerView, ModuleContext {
         this.logging = new LoggerConnector(this);
         this.progress = new ProgressConnector(this);
         this.checkpoints = new CheckpointConnector(this);
+        this.recovery = new RecoveryConnector(this);
     }
 
     /** The trainer's accumulation window, agreed with the strategy's backward passes per step. */
@@ -101,7 +105,16 @@ public final class TrainerContext implements TrainerView, ModuleContext {
      * returns this rank's result; {@code forwarder} (may be null) gets the rank's progress events.
      */
     public static RunResult runWorker(RunRequest request, Strategy rankStrategy, ProgressListener forwarder) {
+        return runWorker(request, rankStrategy, forwarder, null);
+    }
+
+    /** {@link #runWorker(RunRequest, Strategy, ProgressListener)} in a fit that takes part in recovery as planned. */
+    static RunResult runWorker(RunRequest request, Strategy rankStrategy, ProgressListener forwarder,
+            RecoverySnapshot.Plan recoveryPlan) {
         TrainerContext ctx = new TrainerContext(request.config().withStrategy(rankStrategy), List.of(), true);
+        if (request.fn() == TrainerFn.FITTING) {
+            ctx.recovery.plan(recoveryPlan);
+        }
         ctx.driverLogDir = request.driverLogDir() == null ? null : Path.of(request.driverLogDir());
         if (forwarder != null) {
             ctx.progress.addListener(forwarder);
@@ -173,6 +186,11 @@ public final class TrainerContext implements TrainerView, ModuleContext {
 
     public TrainerConfig config() {
         return config;
+    }
+
+    /** The worker failures the last distributed fit recovered from (empty when none, or not distributed). */
+    public List<RuntimeException> recoveredFailures() {
+        return recoveredFailures;
     }
 
     /** Where a fit resumed from a checkpoint taken now would continue. */

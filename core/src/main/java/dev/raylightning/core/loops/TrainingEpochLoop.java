@@ -43,6 +43,9 @@ final class TrainingEpochLoop {
     void run(DataLoader train, Optional<DataLoader> val, int firstBatch) {
         LightningModule m = ctx.module;
         LoopState state = ctx.state;
+        if (firstBatch == 0) {
+            ctx.recovery.reachedResumePoint(); // a snapshot between epochs
+        }
         state.stage = RunningStage.TRAINING;
         ctx.metrics.beginEpoch(true);
         train.setEpoch(state.currentEpoch);
@@ -59,6 +62,7 @@ final class TrainingEpochLoop {
         int n = state.numTrainingBatches;
         int own = state.ownTrainingBatches;
         boolean joins = ctx.strategy.joinsUnevenInputs();
+        ctx.recovery.reachedResumePoint(); // a snapshot inside this epoch: its hooks above ran before it was taken
         try (DataLoader.BatchIterator it = train.iterator(Math.min(firstBatch, own))) {
             for (int idx = firstBatch; idx < n; idx++) {
                 // checked before waiting for the next batch, which an interrupt would abort
@@ -79,6 +83,9 @@ final class TrainingEpochLoop {
                 }
                 if (ctx.config.maxSteps() >= 0 && state.globalStep >= ctx.config.maxSteps()) {
                     break;
+                }
+                if (idx + 1 < n && (idx + 1) % ctx.accumulateGradBatches == 0) {
+                    ctx.recovery.atCleanPoint(); // a closed window inside the epoch, after its validation
                 }
             }
         }

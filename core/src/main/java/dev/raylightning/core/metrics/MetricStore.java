@@ -150,6 +150,47 @@ public final class MetricStore {
         }
     }
 
+    /**
+     * Everything this store holds (the three views, the pending logger row, the open epoch's
+     * accumulators), copied: a fit restarted from it logs and aggregates as if never stopped.
+     */
+    public State saveState() {
+        Map<String, Accumulator> accumulators = new LinkedHashMap<>();
+        epoch.forEach((k, v) -> accumulators.put(k, v.copy()));
+        return new State(new LinkedHashMap<>(callbackMetrics), new LinkedHashMap<>(loggedMetrics),
+                new LinkedHashMap<>(progressBarMetrics), new LinkedHashMap<>(pendingLoggerRow), accumulators, training);
+    }
+
+    /** Replaces everything with a state from {@link #saveState()}. */
+    public void loadState(State s) {
+        restore(s.callbackMetrics, s.loggedMetrics, s.progressBarMetrics);
+        pendingLoggerRow.putAll(s.pendingLoggerRow);
+        s.accumulators.forEach((k, v) -> epoch.put(k, v.copy()));
+        training = s.training;
+    }
+
+    /** A store's whole state, from {@link #saveState()}. */
+    public static final class State implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private final Map<String, Double> callbackMetrics;
+        private final Map<String, Double> loggedMetrics;
+        private final Map<String, Double> progressBarMetrics;
+        private final Map<String, Double> pendingLoggerRow;
+        private final Map<String, Accumulator> accumulators;
+        private final boolean training;
+
+        private State(Map<String, Double> callbackMetrics, Map<String, Double> loggedMetrics,
+                Map<String, Double> progressBarMetrics, Map<String, Double> pendingLoggerRow,
+                Map<String, Accumulator> accumulators, boolean training) {
+            this.callbackMetrics = callbackMetrics;
+            this.loggedMetrics = loggedMetrics;
+            this.progressBarMetrics = progressBarMetrics;
+            this.pendingLoggerRow = pendingLoggerRow;
+            this.accumulators = accumulators;
+            this.training = training;
+        }
+    }
+
     /** Forgets everything (a new fit, validate, test or predict call). */
     public void reset() {
         callbackMetrics.clear();
@@ -184,7 +225,8 @@ public final class MetricStore {
         return Collections.unmodifiableMap(progressBarMetrics);
     }
 
-    private static final class Accumulator {
+    private static final class Accumulator implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
         final LogOptions opts;
         final boolean alsoStep;
         double sum;
@@ -194,6 +236,14 @@ public final class MetricStore {
         Accumulator(LogOptions opts, boolean alsoStep) {
             this.opts = opts;
             this.alsoStep = alsoStep;
+        }
+
+        Accumulator copy() {
+            Accumulator c = new Accumulator(opts, alsoStep);
+            c.sum = sum;
+            c.weight = weight;
+            c.extreme = extreme;
+            return c;
         }
 
         void add(double v, int batchSize) {

@@ -23,6 +23,14 @@ public interface Launcher {
      */
     <R extends Serializable> List<R> launch(RankTask<R> task, Consumer<ProgressEvent> progress);
 
+    /**
+     * Whether a new launch can get past {@code failure} of a launch: a process died, a node went
+     * away, a collective timed out. User code that threw is not recoverable (it would throw again).
+     */
+    default boolean isRecoverable(RuntimeException failure) {
+        return false;
+    }
+
     /** Whether it works from JShell or a notebook (launchers that re-run a script do not). */
     default boolean isInteractiveCompatible() {
         return true;

@@ -28,6 +28,11 @@ public interface Strategy extends Serializable {
         return Optional.empty();
     }
 
+    /** How a fit under this strategy's launcher survives lost workers; {@link RecoveryPolicy#NONE} by default. */
+    default RecoveryPolicy recoveryPolicy() {
+        return RecoveryPolicy.NONE;
+    }
+
     /** Called in every process before a run (fit, validate, test or predict). */
     default void setup() {}
 

@@ -40,16 +40,36 @@ final class ThreadDdpStrategy implements Strategy {
     private transient int reductions;
     private final String groupId;
     private final boolean driver;
+    private final RecoveryPolicy recovery;
 
-    ThreadDdpStrategy(int worldSize) {
-        this(worldSize, 0, null, true);
+    /** What a rank throws to stand for a lost worker process: the launcher calls it recoverable. */
+    static final class WorkerLost extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        WorkerLost(String message) {
+            super(message);
+        }
     }
 
-    private ThreadDdpStrategy(int worldSize, int rank, String groupId, boolean driver) {
+    ThreadDdpStrategy(int worldSize) {
+        this(worldSize, RecoveryPolicy.NONE);
+    }
+
+    ThreadDdpStrategy(int worldSize, RecoveryPolicy recovery) {
+        this(worldSize, 0, null, true, recovery);
+    }
+
+    private ThreadDdpStrategy(int worldSize, int rank, String groupId, boolean driver, RecoveryPolicy recovery) {
         this.worldSize = worldSize;
         this.rank = rank;
         this.groupId = groupId;
         this.driver = driver;
+        this.recovery = recovery;
+    }
+
+    @Override
+    public RecoveryPolicy recoveryPolicy() {
+        return recovery;
     }
 
     @Override
@@ -60,6 +80,11 @@ final class ThreadDdpStrategy implements Strategy {
     /** Runs every rank's task on its own thread, after a serialization round trip. */
     private final class ThreadLauncher implements Launcher {
         @Override
+        public boolean isRecoverable(RuntimeException failure) {
+            return failure instanceof WorkerLost;
+        }
+
+        @Override
         @SuppressWarnings("unchecked")
         public <R extends Serializable> List<R> launch(RankTask<R> task, Consumer<ProgressEvent> progress) {
             byte[] wire = JavaBytes.write(task);
@@ -69,7 +94,7 @@ final class ThreadDdpStrategy implements Strategy {
             try {
                 List<Future<R>> futures = new ArrayList<>();
                 for (int r = 0; r < worldSize; r++) {
-                    ThreadDdpStrategy rankStrategy = new ThreadDdpStrategy(worldSize, r, id, false);
+                    ThreadDdpStrategy rankStrategy = new ThreadDdpStrategy(worldSize, r, id, false, recovery);
                     // rank zero streams its events to the driver, as a real launcher does
                     ProgressListener forwarder = r == 0 ? progress::accept : null;
                     futures.add(pool.submit(() -> {

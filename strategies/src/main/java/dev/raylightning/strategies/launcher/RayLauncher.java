@@ -79,7 +79,7 @@ public final class RayLauncher implements Launcher {
         try {
             List<RankInfo> ranks = group.ranks();
             List<String> endpoints = group.listen(runtime.isLocal());
-            List<Serializable> results = new Run(group.actors()).run(payload, endpoints, ranks, progress);
+            List<Serializable> results = new Run(group).run(payload, endpoints, ranks, progress);
             @SuppressWarnings("unchecked")
             List<R> typed = (List<R>) (List<?>) results;
             succeeded = true;
@@ -116,12 +116,24 @@ public final class RayLauncher implements Launcher {
         }
     }
 
+    /**
+     * A worker process that died (or its node), and a collective that broke or timed out (a hung
+     * or stopped peer): new workers can get past these. An exception from user code cannot.
+     */
+    @Override
+    public boolean isRecoverable(RuntimeException failure) {
+        return failure instanceof RayWorkerException w && (WorkerOutcome.WORKER_DIED.equals(w.workerErrorType())
+                || w.workerErrorType().endsWith("CollectiveException"));
+    }
+
     /** One launch's run on started workers: ships the job, streams events, collects outcomes. */
     private final class Run {
+        private final WorkerGroup group;
         private final List<ActorHandle<RayWorker>> actors;
 
-        Run(List<ActorHandle<RayWorker>> actors) {
-            this.actors = actors;
+        Run(WorkerGroup group) {
+            this.group = group;
+            this.actors = group.actors();
         }
 
         List<Serializable> run(byte[] payload, List<String> endpoints, List<RankInfo> ranks,
@@ -222,7 +234,7 @@ public final class RayLauncher implements Launcher {
             try {
                 return (WorkerOutcome) JavaBytes.read(Ray.get(ref));
             } catch (RayException e) {
-                return WorkerOutcome.failure("WorkerDied", "the worker process of rank " + rank
+                return WorkerOutcome.failure(WorkerOutcome.WORKER_DIED, "the worker process of rank " + rank
                         + " died or was killed (" + Reservations.firstLine(e.getMessage()) + ")", String.valueOf(e));
             }
         }
@@ -266,7 +278,8 @@ public final class RayLauncher implements Launcher {
                 }
             }
             WorkerOutcome o = outcomes[best];
-            String message = "Rank " + best + " of " + spec.numWorkers() + " failed: " + o.errorType()
+            String message = "Rank " + best + " of " + spec.numWorkers() + " (" + group.describeNode(best) + ") failed: "
+                    + o.errorType()
                     + (o.errorMessage() == null ? "" : ": " + o.errorMessage());
             return new RayWorkerException(best, o.errorType(), o.errorMessage(), message, o.errorStack());
         }

@@ -87,6 +87,25 @@ final class WorkerGroup {
         }
     }
 
+    /** Where rank {@code rank} runs, for messages: its node rank, the node's address and id. */
+    String describeNode(int rank) {
+        String id = rank < nodeIds.size() ? nodeIds.get(rank) : null;
+        if (id == null) {
+            return "node unknown";
+        }
+        String address = "address unknown";
+        try {
+            for (NodeInfo n : Ray.getRuntimeContext().getAllNodeInfo()) {
+                if (n.nodeId.toString().equals(id)) {
+                    address = n.nodeAddress;
+                }
+            }
+        } catch (RuntimeException e) {
+            // a message detail only: the node table may be out of reach while a node goes away
+        }
+        return "node " + ranks().get(rank).nodeRank() + ", " + address + ", id " + id.substring(0, Math.min(8, id.length()));
+    }
+
     /** Each worker opens its endpoint on its node's address; returns them in rank order. */
     List<String> listen(boolean local) {
         Map<String, String> nodeAddress = new HashMap<>();

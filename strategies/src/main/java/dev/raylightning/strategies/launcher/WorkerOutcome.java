@@ -11,6 +11,9 @@ import java.io.StringWriter;
 record WorkerOutcome(Serializable result, String errorType, String errorMessage, String errorStack)
         implements Serializable {
 
+    /** The error type of a worker whose process died (or was killed) before it could report. */
+    static final String WORKER_DIED = "WorkerDied";
+
     static WorkerOutcome success(Serializable result) {
         return new WorkerOutcome(result, null, null, null);
     }

@@ -1,0 +1,82 @@
+package dev.raylightning.core.loops;
+
+import dev.raylightning.core.progress.ProgressEvent;
+import dev.raylightning.core.strategy.Launcher;
+import dev.raylightning.core.strategy.RecoveryExhaustedException;
+import dev.raylightning.core.strategy.RecoveryPolicy;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The driver's part of fault tolerance for one fit: keeps rank zero's latest recovery snapshot,
+ * passes on each numbered event once (a restarted fit sends again what its predecessor sent after
+ * the snapshot), and decides after each failed launch whether to launch again.
+ */
+final class DriverRecovery {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DriverRecovery.class);
+
+    private final RecoveryPolicy policy;
+    private final Consumer<ProgressEvent> deliver;
+    private final List<RuntimeException> failures = new ArrayList<>();
+    private RecoverySnapshot latest;
+    private long highestSequence = -1;
+
+    DriverRecovery(RecoveryPolicy policy, Consumer<ProgressEvent> deliver) {
+        this.policy = policy;
+        this.deliver = deliver;
+    }
+
+    /** What the next launch's workers do: no recovery, or snapshots (and the restart point, after a failure). */
+    RecoverySnapshot.Plan plan() {
+        return policy.enabled() ? new RecoverySnapshot.Plan(policy.snapshotEveryNSteps(), latest) : null;
+    }
+
+    /** Rank zero's streamed event: a snapshot is kept, a numbered event already passed on is dropped. */
+    void onEvent(ProgressEvent e) {
+        if (e.kind() == ProgressEvent.Kind.RECOVERY_SNAPSHOT) {
+            latest = (RecoverySnapshot) e.message().payload();
+            return;
+        }
+        if (e.kind() == ProgressEvent.Kind.RUN_END) {
+            return; // the driver ends the run itself, once, after the last launch
+        }
+        if (e.sequence() >= 0) {
+            if (e.sequence() <= highestSequence) {
+                return;
+            }
+            highestSequence = e.sequence();
+        }
+        deliver.accept(e);
+    }
+
+    /**
+     * After a failed launch: returns when the fit is to be launched again from the latest
+     * snapshot; otherwise throws the failure (with the earlier, recovered ones suppressed) or,
+     * past {@code maxFailures}, a {@link RecoveryExhaustedException} listing them all.
+     */
+    void onFailure(RuntimeException failure, Launcher launcher) {
+        if (!policy.enabled() || Thread.currentThread().isInterrupted() || !launcher.isRecoverable(failure)) {
+            failures.forEach(failure::addSuppressed);
+            throw failure;
+        }
+        failures.add(failure);
+        if (failures.size() > policy.maxFailures()) {
+            throw new RecoveryExhaustedException(policy.maxFailures(), failures);
+        }
+        String from = latest == null ? "the start of the fit"
+                : String.format("the recovery snapshot at epoch %d, batch %d, global step %d",
+                        latest.checkpoint().loop().epoch(), latest.checkpoint().loop().batchesDone(),
+                        latest.checkpoint().loop().globalStep());
+        LOG.warn("{}\nRestarting the workers from {} (failure {} of at most {}).", failure.getMessage(), from,
+                failures.size(), policy.maxFailures());
+    }
+
+    /** The failures this fit recovered from (all of them, once it succeeded). */
+    List<RuntimeException> failures() {
+        return Collections.unmodifiableList(failures);
+    }
+}

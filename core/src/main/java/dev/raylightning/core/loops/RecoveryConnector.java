@@ -1,0 +1,70 @@
+package dev.raylightning.core.loops;
+
+import dev.raylightning.core.checkpoint.Checkpoint;
+
+/**
+ * A worker's part of fault tolerance. At clean points of the fit loop (a closed accumulation
+ * window inside an epoch, after its validation; or between epochs) it takes a recovery snapshot
+ * once {@code everyNSteps} optimizer steps have passed since the last, on every rank (a sharded
+ * strategy gathers its optimizer state), and rank zero streams it to the driver. In a fit
+ * restarted from a snapshot it holds rank zero's events back until the loop is where the snapshot
+ * was taken, then restores the metric store and continues the event numbering.
+ */
+final class RecoveryConnector {
+
+    private final TrainerContext ctx;
+    private long everyNSteps;
+    private RecoverySnapshot resumeFrom;
+    private long lastSnapshotStep;
+
+    RecoveryConnector(TrainerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Takes part in recovery as {@code plan} says (null: not at all). */
+    void plan(RecoverySnapshot.Plan plan) {
+        everyNSteps = plan == null ? 0 : plan.everyNSteps();
+        resumeFrom = plan == null ? null : plan.resumeFrom();
+        ctx.progress.numberEvents(plan != null, resumeFrom != null);
+    }
+
+    /** The snapshot this fit restarts from, if any. */
+    RecoverySnapshot resumeFrom() {
+        return resumeFrom;
+    }
+
+    /** Called when the fit starts at its first (or restored) position. */
+    void fitStarted() {
+        lastSnapshotStep = ctx.state.globalStep;
+        if (resumeFrom != null) {
+            ctx.state.shouldStop = resumeFrom.shouldStop();
+            ctx.state.stopReason = resumeFrom.stopReason();
+        }
+    }
+
+    /**
+     * The loop is where the snapshot this fit restarts from was taken: from here on it runs as the
+     * lost fit did, event for event.
+     */
+    void reachedResumePoint() {
+        if (resumeFrom == null) {
+            return;
+        }
+        ctx.metrics.loadState(resumeFrom.metrics());
+        ctx.progress.continueNumbering(resumeFrom.nextEventSequence());
+        resumeFrom = null;
+    }
+
+    /** A clean point of the fit loop: a snapshot is taken here if one is due. */
+    void atCleanPoint() {
+        if (everyNSteps <= 0 || ctx.state.globalStep < lastSnapshotStep + everyNSteps) {
+            return;
+        }
+        lastSnapshotStep = ctx.state.globalStep;
+        Checkpoint checkpoint = ctx.checkpoints.build();
+        if (ctx.strategy.isGlobalZero()) {
+            ctx.progress.sendSnapshot(new RecoverySnapshot(checkpoint, ctx.metrics.saveState(), ctx.state.shouldStop,
+                    ctx.state.stopReason, ctx.progress.nextSequence()));
+        }
+    }
+}

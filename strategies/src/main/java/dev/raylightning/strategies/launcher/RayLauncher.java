@@ -278,10 +278,26 @@ public final class RayLauncher implements Launcher {
                 }
             }
             WorkerOutcome o = outcomes[best];
+            String seen = o.errorType() + (o.errorMessage() == null ? "" : ": " + o.errorMessage());
+            int silent = secondHand(o) ? firstSilent(outcomes) : -1;
+            if (silent >= 0) {
+                // only broken collectives came back: the rank that never answered hung or was stopped
+                String message = "Rank " + silent + " of " + spec.numWorkers() + " (" + group.describeNode(silent)
+                        + ") stopped answering; rank " + best + " failed: " + seen;
+                return new RayWorkerException(silent, o.errorType(), o.errorMessage(), message, o.errorStack());
+            }
             String message = "Rank " + best + " of " + spec.numWorkers() + " (" + group.describeNode(best) + ") failed: "
-                    + o.errorType()
-                    + (o.errorMessage() == null ? "" : ": " + o.errorMessage());
+                    + seen;
             return new RayWorkerException(best, o.errorType(), o.errorMessage(), message, o.errorStack());
+        }
+
+        private static int firstSilent(WorkerOutcome[] outcomes) {
+            for (int i = 0; i < outcomes.length; i++) {
+                if (outcomes[i] == null) {
+                    return i;
+                }
+            }
+            return -1;
         }
 
         private static boolean secondHand(WorkerOutcome o) {

@@ -1,8 +1,9 @@
 package dev.raylightning.strategies.launcher;
 
 /**
- * A Ray worker failed: user code threw, or the worker process died. Names the rank and carries
- * the worker's exception type, message and stack trace (as text: the driver may lack the class).
+ * A Ray worker failed: user code threw, the worker process died, or it stopped answering (only
+ * broken collectives came back from its peers). Names the rank and carries the reported exception's
+ * type, message and stack trace (as text: the driver may lack the class).
  */
 public final class RayWorkerException extends RuntimeException {
 
@@ -21,7 +22,7 @@ public final class RayWorkerException extends RuntimeException {
         this.workerStackTrace = stack;
     }
 
-    /** The global rank that failed first. */
+    /** The global rank that failed first, or that stopped answering. */
     public int rank() {
         return rank;
     }

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -106,7 +108,7 @@ class FaultToleranceTest {
         }
     }
 
-    private Trainer trainer(String name, RayDdpStrategy strategy, Callback... callbacks) {
+    private Trainer trainer(String name, RayStrategy strategy, Callback... callbacks) {
         Path dir = root.resolve(name);
         return Trainer.builder().defaultRootDir(dir).enableProgressBar(false).enableCheckpointing(false).seed(3)
                 .maxEpochs(3).loggers(new CsvLogger(dir.resolve("logs"))).callbacks(callbacks).strategy(strategy)
@@ -115,6 +117,16 @@ class FaultToleranceTest {
 
     private static RayDdpStrategy.Builder ddp() {
         return RayDdpStrategy.builder(2).maxFailures(1).recoveryCheckpointEveryNSteps(5);
+    }
+
+    /** Two workers of {@code kind} that survive one failure, with a snapshot every 5 steps. */
+    private static RayStrategy recovering(String kind) {
+        return switch (kind) {
+            case "ddp" -> ddp().build();
+            case "horovod" -> HorovodRayStrategy.builder(2).maxFailures(1).recoveryCheckpointEveryNSteps(5).build();
+            case "sharded" -> RayShardedStrategy.builder(2).maxFailures(1).recoveryCheckpointEveryNSteps(5).build();
+            default -> throw new IllegalArgumentException(kind);
+        };
     }
 
     /** The step column of the run's metrics.csv, in order. */
@@ -134,16 +146,18 @@ class FaultToleranceTest {
         }
     }
 
-    @Test
-    void aWorkerKilledMidFitIsReplacedAndTheFitEndsOnTheUninterruptedWeights() throws IOException {
+    /** Every Ray strategy recovers through the one launcher; sharded gathers its optimizer state for each snapshot. */
+    @ParameterizedTest
+    @ValueSource(strings = {"ddp", "horovod", "sharded"})
+    void aWorkerKilledMidFitIsReplacedAndTheFitEndsOnTheUninterruptedWeights(String kind) throws IOException {
         ModelState plain;
-        try (TinyClassifier m = new TinyClassifier(16, 0.05, "sgd-momentum")) {
-            trainer("plain", ddp().build()).fit(m, RayDdpStrategyTest.data(16));
+        try (TinyClassifier m = new TinyClassifier(16, 0.01, "adam")) {
+            trainer("plain", recovering(kind)).fit(m, RayDdpStrategyTest.data(16));
             plain = m.stateDict();
         }
         Path marks = Files.createDirectories(root.resolve("marks"));
-        Trainer t = trainer("killed", ddp().build(), new SignalRankOne(marks, "KILL", 13));
-        try (TinyClassifier m = new TinyClassifier(16, 0.05, "sgd-momentum")) {
+        Trainer t = trainer("killed", recovering(kind), new SignalRankOne(marks, "KILL", 13));
+        try (TinyClassifier m = new TinyClassifier(16, 0.01, "adam")) {
             t.fit(m, RayDdpStrategyTest.data(16));
             assertEquals(TrainerStatus.FINISHED, t.status());
             assertEquals(24, t.globalStep());
@@ -158,7 +172,7 @@ class FaultToleranceTest {
         String[] killed = read(marks, "signal-").split(" ");
         String[] resumed = read(marks, "resumed-").split(" ");
         assertEquals("11", resumed[1], "training went on from the snapshot at step 10 (first step after it: 11)");
-        System.out.printf("kill -> first step after the restart: %.2f s%n",
+        System.out.printf("%s: kill -> first step after the restart: %.2f s%n", kind,
                 (Long.parseLong(resumed[0]) - Long.parseLong(killed[0])) / 1000.0);
         RayTestSupport.assertProcessesExit(List.of(Long.parseLong(killed[1])));
         RayTestSupport.assertNoLeftoversOnceIdleReleased();

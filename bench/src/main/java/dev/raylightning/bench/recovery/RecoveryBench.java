@@ -81,16 +81,23 @@ public final class RecoveryBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JsonLines out = new JsonLines(jsonOut);
-        Map<String, List<Double>> throughput = new LinkedHashMap<>();
+        Map<String, List<Double>> throughput = new LinkedHashMap<>(); // "kind.measure" -> by round
         Map<String, List<Double>> recovery = new LinkedHashMap<>();
         List<String> kinds = List.of("none", "default", "short");
         throughputFit("none"); // starts the workers and warms their JIT; not counted
         for (int round = 0; round < rounds; round++) {
             for (int i = 0; i < kinds.size(); i++) {
                 String kind = kinds.get((i + round) % kinds.size());
-                double samplesPerS = throughputFit(kind);
-                throughput.computeIfAbsent(kind, k -> new ArrayList<>()).add(samplesPerS);
-                out.emit(line("throughput", round, kind, Map.of("samples_per_s", samplesPerS)));
+                StepWindow w = throughputFit(kind);
+                long every = kind.equals("short") ? shortInterval : INTERVAL;
+                Map<String, Double> r = new LinkedHashMap<>();
+                r.put("samples_per_s", w.samplesPerSecond(2 * BATCH));
+                r.put("median_step_ms", w.medianStepSeconds() * 1e3);
+                r.put("extra_ms_per_snapshot", w.extraSecondsAtMultiplesOf(every) * 1e3);
+                // the share of training time snapshots take at this interval
+                r.put("snapshot_cost", w.extraSecondsAtMultiplesOf(every) / (every * w.medianStepSeconds()));
+                r.forEach((k, v) -> throughput.computeIfAbsent(kind + "." + k, x -> new ArrayList<>()).add(v));
+                out.emit(line("throughput", round, kind, r));
             }
             List<String> ways = round % 2 == 0 ? List.of("uninterrupted", "recovered", "by_hand")
                     : List.of("by_hand", "recovered", "uninterrupted");
@@ -101,16 +108,19 @@ public final class RecoveryBench implements Callable<Integer> {
             }
         }
         System.out.println();
-        System.out.printf("snapshot cost, %s, 2 workers, samples/s after %d steps (median of %d; ratio: median of"
-                + " per-round ratios to no recovery)%n", model, warmupSteps, rounds);
+        System.out.printf("snapshot cost, %s, 2 workers, after %d steps (median of %d rounds; extra time in the %d step"
+                + " intervals after each step a snapshot is due at, beyond as many median steps of the same fit;"
+                + " without recovery: the noise floor at the default interval's steps)%n", model, warmupSteps, rounds, 5);
         for (String kind : kinds) {
-            Stats s = Stats.of(throughput.get(kind));
             List<Double> ratios = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
-                ratios.add(throughput.get(kind).get(r) / throughput.get("none").get(r));
+                ratios.add(throughput.get(kind + ".samples_per_s").get(r) / throughput.get("none.samples_per_s").get(r));
             }
-            System.out.printf("  %-28s %9.0f  (%.0f-%.0f)  ratio %.3f%n", label(kind), s.median(), s.min(), s.max(),
-                    Stats.of(ratios).median());
+            System.out.printf("  %-28s samples/s %7.0f  ratio %.3f  step %.2f ms  extra per snapshot %6.2f ms"
+                    + "  cost %.2f%%%n", label(kind), Stats.of(throughput.get(kind + ".samples_per_s")).median(),
+                    Stats.of(ratios).median(), Stats.of(throughput.get(kind + ".median_step_ms")).median(),
+                    Stats.of(throughput.get(kind + ".extra_ms_per_snapshot")).median(),
+                    100 * Stats.of(throughput.get(kind + ".snapshot_cost")).median());
         }
         System.out.printf("recovery, rank 1 killed at step %d, snapshots/checkpoints every %d steps (median of %d)%n",
                 killAt, INTERVAL, rounds);
@@ -150,8 +160,8 @@ public final class RecoveryBench implements Callable<Integer> {
                 .logger(false).seed(7).maxEpochs(maxEpochs).numSanityValSteps(0);
     }
 
-    /** Samples/s of rank 0 from the end of the warm-up steps to the end of the fit. */
-    private double throughputFit(String kind) throws IOException {
+    /** A fit of {@code epochs} epochs; rank 0's step times. */
+    private StepWindow throughputFit(String kind) throws IOException {
         RayDdpStrategy.Builder s = strategy();
         if (!kind.equals("none")) {
             s.maxFailures(1).recoveryCheckpointEveryNSteps(kind.equals("default") ? INTERVAL : shortInterval);
@@ -162,7 +172,7 @@ public final class RecoveryBench implements Callable<Integer> {
         try (FashionMnistClassifier m = new FashionMnistClassifier(model, 128, 1e-3)) {
             t.fit(m, new BenchData(data, BATCH, 2));
         }
-        return window.samplesPerSecond(2 * BATCH);
+        return window;
     }
 
     /**

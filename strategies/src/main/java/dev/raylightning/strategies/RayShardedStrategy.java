@@ -121,6 +121,10 @@ public final class RayShardedStrategy extends RayStrategy {
         }
 
         public RayShardedStrategy build() {
+            // a recovery snapshot holds the whole optimizer state on rank zero and the driver
+            checkArgument(!shardedCheckpoints || maxFailures == 0, "maxFailures(%s) restarts from recovery snapshots"
+                    + " that gather the whole optimizer state through rank zero, which shardedCheckpoints(true) is"
+                    + " there to avoid; use one or the other", maxFailures);
             return new RayShardedStrategy(this);
         }
     }

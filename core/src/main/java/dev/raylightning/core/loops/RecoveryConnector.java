@@ -5,8 +5,9 @@ import dev.raylightning.core.checkpoint.Checkpoint;
 /**
  * A worker's part of fault tolerance. At clean points of the fit loop (a closed accumulation
  * window inside an epoch, after its validation; or between epochs) it takes a recovery snapshot
- * once {@code everyNSteps} optimizer steps have passed since the last, on every rank (a sharded
- * strategy gathers its optimizer state), and rank zero streams it to the driver. In a fit
+ * once {@code everyNSteps} optimizer steps have passed since the last, on rank zero (on every rank
+ * when the strategy's checkpoint needs them all: a sharded one gathers its optimizer state), and
+ * rank zero streams it to the driver. In a fit
  * restarted from a snapshot it holds rank zero's events back until the loop is where the snapshot
  * was taken, then restores the metric store and continues the event numbering.
  */
@@ -61,6 +62,9 @@ final class RecoveryConnector {
             return;
         }
         lastSnapshotStep = ctx.state.globalStep;
+        if (!ctx.strategy.isGlobalZero() && !ctx.strategy.checkpointNeedsEveryRank()) {
+            return; // only rank zero's snapshot is kept
+        }
         Checkpoint checkpoint = ctx.checkpoints.build();
         if (ctx.strategy.isGlobalZero()) {
             ctx.progress.sendSnapshot(new RecoverySnapshot(checkpoint, ctx.metrics.saveState(), ctx.state.shouldStop,

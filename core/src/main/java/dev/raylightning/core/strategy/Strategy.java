@@ -134,6 +134,14 @@ public interface Strategy extends Serializable {
         return optimizer.exportState();
     }
 
+    /**
+     * Whether building a checkpoint needs every rank (a sharded strategy gathers its optimizer
+     * state): then every rank builds each recovery snapshot, otherwise only global rank zero.
+     */
+    default boolean checkpointNeedsEveryRank() {
+        return false;
+    }
+
     /** Loads a checkpoint's optimizer state; a sharded strategy keeps the part this rank owns. */
     default void loadOptimizerState(ParameterOptimizer optimizer, ParameterOptimizer.State state) {
         optimizer.loadState(state);

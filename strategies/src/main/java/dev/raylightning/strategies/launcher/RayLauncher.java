@@ -37,6 +37,8 @@ public final class RayLauncher implements Launcher {
     /** How often the driver looks at its thread's interrupt flag while workers run. */
     private static final int WAIT_MILLIS = 500;
     private static final long FAILURE_GRACE_MILLIS = 3_000;
+    /** How long a rank whose actor is gone may take to report its run's result before it is called dead. */
+    private static final long GONE_GRACE_MILLIS = 10_000;
 
     /** Prefix of the names of placement groups and worker actors this launcher creates. */
     public static final String NAME_PREFIX = "ray-lightning-";
@@ -173,39 +175,65 @@ public final class RayLauncher implements Launcher {
             return results;
         }
 
-        /** Waits for every rank's outcome, delivering drained events meanwhile; throws on the first failure. */
+        /**
+         * Waits for every rank's outcome, delivering drained events meanwhile; throws on the first
+         * failure. Outcomes are collected before events each round (a wait that returns one ready
+         * object might otherwise keep returning a drain), a rank whose drain finds its actor gone
+         * gets no new drain, and if its run's result does not follow within
+         * {@link #GONE_GRACE_MILLIS}, it is reported dead.
+         */
         private WorkerOutcome[] awaitOutcomes(List<ObjectRef<byte[]>> refs, List<ObjectRef<byte[]>> drains,
                 Consumer<ProgressEvent> progress) {
             WorkerOutcome[] outcomes = new WorkerOutcome[refs.size()];
+            long[] goneSince = new long[refs.size()];
             int done = 0;
             while (done < refs.size()) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new IllegalStateException("interrupted while " + spec.numWorkers()
                             + " Ray workers were running; workers and their placement group are being released");
                 }
+                List<ObjectRef<byte[]>> pending = new ArrayList<>();
                 List<ObjectRef<byte[]>> waitFor = new ArrayList<>();
                 for (int i = 0; i < refs.size(); i++) {
                     if (outcomes[i] == null) {
+                        pending.add(refs.get(i));
                         waitFor.add(refs.get(i));
                     }
                     if (drains.get(i) != null) {
                         waitFor.add(drains.get(i));
                     }
                 }
-                WaitResult<byte[]> w = Ray.wait(waitFor, 1, WAIT_MILLIS, true);
+                List<ObjectRef<byte[]>> ready = new ArrayList<>(Ray.wait(pending, pending.size(), 0, true).getReady());
+                if (ready.isEmpty()) {
+                    ready.addAll(Ray.wait(waitFor, 1, WAIT_MILLIS, true).getReady());
+                }
                 boolean failed = false;
-                for (ObjectRef<byte[]> ready : w.getReady()) {
-                    int drained = drains.indexOf(ready);
+                for (ObjectRef<byte[]> r : ready) {
+                    int drained = drains.indexOf(r);
                     if (drained >= 0) {
-                        deliverEvents(drained, ready, progress);
-                        drains.set(drained, outcomes[drained] == null
+                        boolean alive = deliverEvents(drained, r, progress);
+                        if (!alive && goneSince[drained] == 0) {
+                            goneSince[drained] = System.currentTimeMillis();
+                        }
+                        drains.set(drained, outcomes[drained] == null && alive
                                 ? actors.get(drained).task(RayWorker::drainEvents).remote() : null);
                         continue;
                     }
-                    int rank = refs.indexOf(ready);
-                    outcomes[rank] = outcomeOf(rank, ready);
-                    done++;
-                    failed |= outcomes[rank].failed();
+                    int rank = refs.indexOf(r);
+                    if (outcomes[rank] == null) {
+                        outcomes[rank] = outcomeOf(rank, r);
+                        done++;
+                        failed |= outcomes[rank].failed();
+                    }
+                }
+                for (int i = 0; i < refs.size(); i++) {
+                    if (outcomes[i] == null && goneSince[i] > 0
+                            && System.currentTimeMillis() - goneSince[i] > GONE_GRACE_MILLIS) {
+                        outcomes[i] = WorkerOutcome.failure(WorkerOutcome.WORKER_DIED, "the worker process of rank " + i
+                                + " is gone (its actor no longer answers, and its run reported nothing)", "");
+                        done++;
+                        failed = true;
+                    }
                 }
                 if (failed) {
                     throw rootCause(refs, outcomes);
@@ -239,18 +267,20 @@ public final class RayLauncher implements Launcher {
             }
         }
 
-        private void deliverEvents(int rank, ObjectRef<byte[]> drain, Consumer<ProgressEvent> progress) {
+        /** Delivers a finished drain's events; false when the rank's actor is gone (its run() result says why). */
+        private boolean deliverEvents(int rank, ObjectRef<byte[]> drain, Consumer<ProgressEvent> progress) {
             try {
                 byte[] bytes = Ray.get(drain, 10_000);
                 if (bytes == null || bytes.length == 0) {
-                    return;
+                    return true;
                 }
                 DrainedEvents drained = (DrainedEvents) JavaBytes.read(bytes);
                 WorkerLogRelay.show(rank, drained.logs());
                 drained.progress().forEach(progress);
+                return true;
             } catch (RayException e) {
-                // the rank is gone; its run() result reports why
                 org.slf4j.LoggerFactory.getLogger(RayLauncher.class).debug("could not drain events of rank {}", rank, e);
+                return false;
             }
         }
 

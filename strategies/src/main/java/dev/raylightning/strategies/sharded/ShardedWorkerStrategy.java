@@ -143,6 +143,12 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
      * The consolidated state: every rank's slices gathered into the per-parameter layout of one
      * process; none with sharded checkpoints, whose state {@link #saveCheckpoint} writes per rank.
      */
+    /** Its optimizer state is gathered from every rank. */
+    @Override
+    public boolean checkpointNeedsEveryRank() {
+        return true;
+    }
+
     @Override
     public ParameterOptimizer.State optimizerState(ParameterOptimizer optimizer) {
         if (shard == null) {

@@ -46,6 +46,23 @@ class RayDdpStrategyConfigTest {
     }
 
     @Test
+    void recoverySettingsAreCheckedAndReachTheStrategy() {
+        assertEquals(dev.raylightning.core.strategy.RecoveryPolicy.NONE, new RayDdpStrategy(2, 1, false).recoveryPolicy());
+        var policy = RayDdpStrategy.builder(2).maxFailures(3).recoveryCheckpointEveryNSteps(50).build().recoveryPolicy();
+        assertEquals(3, policy.maxFailures());
+        assertEquals(50, policy.snapshotEveryNSteps());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> RayDdpStrategy.builder(1).maxFailures(-1))
+                .getMessage().contains("maxFailures"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> HorovodRayStrategy.builder(1).recoveryCheckpointEveryNSteps(0)).getMessage()
+                .contains("recoveryCheckpointEveryNSteps"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RayShardedStrategy.builder(2).shardedCheckpoints(true).maxFailures(1).build());
+        assertTrue(e.getMessage().contains("shardedCheckpoints(true)"), e.getMessage());
+        assertEquals(1, RayShardedStrategy.builder(2).maxFailures(1).build().recoveryPolicy().maxFailures());
+    }
+
+    @Test
     void theDriverNeverReducesGradientsItself() {
         assertThrows(IllegalStateException.class, () -> new RayDdpStrategy(2, 1, false).reduceGradients(java.util.List.of()));
     }

@@ -15,6 +15,7 @@ import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
 import io.ray.api.WaitResult;
+import io.ray.api.exception.RayActorException;
 import io.ray.api.exception.RayException;
 
 import java.io.Serializable;
@@ -39,12 +40,16 @@ public final class RayLauncher implements Launcher {
     private static final long FAILURE_GRACE_MILLIS = 3_000;
     /** How long a rank whose actor is gone may take to report its run's result before it is called dead. */
     private static final long GONE_GRACE_MILLIS = 10_000;
+    /** How long a recovery keeps trying to start workers that die while starting (Ray marks a lost node dead in about 15 s). */
+    private static final long SETTLE_MILLIS = 60_000;
 
     /** Prefix of the names of placement groups and worker actors this launcher creates. */
     public static final String NAME_PREFIX = "ray-lightning-";
 
     private final WorkerGroupSpec spec;
     private final WorkerStrategyFactory strategyFactory;
+    /** Whether the last launch of this launcher (one trainer call's) failed: the next one is a recovery. */
+    private boolean afterFailure;
 
     public RayLauncher(WorkerGroupSpec spec, WorkerStrategyFactory strategyFactory) {
         this.spec = spec;
@@ -76,7 +81,8 @@ public final class RayLauncher implements Launcher {
         }
         byte[] payload = ShippedPayload.of(new WorkerJob(task, strategyFactory, spec.initHook())).toBytes();
         WorkerPool pool = WorkerPool.shared();
-        WorkerGroup group = pool.acquire(spec);
+        WorkerGroup group = afterFailure ? acquireWhileClusterSettles(pool) : pool.acquire(spec);
+        afterFailure = true; // until this launch succeeds
         boolean succeeded = false;
         try {
             List<RankInfo> ranks = group.ranks();
@@ -85,6 +91,7 @@ public final class RayLauncher implements Launcher {
             @SuppressWarnings("unchecked")
             List<R> typed = (List<R>) (List<?>) results;
             succeeded = true;
+            afterFailure = false;
             return typed;
         } finally {
             try {
@@ -96,6 +103,38 @@ public final class RayLauncher implements Launcher {
             } finally {
                 NativeHeapTrim.afterLaunch();
             }
+        }
+    }
+
+    /**
+     * Takes a worker group for a launch that follows a failed one. When the failure was a lost
+     * node, Ray may still count that node alive for a few seconds (until its health checks fail)
+     * and place a new worker there, which then dies while starting: such a start is tried again
+     * until {@link #SETTLE_MILLIS} have passed. Any other start failure is thrown at once.
+     */
+    private WorkerGroup acquireWhileClusterSettles(WorkerPool pool) {
+        long deadline = System.currentTimeMillis() + SETTLE_MILLIS;
+        while (true) {
+            try {
+                return pool.acquire(spec);
+            } catch (IllegalStateException e) {
+                if (!(e.getCause() instanceof RayActorException) || System.currentTimeMillis() > deadline
+                        || Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                org.slf4j.LoggerFactory.getLogger(RayLauncher.class).info(
+                        "A new worker died while starting ({}); the cluster may still be losing a node, trying again",
+                        Reservations.firstLine(e.getMessage()));
+                sleepQuietly(1_000);
+            }
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

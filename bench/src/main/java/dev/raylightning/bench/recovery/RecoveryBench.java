@@ -119,8 +119,10 @@ public final class RecoveryBench implements Callable<Integer> {
             String at = kind.equals("short") ? "short" : "default";
             long every = kind.equals("short") ? shortInterval : INTERVAL;
             for (int r = 0; r < rounds; r++) {
-                ratios.add(throughput.get(kind + ".samples_per_s").get(r) / throughput.get("none.samples_per_s").get(r));
-                double ms = throughput.get(kind + ".extra_ms_" + at).get(r) - throughput.get("none.extra_ms_" + at).get(r);
+                ratios.add(throughput.get(kind + ".samples_per_s").get(r)
+                        / throughput.get("none.samples_per_s").get(r));
+                double ms = throughput.get(kind + ".extra_ms_" + at).get(r)
+                        - throughput.get("none.extra_ms_" + at).get(r);
                 perSnapshot.add(ms);
                 cost.add(ms / (every * throughput.get(kind + ".median_step_ms").get(r)));
             }

@@ -1,47 +1,46 @@
 package dev.raylightning.strategies.launcher;
 
-import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.strategy.Launcher;
 import dev.raylightning.core.strategy.RankInfo;
 import dev.raylightning.core.strategy.RankTask;
-import dev.raylightning.core.util.JavaBytes;
 import dev.raylightning.strategies.cluster.ClusterResources;
 import dev.raylightning.strategies.cluster.NativeHeapTrim;
+import dev.raylightning.strategies.cluster.NodeLiveness;
 import dev.raylightning.strategies.cluster.RayRuntime;
 import dev.raylightning.strategies.cluster.Reservations;
 import dev.raylightning.strategies.shipping.ShippedPayload;
-import io.ray.api.ActorHandle;
-import io.ray.api.ObjectRef;
-import io.ray.api.Ray;
-import io.ray.api.WaitResult;
 import io.ray.api.exception.RayActorException;
-import io.ray.api.exception.RayException;
+import io.ray.api.exception.RayTimeoutException;
 
 import java.io.Serializable;
-import java.util.ArrayList;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * Runs a {@link RankTask} on a group of Ray actors, for any Ray strategy: checks the cluster can
  * ever fit the {@link WorkerGroupSpec}, takes a {@link WorkerGroup} of that layout (kept warm by
  * the {@link WorkerPool}, or started: a placement group, or the bundles reserved for it, and one
- * {@link RayWorker} per rank), wires their process group through the driver, builds each rank's
- * strategy with the {@link WorkerStrategyFactory}, streams rank zero's progress, and returns every
- * rank's result. On failure and on interruption the actors and the placement group are released;
- * on success they go back to the pool for the spec's idle timeout (or are released if it is zero).
+ * {@link RayWorker} per rank), wires their process group through the driver, and runs the task on
+ * them ({@link LaunchRun}: each rank builds its strategy with the {@link WorkerStrategyFactory},
+ * rank zero's progress streams back, every rank's result returns). On failure and on interruption
+ * the actors and the placement group are released; on success they go back to the pool for the
+ * spec's idle timeout (or are released if it is zero). Dead workers and broken collectives are
+ * {@linkplain #isRecoverable recoverable}: the trainer may launch again.
  */
 public final class RayLauncher implements Launcher {
 
-    /** How often the driver looks at its thread's interrupt flag while workers run. */
-    private static final int WAIT_MILLIS = 500;
-    private static final long FAILURE_GRACE_MILLIS = 3_000;
-    /** How long a rank whose actor is gone may take to report its run's result before it is called dead. */
-    private static final long GONE_GRACE_MILLIS = 10_000;
-    /** How long a recovery keeps trying to start workers that die while starting (Ray marks a lost node dead in about 15 s). */
+    /**
+     * How long a recovery waits for a lost node to be marked dead, and keeps trying to start
+     * workers that die while starting (Ray marks a lost node dead in about 15 s).
+     */
     private static final long SETTLE_MILLIS = 60_000;
+    /** How long new workers of a recovery may take to answer before they are replaced by others. */
+    private static final long RECOVERY_START_MILLIS = 30_000;
 
     /** Prefix of the names of placement groups and worker actors this launcher creates. */
     public static final String NAME_PREFIX = "ray-lightning-";
@@ -50,6 +49,8 @@ public final class RayLauncher implements Launcher {
     private final WorkerStrategyFactory strategyFactory;
     /** Whether the last launch of this launcher (one trainer call's) failed: the next one is a recovery. */
     private boolean afterFailure;
+    /** The nodes of the ranks whose failure ended the last launch. */
+    private final Set<String> failedNodes = new HashSet<>();
 
     public RayLauncher(WorkerGroupSpec spec, WorkerStrategyFactory strategyFactory) {
         this.spec = spec;
@@ -81,18 +82,26 @@ public final class RayLauncher implements Launcher {
         }
         byte[] payload = ShippedPayload.of(new WorkerJob(task, strategyFactory, spec.initHook())).toBytes();
         WorkerPool pool = WorkerPool.shared();
+        if (!failedNodes.isEmpty()) {
+            // a worker died with its node? Ray must mark the node dead before it stops placing workers there
+            NodeLiveness.awaitSettled(failedNodes, Duration.ofMillis(SETTLE_MILLIS));
+            failedNodes.clear();
+        }
         WorkerGroup group = afterFailure ? acquireWhileClusterSettles(pool) : pool.acquire(spec);
         afterFailure = true; // until this launch succeeds
         boolean succeeded = false;
         try {
             List<RankInfo> ranks = group.ranks();
             List<String> endpoints = group.listen(runtime.isLocal());
-            List<Serializable> results = new Run(group).run(payload, endpoints, ranks, progress);
+            List<Serializable> results = new LaunchRun(spec, group).run(payload, endpoints, ranks, progress);
             @SuppressWarnings("unchecked")
             List<R> typed = (List<R>) (List<?>) results;
             succeeded = true;
             afterFailure = false;
             return typed;
+        } catch (RayWorkerException e) {
+            e.nodeId().ifPresent(failedNodes::add);
+            throw e;
         } finally {
             try {
                 if (succeeded) {
@@ -107,23 +116,25 @@ public final class RayLauncher implements Launcher {
     }
 
     /**
-     * Takes a worker group for a launch that follows a failed one. When the failure was a lost
-     * node, Ray may still count that node alive for a few seconds (until its health checks fail)
-     * and place a new worker there, which then dies while starting: such a start is tried again
-     * until {@link #SETTLE_MILLIS} have passed. Any other start failure is thrown at once.
+     * Takes a worker group for a launch that follows a failed one. While a cluster is still
+     * losing a node, a new worker may die while starting (placed on that node) or not answer at
+     * all (seen after a node was removed): such a start is given {@link #RECOVERY_START_MILLIS}
+     * and tried again with new actors until {@link #SETTLE_MILLIS} have passed. Any other start
+     * failure is thrown at once.
      */
     private WorkerGroup acquireWhileClusterSettles(WorkerPool pool) {
-        long deadline = System.currentTimeMillis() + SETTLE_MILLIS;
+        long deadline = System.currentTimeMillis() + 2 * SETTLE_MILLIS;
         while (true) {
             try {
-                return pool.acquire(spec);
+                return pool.acquire(spec, RECOVERY_START_MILLIS);
             } catch (IllegalStateException e) {
-                if (!(e.getCause() instanceof RayActorException) || System.currentTimeMillis() > deadline
-                        || Thread.currentThread().isInterrupted()) {
+                boolean transientStart = e.getCause() instanceof RayActorException
+                        || e.getCause() instanceof RayTimeoutException;
+                if (!transientStart || System.currentTimeMillis() > deadline || Thread.currentThread().isInterrupted()) {
                     throw e;
                 }
-                org.slf4j.LoggerFactory.getLogger(RayLauncher.class).info(
-                        "A new worker died while starting ({}); the cluster may still be losing a node, trying again",
+                org.slf4j.LoggerFactory.getLogger(RayLauncher.class).warn(
+                        "New workers did not start ({}); the cluster may still be losing a node, trying again",
                         Reservations.firstLine(e.getMessage()));
                 sleepQuietly(1_000);
             }
@@ -165,212 +176,5 @@ public final class RayLauncher implements Launcher {
     public boolean isRecoverable(RuntimeException failure) {
         return failure instanceof RayWorkerException w && (WorkerOutcome.WORKER_DIED.equals(w.workerErrorType())
                 || w.workerErrorType().endsWith("CollectiveException"));
-    }
-
-    /** One launch's run on started workers: ships the job, streams events, collects outcomes. */
-    private final class Run {
-        private final WorkerGroup group;
-        private final List<ActorHandle<RayWorker>> actors;
-
-        Run(WorkerGroup group) {
-            this.group = group;
-            this.actors = group.actors();
-        }
-
-        List<Serializable> run(byte[] payload, List<String> endpoints, List<RankInfo> ranks,
-                Consumer<ProgressEvent> progress) {
-            String csv = String.join(",", endpoints);
-            GroupSecret secret = GroupSecret.random(); // this launch's only: travels to the ranks in their control
-            List<ObjectRef<byte[]>> refs = new ArrayList<>();
-            for (int i = 0; i < actors.size(); i++) {
-                byte[] control = JavaBytes.write(new WorkerControl(ranks.get(i), spec.collectiveTimeout().toMillis(),
-                        secret));
-                refs.add(actors.get(i).task(RayWorker::run, payload, csv, control).remote());
-            }
-            // one drain call per rank stays outstanding: it returns when the rank has progress
-            // (rank zero) or at least every DRAIN_WAIT_MILLIS with the warnings it logged
-            List<ObjectRef<byte[]>> drains = new ArrayList<>();
-            for (ActorHandle<RayWorker> a : actors) {
-                drains.add(a.task(RayWorker::drainEvents).remote());
-            }
-            WorkerOutcome[] outcomes;
-            try {
-                outcomes = awaitOutcomes(refs, drains, progress);
-            } catch (RuntimeException e) {
-                showLastWarnings(drains);
-                throw e;
-            }
-            // every rank's run is over: finish the outstanding drains, then take what is left, in order
-            for (int i = 0; i < drains.size(); i++) {
-                if (drains.get(i) != null) {
-                    deliverEvents(i, drains.get(i), progress);
-                }
-                deliverEvents(i, actors.get(i).task(RayWorker::drainEvents).remote(), progress);
-            }
-            List<Serializable> results = new ArrayList<>();
-            for (WorkerOutcome o : outcomes) {
-                results.add(o.result());
-            }
-            return results;
-        }
-
-        /**
-         * Waits for every rank's outcome, delivering drained events meanwhile; throws on the first
-         * failure. Outcomes are collected before events each round (a wait that returns one ready
-         * object might otherwise keep returning a drain), a rank whose drain finds its actor gone
-         * gets no new drain, and if its run's result does not follow within
-         * {@link #GONE_GRACE_MILLIS}, it is reported dead.
-         */
-        private WorkerOutcome[] awaitOutcomes(List<ObjectRef<byte[]>> refs, List<ObjectRef<byte[]>> drains,
-                Consumer<ProgressEvent> progress) {
-            WorkerOutcome[] outcomes = new WorkerOutcome[refs.size()];
-            long[] goneSince = new long[refs.size()];
-            int done = 0;
-            while (done < refs.size()) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new IllegalStateException("interrupted while " + spec.numWorkers()
-                            + " Ray workers were running; workers and their placement group are being released");
-                }
-                List<ObjectRef<byte[]>> pending = new ArrayList<>();
-                List<ObjectRef<byte[]>> waitFor = new ArrayList<>();
-                for (int i = 0; i < refs.size(); i++) {
-                    if (outcomes[i] == null) {
-                        pending.add(refs.get(i));
-                        waitFor.add(refs.get(i));
-                    }
-                    if (drains.get(i) != null) {
-                        waitFor.add(drains.get(i));
-                    }
-                }
-                List<ObjectRef<byte[]>> ready = new ArrayList<>(Ray.wait(pending, pending.size(), 0, true).getReady());
-                if (ready.isEmpty()) {
-                    ready.addAll(Ray.wait(waitFor, 1, WAIT_MILLIS, true).getReady());
-                }
-                boolean failed = false;
-                for (ObjectRef<byte[]> r : ready) {
-                    int drained = drains.indexOf(r);
-                    if (drained >= 0) {
-                        boolean alive = deliverEvents(drained, r, progress);
-                        if (!alive && goneSince[drained] == 0) {
-                            goneSince[drained] = System.currentTimeMillis();
-                        }
-                        drains.set(drained, outcomes[drained] == null && alive
-                                ? actors.get(drained).task(RayWorker::drainEvents).remote() : null);
-                        continue;
-                    }
-                    int rank = refs.indexOf(r);
-                    if (outcomes[rank] == null) {
-                        outcomes[rank] = outcomeOf(rank, r);
-                        done++;
-                        failed |= outcomes[rank].failed();
-                    }
-                }
-                for (int i = 0; i < refs.size(); i++) {
-                    if (outcomes[i] == null && goneSince[i] > 0
-                            && System.currentTimeMillis() - goneSince[i] > GONE_GRACE_MILLIS) {
-                        outcomes[i] = WorkerOutcome.failure(WorkerOutcome.WORKER_DIED, "the worker process of rank " + i
-                                + " is gone (its actor no longer answers, and its run reported nothing)", "");
-                        done++;
-                        failed = true;
-                    }
-                }
-                if (failed) {
-                    throw rootCause(refs, outcomes);
-                }
-            }
-            return outcomes;
-        }
-
-        /**
-         * After a failure: the warnings the ranks' outstanding drains bring back within a short
-         * wait (they often explain the failure); progress no longer matters.
-         */
-        private void showLastWarnings(List<ObjectRef<byte[]>> drains) {
-            List<ObjectRef<byte[]>> outstanding = drains.stream().filter(java.util.Objects::nonNull).toList();
-            if (outstanding.isEmpty()) {
-                return;
-            }
-            WaitResult<byte[]> w = Ray.wait(outstanding, outstanding.size(), (int) RayWorker.DRAIN_WAIT_MILLIS + 500,
-                    true);
-            for (ObjectRef<byte[]> ready : w.getReady()) {
-                deliverEvents(drains.indexOf(ready), ready, e -> { });
-            }
-        }
-
-        private WorkerOutcome outcomeOf(int rank, ObjectRef<byte[]> ref) {
-            try {
-                return (WorkerOutcome) JavaBytes.read(Ray.get(ref));
-            } catch (RayException e) {
-                return WorkerOutcome.failure(WorkerOutcome.WORKER_DIED, "the worker process of rank " + rank
-                        + " died or was killed (" + Reservations.firstLine(e.getMessage()) + ")", String.valueOf(e));
-            }
-        }
-
-        /** Delivers a finished drain's events; false when the rank's actor is gone (its run() result says why). */
-        private boolean deliverEvents(int rank, ObjectRef<byte[]> drain, Consumer<ProgressEvent> progress) {
-            try {
-                byte[] bytes = Ray.get(drain, 10_000);
-                if (bytes == null || bytes.length == 0) {
-                    return true;
-                }
-                DrainedEvents drained = (DrainedEvents) JavaBytes.read(bytes);
-                WorkerLogRelay.show(rank, drained.logs());
-                drained.progress().forEach(progress);
-                return true;
-            } catch (RayException e) {
-                org.slf4j.LoggerFactory.getLogger(RayLauncher.class).debug("could not drain events of rank {}", rank, e);
-                return false;
-            }
-        }
-
-        /**
-         * One failure usually brings down its peers too (their collectives lose a partner). Give
-         * the others a moment to report, then blame the rank whose error is first-hand: user code
-         * or a dead process rather than a broken collective.
-         */
-        private RuntimeException rootCause(List<ObjectRef<byte[]>> refs, WorkerOutcome[] outcomes) {
-            long deadline = System.currentTimeMillis() + FAILURE_GRACE_MILLIS;
-            for (int i = 0; i < refs.size(); i++) {
-                long left = deadline - System.currentTimeMillis();
-                if (outcomes[i] == null && left > 0) {
-                    WaitResult<byte[]> w = Ray.wait(List.of(refs.get(i)), 1, (int) left, true);
-                    if (!w.getReady().isEmpty()) {
-                        outcomes[i] = outcomeOf(i, refs.get(i));
-                    }
-                }
-            }
-            int best = -1;
-            for (int i = 0; i < outcomes.length; i++) {
-                if (outcomes[i] != null && outcomes[i].failed()
-                        && (best < 0 || secondHand(outcomes[best]) && !secondHand(outcomes[i]))) {
-                    best = i;
-                }
-            }
-            WorkerOutcome o = outcomes[best];
-            String seen = o.errorType() + (o.errorMessage() == null ? "" : ": " + o.errorMessage());
-            int silent = secondHand(o) ? firstSilent(outcomes) : -1;
-            if (silent >= 0) {
-                // only broken collectives came back: the rank that never answered hung or was stopped
-                String message = "Rank " + silent + " of " + spec.numWorkers() + " (" + group.describeNode(silent)
-                        + ") stopped answering; rank " + best + " failed: " + seen;
-                return new RayWorkerException(silent, o.errorType(), o.errorMessage(), message, o.errorStack());
-            }
-            String message = "Rank " + best + " of " + spec.numWorkers() + " (" + group.describeNode(best) + ") failed: "
-                    + seen;
-            return new RayWorkerException(best, o.errorType(), o.errorMessage(), message, o.errorStack());
-        }
-
-        private static int firstSilent(WorkerOutcome[] outcomes) {
-            for (int i = 0; i < outcomes.length; i++) {
-                if (outcomes[i] == null) {
-                    return i;
-                }
-            }
-            return -1;
-        }
-
-        private static boolean secondHand(WorkerOutcome o) {
-            return o.errorType().endsWith("CollectiveException");
-        }
     }
 }

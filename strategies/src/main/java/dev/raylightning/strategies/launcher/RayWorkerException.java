@@ -13,10 +13,12 @@ public final class RayWorkerException extends RuntimeException {
     private final String workerErrorType;
     private final String workerErrorMessage;
     private final String workerStackTrace;
+    private final String nodeId;
 
-    RayWorkerException(int rank, String type, String workerMessage, String message, String stack) {
+    RayWorkerException(int rank, String nodeId, String type, String workerMessage, String message, String stack) {
         super(message);
         this.rank = rank;
+        this.nodeId = nodeId;
         this.workerErrorType = type;
         this.workerErrorMessage = workerMessage;
         this.workerStackTrace = stack;
@@ -25,6 +27,11 @@ public final class RayWorkerException extends RuntimeException {
     /** The global rank that failed first, or that stopped answering. */
     public int rank() {
         return rank;
+    }
+
+    /** The id of the Ray node the rank ran on, when known. */
+    public java.util.Optional<String> nodeId() {
+        return java.util.Optional.ofNullable(nodeId);
     }
 
     /** The fully qualified class name of the worker's exception ("WorkerDied" when the process died). */

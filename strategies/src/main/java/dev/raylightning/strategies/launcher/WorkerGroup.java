@@ -24,7 +24,8 @@ import java.util.UUID;
  */
 final class WorkerGroup {
 
-    private static final long ACTOR_START_MILLIS = 120_000;
+    /** How long new actors may take to answer, unless a caller says otherwise. */
+    static final long ACTOR_START_MILLIS = 120_000;
 
     private final String name = RayLauncher.NAME_PREFIX + UUID.randomUUID().toString().substring(0, 8);
     private final WorkerGroupSpec spec;
@@ -39,13 +40,16 @@ final class WorkerGroup {
         this.spec = spec;
     }
 
-    /** Reserves (or borrows) the bundles and starts one actor per worker; released again if that fails. */
-    static WorkerGroup start(WorkerGroupSpec spec) {
+    /**
+     * Reserves (or borrows) the bundles and starts one actor per worker, which must answer within
+     * {@code startMillis}; released again if that fails.
+     */
+    static WorkerGroup start(WorkerGroupSpec spec, long startMillis) {
         WorkerGroup g = new WorkerGroup(spec);
         try {
             g.reserve();
             g.startActors();
-            g.locate(ACTOR_START_MILLIS, "start");
+            g.locate(startMillis, "start");
             return g;
         } catch (RuntimeException | Error e) {
             g.release();
@@ -87,9 +91,14 @@ final class WorkerGroup {
         }
     }
 
+    /** The id of the Ray node rank {@code rank} runs on, or null when not known. */
+    String nodeIdOf(int rank) {
+        return rank < nodeIds.size() ? nodeIds.get(rank) : null;
+    }
+
     /** Where rank {@code rank} runs, for messages: its node rank, the node's address and id. */
     String describeNode(int rank) {
-        String id = rank < nodeIds.size() ? nodeIds.get(rank) : null;
+        String id = nodeIdOf(rank);
         if (id == null) {
             return "node unknown";
         }
@@ -103,7 +112,8 @@ final class WorkerGroup {
         } catch (RuntimeException e) {
             // a message detail only: the node table may be out of reach while a node goes away
         }
-        return "node " + ranks().get(rank).nodeRank() + ", " + address + ", id " + id.substring(0, Math.min(8, id.length()));
+        return "node " + ranks().get(rank).nodeRank() + ", " + address + ", id "
+                + id.substring(0, Math.min(8, id.length()));
     }
 
     /** Each worker opens its endpoint on its node's address; returns them in rank order. */

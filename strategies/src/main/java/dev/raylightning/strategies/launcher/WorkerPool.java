@@ -68,6 +68,11 @@ public final class WorkerPool {
      * new one may need (unless it runs in bundles someone else reserved).
      */
     WorkerGroup acquire(WorkerGroupSpec spec) {
+        return acquire(spec, WorkerGroup.ACTOR_START_MILLIS);
+    }
+
+    /** {@link #acquire(WorkerGroupSpec)}, with new workers given {@code startMillis} to answer. */
+    WorkerGroup acquire(WorkerGroupSpec spec, long startMillis) {
         if (spec.reusable()) {
             Optional<WorkerGroup> kept = take(Layout.of(spec));
             if (kept.isPresent()) {
@@ -81,7 +86,7 @@ public final class WorkerPool {
         if (spec.reservation() == null) {
             releaseIdle();
         }
-        return WorkerGroup.start(spec);
+        return WorkerGroup.start(spec, startMillis);
     }
 
     /**

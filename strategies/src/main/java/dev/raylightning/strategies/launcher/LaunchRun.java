@@ -9,6 +9,7 @@ import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
 import io.ray.api.WaitResult;
+import io.ray.api.exception.RayActorException;
 import io.ray.api.exception.RayException;
 
 import java.io.Serializable;
@@ -181,7 +182,7 @@ final class LaunchRun {
             return true;
         } catch (RayException e) {
             org.slf4j.LoggerFactory.getLogger(LaunchRun.class).debug("could not drain events of rank {}", rank, e);
-            return false;
+            return !(e instanceof RayActorException); // a slow transfer is no reason to stop draining
         }
     }
 

@@ -9,6 +9,7 @@ import dev.raylightning.core.checkpoint.ModelState;
 import dev.raylightning.core.data.Batch;
 import dev.raylightning.core.loggers.CsvLogger;
 import dev.raylightning.core.strategy.RecoveryExhaustedException;
+import dev.raylightning.core.testing.OnceMarker;
 import dev.raylightning.core.testing.TinyClassifier;
 import dev.raylightning.strategies.cluster.RayRuntime;
 import dev.raylightning.strategies.launcher.RayWorkerException;
@@ -21,7 +22,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,29 +81,13 @@ class FaultToleranceTest {
             int rank = trainer.strategy().globalRank();
             if (rank == 0 && restarted) {
                 restarted = false;
-                write("resumed-" + System.nanoTime(), System.currentTimeMillis() + " " + trainer.globalStep());
+                OnceMarker.claim(Path.of(dir), "resumed-" + System.nanoTime(),
+                        System.currentTimeMillis() + " " + trainer.globalStep());
             }
-            if (rank == 1 && Arrays.stream(atSteps).anyMatch(s -> s == trainer.globalStep())) {
-                long pid = ProcessHandle.current().pid();
-                if (write("signal-" + trainer.globalStep(), System.currentTimeMillis() + " " + pid)) {
-                    try {
-                        new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor();
-                    } catch (IOException | InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }
-            }
-        }
-
-        /** Creates {@code name} with {@code text}; false if it exists. */
-        private boolean write(String name, String text) {
-            try {
-                Files.writeString(Files.createFile(Path.of(dir, name)), text);
-                return true;
-            } catch (FileAlreadyExistsException e) {
-                return false;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            if (rank == 1 && Arrays.stream(atSteps).anyMatch(s -> s == trainer.globalStep())
+                    && OnceMarker.claim(Path.of(dir), "signal-" + trainer.globalStep(),
+                            System.currentTimeMillis() + " " + ProcessHandle.current().pid())) {
+                OnceMarker.signalSelf(signal);
             }
         }
     }

@@ -4,6 +4,7 @@ import dev.raylightning.core.LightningDataModule;
 import dev.raylightning.core.Trainer;
 import dev.raylightning.core.data.DataLoader;
 import dev.raylightning.core.testing.Blobs;
+import dev.raylightning.core.testing.OnceMarker;
 import dev.raylightning.core.testing.TinyClassifier;
 import dev.raylightning.strategies.RayDdpStrategy;
 import dev.raylightning.strategies.RayShardedStrategy;
@@ -165,6 +166,63 @@ class TuneOnRayTest {
             double loaded = t.validate(m, blobs()).get(0).get("val_loss");
             assertEquals(reported, loaded, 1e-4 * Math.max(1, Math.abs(reported)));
         }
+        assertNoTunePlacementGroupsLeft();
+    }
+
+    /** On rank 1, kills its own process once (across restarts) at global step 9. */
+    static final class KillRankOneOnce implements dev.raylightning.core.callbacks.Callback {
+        private static final long serialVersionUID = 1L;
+        private final String marks;
+
+        KillRankOneOnce(String marks) {
+            this.marks = marks;
+        }
+
+        @Override
+        public void onTrainBatchEnd(dev.raylightning.core.callbacks.TrainerView trainer,
+                dev.raylightning.core.LightningModule module, double loss, dev.raylightning.core.data.Batch batch,
+                int idx) {
+            if (trainer.strategy().globalRank() == 1 && trainer.globalStep() == 9
+                    && OnceMarker.claim(Path.of(marks), "killed", "rank 1")) {
+                OnceMarker.signalSelf("KILL");
+            }
+        }
+    }
+
+    /** {@link #ddpTrainable} whose strategy survives one lost worker, and whose rank 1 is killed once. */
+    static void recoveringDdpTrainable(TrialConfig config, TrialContext context) {
+        RayDdpStrategy ddp = RayDdpStrategy.builder(context.resources().numWorkers())
+                .resourcesPerWorker(Map.of("CPU", context.resources().cpusPerWorker()))
+                .maxFailures(1).recoveryCheckpointEveryNSteps(5).build();
+        Trainer trainer = Trainer.builder().maxEpochs(3).seed(5).enableProgressBar(false).logger(false)
+                .enableCheckpointing(false)
+                .defaultRootDir(Path.of(System.getProperty("java.io.tmpdir")))
+                .strategy(ddp)
+                .callbacks(new TuneReportCheckpointCallback(List.of("val_loss")),
+                        new KillRankOneOnce(config.getString("marks")))
+                .build();
+        try (TinyClassifier m = new SyncedClassifier(16, 0.1)) {
+            trainer.fit(m, blobs());
+            if (trainer.recoveredFailures().size() != 1) {
+                throw new IllegalStateException("expected one recovered failure: " + trainer.recoveredFailures());
+            }
+        }
+    }
+
+    @Test
+    void aTrialWhoseWorkerIsKilledRecoversInsideItsReservationAndReportsEachValidationOnce() throws Exception {
+        Path marks = Files.createDirectories(storage.resolve("marks"));
+        ExperimentAnalysis analysis = Tune.run(TuneOnRayTest::recoveringDdpTrainable, options("recovering")
+                .config(Map.of("marks", marks.toString()))
+                .metric("val_loss").mode(Mode.MIN)
+                .resourcesPerTrial(TuneResources.of(2, 0.5, false))
+                .build());
+        assertTrue(Files.exists(marks.resolve("killed")), "rank 1 was killed");
+        TrialSnapshot t = analysis.trials().get(0);
+        assertEquals(TrialStatus.TERMINATED, t.status(), () -> "trial " + t.trialId() + ": " + t.errorMessage());
+        // 3 epochs of 4 steps, one report per validation end; killed at step 9, the fit restarts
+        // from the snapshot at step 5 and runs epoch 1's validation again: its report is not repeated
+        assertEquals(List.of(1L, 2L, 3L), t.results().stream().map(TrialResult::trainingIteration).toList());
         assertNoTunePlacementGroupsLeft();
     }
 

@@ -134,6 +134,14 @@ public final class Trainer implements TrainerView {
         return ctx.recoveredFailures();
     }
 
+    /**
+     * The world sizes the last distributed run trained at, in order: one entry, or more when an
+     * elastic strategy continued with fewer workers after a failure (empty before any run).
+     */
+    public List<Integer> worldSizes() {
+        return ctx.worldSizes();
+    }
+
     /** Where a fit resumed from a checkpoint taken now would continue. */
     public LoopPosition loopPosition() {
         return ctx.loopPosition();

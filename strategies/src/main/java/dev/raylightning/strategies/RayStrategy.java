@@ -42,6 +42,7 @@ public abstract class RayStrategy extends IdentityCollectivesStrategy {
     private final PlacementScope.Reservation reservation;
     private final Duration workerIdleTimeout;
     private final RecoveryPolicy recoveryPolicy;
+    private final int minWorkers;
 
     protected RayStrategy(RayStrategyBuilder<?> b) {
         this.numWorkers = b.numWorkers;
@@ -55,6 +56,11 @@ public abstract class RayStrategy extends IdentityCollectivesStrategy {
         this.reservation = b.reservation;
         this.workerIdleTimeout = b.workerIdleTimeout;
         this.recoveryPolicy = new RecoveryPolicy(b.maxFailures, b.recoveryCheckpointEveryNSteps);
+        this.minWorkers = b.minWorkers < 0 ? numWorkers : b.minWorkers;
+        if (minWorkers < numWorkers && b.maxFailures == 0) {
+            throw new IllegalArgumentException("elastic(" + minWorkers + ", " + numWorkers + ") continues after"
+                    + " failures: set maxFailures above zero");
+        }
     }
 
     /** The factory that builds each worker's strategy (its gradient policy) from its rank and group. */
@@ -62,7 +68,12 @@ public abstract class RayStrategy extends IdentityCollectivesStrategy {
 
     @Override
     public Optional<Launcher> launcher() {
-        return Optional.of(new RayLauncher(workerGroup(), workerStrategyFactory()));
+        WorkerGroupSpec spec = workerGroup();
+        if (minWorkers < numWorkers && spec.workersPerBundle() > 1) {
+            throw new IllegalStateException(this + " is elastic, but its workers share bundles ("
+                    + spec.workersPerBundle() + " per host): elastic(min, max) needs one worker per bundle");
+        }
+        return Optional.of(new RayLauncher(spec, workerStrategyFactory(), minWorkers));
     }
 
     /** The worker group this strategy asks for, in the calling thread's placement scope if any. */
@@ -81,6 +92,11 @@ public abstract class RayStrategy extends IdentityCollectivesStrategy {
 
     public int numWorkers() {
         return numWorkers;
+    }
+
+    /** The fewest workers a recovery may continue with: numWorkers unless {@code elastic(min, max)}. */
+    public int minWorkers() {
+        return minWorkers;
     }
 
     /** CPUs each worker reserves: {@code resourcesPerWorker["CPU"]} when given, else cpusPerWorker. */

@@ -36,6 +36,8 @@ public abstract class RayStrategyBuilder<B extends RayStrategyBuilder<B>> {
     Duration workerIdleTimeout = DEFAULT_WORKER_IDLE_TIMEOUT;
     PlacementScope.Reservation reservation;
     int maxFailures;
+    /** The fewest workers a recovery may continue with (elastic); numWorkers when not elastic. */
+    int minWorkers = -1;
     long recoveryCheckpointEveryNSteps = RecoveryPolicy.DEFAULT_SNAPSHOT_EVERY_N_STEPS;
 
     protected RayStrategyBuilder(int numWorkers) {
@@ -129,6 +131,24 @@ public abstract class RayStrategyBuilder<B extends RayStrategyBuilder<B>> {
      */
     public B recoveryCheckpointEveryNSteps(long n) {
         recoveryCheckpointEveryNSteps = checkAtLeast(n, 1L, "recoveryCheckpointEveryNSteps");
+        return self();
+    }
+
+    /**
+     * Lets a recovery continue with fewer workers (Horovod Elastic's min/max np): the fit starts
+     * with {@code maxWorkers}; when, after a failure, the cluster no longer holds that many (a
+     * node is gone), it continues with as many as fit, at least {@code minWorkers}. At another
+     * world size the data is sharded differently, so the interrupted epoch starts over from the
+     * latest snapshot's weights, optimizer state and step count. The group does not grow back
+     * during the fit. Needs {@link #maxFailures} above zero; not for workers that share bundles
+     * (Horovod's hosts x slots).
+     */
+    public B elastic(int minWorkers, int maxWorkers) {
+        checkAtLeast(minWorkers, 1, "minWorkers");
+        checkArgument(minWorkers <= maxWorkers, "minWorkers (%s) must not exceed maxWorkers (%s)", minWorkers,
+                maxWorkers);
+        numWorkers(maxWorkers);
+        this.minWorkers = minWorkers;
         return self();
     }
 

@@ -22,23 +22,28 @@ final class DriverRecovery {
     private final RecoveryPolicy policy;
     private final Consumer<ProgressEvent> deliver;
     private final List<RuntimeException> failures = new ArrayList<>();
+    /** The world sizes the fit trained at, in order (an elastic strategy may continue with fewer workers). */
+    private final List<Integer> worldSizes = new ArrayList<>();
     private RecoverySnapshot latest;
     private long highestSequence = -1;
 
-    DriverRecovery(RecoveryPolicy policy, Consumer<ProgressEvent> deliver) {
+    DriverRecovery(RecoveryPolicy policy, Consumer<ProgressEvent> deliver, int worldSize) {
         this.policy = policy;
         this.deliver = deliver;
+        worldSizes.add(worldSize);
     }
 
     /** What the next launch's workers do: no recovery, or snapshots (and the restart point, after a failure). */
     RecoverySnapshot.Plan plan() {
-        return policy.enabled() ? new RecoverySnapshot.Plan(policy.snapshotEveryNSteps(), latest) : null;
+        return policy.enabled() ? new RecoverySnapshot.Plan(policy.snapshotEveryNSteps(), latest, highestSequence)
+                : null;
     }
 
     /** Rank zero's streamed event: a snapshot is kept, a numbered event already passed on is dropped. */
     void onEvent(ProgressEvent e) {
         if (e.kind() == ProgressEvent.Kind.RECOVERY_SNAPSHOT) {
             latest = (RecoverySnapshot) e.message().payload();
+            trainedAt(latest.worldSize());
             return;
         }
         if (e.kind() == ProgressEvent.Kind.RUN_END) {
@@ -73,6 +78,18 @@ final class DriverRecovery {
                         latest.checkpoint().loop().globalStep());
         LOG.warn("{}\nRestarting the workers from {} (failure {} of at most {}).", failure.getMessage(), from,
                 failures.size(), policy.maxFailures());
+    }
+
+    /** Records that the fit trained with {@code worldSize} ranks (from a snapshot, or the successful launch). */
+    void trainedAt(int worldSize) {
+        if (worldSizes.get(worldSizes.size() - 1) != worldSize) {
+            worldSizes.add(worldSize);
+        }
+    }
+
+    /** The world sizes the fit trained at, in order: one entry unless an elastic strategy shrank it. */
+    List<Integer> worldSizes() {
+        return Collections.unmodifiableList(worldSizes);
     }
 
     /** The failures this fit recovered from (all of them, once it succeeded). */

@@ -54,8 +54,9 @@ final class DriverRun {
             ctx.logging.logHyperparams(m);
         }
         DriverRecovery recovery = new DriverRecovery(entry == TrainerFn.FITTING ? ctx.strategy.recoveryPolicy()
-                : RecoveryPolicy.NONE, ctx.progress::onRemote);
+                : RecoveryPolicy.NONE, ctx.progress::onRemote, ctx.strategy.worldSize());
         ctx.recoveredFailures = List.of();
+        ctx.worldSizes = List.of(ctx.strategy.worldSize());
         try {
             List<WorkerTask.Outcome> outcomes = launch(launcher, request, recovery);
             RunResult result = merged(outcomes);
@@ -83,7 +84,9 @@ final class DriverRun {
             try {
                 List<WorkerTask.Outcome> outcomes = launcher.launch(new WorkerTask(request, recovery.plan()),
                         recovery::onEvent);
+                recovery.trainedAt(outcomes.size());
                 ctx.recoveredFailures = List.copyOf(recovery.failures());
+                ctx.worldSizes = List.copyOf(recovery.worldSizes());
                 return outcomes;
             } catch (RuntimeException e) {
                 recovery.onFailure(e, launcher);

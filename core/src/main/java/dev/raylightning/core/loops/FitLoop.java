@@ -38,6 +38,10 @@ final class FitLoop {
                 "the recovery snapshot") : checkpoint != null ? ctx.checkpoints.read(checkpoint) : null;
         ctx.optimizer = new ParameterOptimizer(m.configureOptimizers(), m.parameters());
         LoopPosition start = resume != null ? ctx.checkpoints.apply(resume) : LoopPosition.START;
+        if (ctx.recovery.resized() && start.batchesDone() > 0) {
+            // another world size shards the data differently: the interrupted epoch starts over
+            start = new LoopPosition(start.epoch(), 0, start.globalStep());
+        }
         state.restart(start);
         ctx.recovery.fitStarted();
         ParameterOptimizer optimizer = ctx.optimizer;

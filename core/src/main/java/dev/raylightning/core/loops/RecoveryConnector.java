@@ -16,6 +16,7 @@ final class RecoveryConnector {
     private final TrainerContext ctx;
     private long everyNSteps;
     private RecoverySnapshot resumeFrom;
+    private long lastDeliveredSequence;
     private long lastSnapshotStep;
 
     RecoveryConnector(TrainerContext ctx) {
@@ -26,12 +27,22 @@ final class RecoveryConnector {
     void plan(RecoverySnapshot.Plan plan) {
         everyNSteps = plan == null ? 0 : plan.everyNSteps();
         resumeFrom = plan == null ? null : plan.resumeFrom();
+        lastDeliveredSequence = plan == null ? -1 : plan.lastDeliveredSequence();
         ctx.progress.numberEvents(plan != null, resumeFrom != null);
     }
 
     /** The snapshot this fit restarts from, if any. */
     RecoverySnapshot resumeFrom() {
         return resumeFrom;
+    }
+
+    /**
+     * Whether this fit restarts from a snapshot taken at another world size (an elastic
+     * strategy continued with fewer workers): its data shards differ, so it starts the
+     * snapshot's epoch over and is no replay of the lost fit.
+     */
+    boolean resized() {
+        return resumeFrom != null && resumeFrom.worldSize() != ctx.strategy.worldSize();
     }
 
     /** Called when the fit starts at its first (or restored) position. */
@@ -52,7 +63,7 @@ final class RecoveryConnector {
             return;
         }
         ctx.metrics.loadState(resumeFrom.metrics());
-        ctx.progress.continueNumbering(resumeFrom.nextEventSequence());
+        ctx.progress.continueNumbering(resized() ? lastDeliveredSequence + 1 : resumeFrom.nextEventSequence());
         resumeFrom = null;
     }
 
@@ -68,7 +79,7 @@ final class RecoveryConnector {
         Checkpoint checkpoint = ctx.checkpoints.build();
         if (ctx.strategy.isGlobalZero()) {
             ctx.progress.sendSnapshot(new RecoverySnapshot(checkpoint, ctx.metrics.saveState(), ctx.state.shouldStop,
-                    ctx.state.stopReason, ctx.progress.nextSequence()));
+                    ctx.state.stopReason, ctx.progress.nextSequence(), ctx.strategy.worldSize()));
         }
     }
 }

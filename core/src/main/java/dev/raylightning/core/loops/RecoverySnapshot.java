@@ -10,11 +10,15 @@ import java.io.Serializable;
  * new workers to continue exactly where this one was. Beyond the checkpoint (weights, optimizer
  * state, loop position, callback states) it holds what a checkpoint file leaves out: the metric
  * store (the open epoch's aggregates), an agreed stop, and the number of the next progress event,
- * so the restarted stream continues the old one's numbering.
+ * so the restarted stream continues the old one's numbering, and the world size it was taken at.
  */
 record RecoverySnapshot(Checkpoint checkpoint, MetricStore.State metrics, boolean shouldStop, String stopReason,
-        long nextEventSequence) implements Serializable {
+        long nextEventSequence, int worldSize) implements Serializable {
 
-    /** How a worker's fit takes part in recovery: the snapshot interval, and the snapshot to restart from, if any. */
-    record Plan(long everyNSteps, RecoverySnapshot resumeFrom) implements Serializable {}
+    /**
+     * How a worker's fit takes part in recovery: the snapshot interval, the snapshot to restart
+     * from (if any), and the last event number the driver passed on (a restart at another world
+     * size is not a replay: its events are numbered after it).
+     */
+    record Plan(long everyNSteps, RecoverySnapshot resumeFrom, long lastDeliveredSequence) implements Serializable {}
 }

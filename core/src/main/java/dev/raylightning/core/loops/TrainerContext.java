@@ -66,6 +66,8 @@ public final class TrainerContext implements TrainerView, ModuleContext {
     ParameterOptimizer.State lastOptimizerState;
     /** The worker failures the last distributed fit recovered from, in order. */
     List<RuntimeException> recoveredFailures = List.of();
+    /** The world sizes the last distributed fit trained at, in order. */
+    List<Integer> worldSizes = List.of();
     /** Of the current step: whether it trains, and its batch size (weights epoch means). */
     boolean training;
     int currentBatchSize;
@@ -191,6 +193,11 @@ public final class TrainerContext implements TrainerView, ModuleContext {
     /** The worker failures the last distributed fit recovered from (empty when none, or not distributed). */
     public List<RuntimeException> recoveredFailures() {
         return recoveredFailures;
+    }
+
+    /** The world sizes the last distributed run trained at, in order (more than one after an elastic shrink). */
+    public List<Integer> worldSizes() {
+        return worldSizes;
     }
 
     /** Where a fit resumed from a checkpoint taken now would continue. */

@@ -179,6 +179,29 @@ class RecoveryTest {
     }
 
     @Test
+    void aRestartAtAnotherWorldSizeStartsTheInterruptedEpochOverAndRecordsTheWorldSizes() throws IOException {
+        LOSSES.add(11L);
+        EventLog events = new EventLog();
+        Path dir = root.resolve("shrunk");
+        Trainer t = Trainer.builder().defaultRootDir(dir).enableProgressBar(false).seed(3).maxEpochs(3)
+                .logger(false).enableCheckpointing(false).callbacks(new LoseRankOne(false), events)
+                .strategy(new ThreadDdpStrategy(2, new RecoveryPolicy(1, 3), 1)).build();
+        try (EpochLogging m = new EpochLogging()) {
+            t.fit(m, data());
+        }
+        // lost at step 11; the snapshot at step 9 (epoch 1, batch 1) was taken by 2 ranks: 1 rank
+        // starts epoch 1 over from step 9 and trains 16 batches in each of epochs 1 and 2
+        assertEquals(List.of(0L, 9L), List.copyOf(STARTS));
+        assertEquals(TrainerStatus.FINISHED, t.status());
+        assertEquals(List.of(2, 1), t.worldSizes());
+        assertEquals(9 + 16 + 16, t.globalStep());
+        assertEquals(3, t.currentEpoch());
+        List<String> epochStarts = events.seen.stream().filter(e -> e.startsWith("EPOCH_START")).toList();
+        assertEquals(List.of("EPOCH_START 0/-1@0", "EPOCH_START 1/-1@8", "EPOCH_START 1/-1@9", "EPOCH_START 2/-1@25"),
+                epochStarts, "the interrupted epoch starts again, after the events already seen");
+    }
+
+    @Test
     void moreLossesThanMaxFailuresFailTheFitListingEveryFailure() {
         LOSSES.addAll(List.of(5L, 5L));
         RecoveryExhaustedException e = assertThrows(RecoveryExhaustedException.class,

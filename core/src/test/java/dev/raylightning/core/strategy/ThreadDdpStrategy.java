@@ -41,6 +41,8 @@ final class ThreadDdpStrategy implements Strategy {
     private final String groupId;
     private final boolean driver;
     private final RecoveryPolicy recovery;
+    /** World size of the launches after a failed one (an elastic strategy that shrank), or 0 to keep it. */
+    private final int shrinkTo;
 
     /** What a rank throws to stand for a lost worker process: the launcher calls it recoverable. */
     static final class WorkerLost extends RuntimeException {
@@ -56,15 +58,22 @@ final class ThreadDdpStrategy implements Strategy {
     }
 
     ThreadDdpStrategy(int worldSize, RecoveryPolicy recovery) {
-        this(worldSize, 0, null, true, recovery);
+        this(worldSize, recovery, 0);
     }
 
-    private ThreadDdpStrategy(int worldSize, int rank, String groupId, boolean driver, RecoveryPolicy recovery) {
+    /** Ranks as threads whose launches after a failure run {@code shrinkTo} ranks (an elastic shrink). */
+    ThreadDdpStrategy(int worldSize, RecoveryPolicy recovery, int shrinkTo) {
+        this(worldSize, 0, null, true, recovery, shrinkTo);
+    }
+
+    private ThreadDdpStrategy(int worldSize, int rank, String groupId, boolean driver, RecoveryPolicy recovery,
+            int shrinkTo) {
         this.worldSize = worldSize;
         this.rank = rank;
         this.groupId = groupId;
         this.driver = driver;
         this.recovery = recovery;
+        this.shrinkTo = shrinkTo;
     }
 
     @Override
@@ -79,6 +88,8 @@ final class ThreadDdpStrategy implements Strategy {
 
     /** Runs every rank's task on its own thread, after a serialization round trip. */
     private final class ThreadLauncher implements Launcher {
+        private boolean failedBefore;
+
         @Override
         public boolean isRecoverable(RuntimeException failure) {
             return failure instanceof WorkerLost;
@@ -89,12 +100,13 @@ final class ThreadDdpStrategy implements Strategy {
         public <R extends Serializable> List<R> launch(RankTask<R> task, Consumer<ProgressEvent> progress) {
             byte[] wire = JavaBytes.write(task);
             String id = java.util.UUID.randomUUID().toString();
-            GROUPS.put(id, new ThreadGroup(worldSize));
-            ExecutorService pool = Executors.newFixedThreadPool(worldSize);
+            int size = failedBefore && shrinkTo > 0 ? shrinkTo : worldSize;
+            GROUPS.put(id, new ThreadGroup(size));
+            ExecutorService pool = Executors.newFixedThreadPool(size);
             try {
                 List<Future<R>> futures = new ArrayList<>();
-                for (int r = 0; r < worldSize; r++) {
-                    ThreadDdpStrategy rankStrategy = new ThreadDdpStrategy(worldSize, r, id, false, recovery);
+                for (int r = 0; r < size; r++) {
+                    ThreadDdpStrategy rankStrategy = new ThreadDdpStrategy(size, r, id, false, recovery, shrinkTo);
                     // rank zero streams its events to the driver, as a real launcher does
                     ProgressListener forwarder = r == 0 ? progress::accept : null;
                     futures.add(pool.submit(() -> {
@@ -108,7 +120,7 @@ final class ThreadDdpStrategy implements Strategy {
                 }
                 List<R> results = new ArrayList<>();
                 RuntimeException first = null;
-                for (int r = 0; r < worldSize; r++) {
+                for (int r = 0; r < size; r++) {
                     try {
                         results.add(futures.get(r).get());
                     } catch (ExecutionException e) {
@@ -122,6 +134,7 @@ final class ThreadDdpStrategy implements Strategy {
                     }
                 }
                 if (first != null) {
+                    failedBefore = true;
                     throw first;
                 }
                 return results;

@@ -39,35 +39,56 @@ public final class RayLauncher implements Launcher {
      * workers that die while starting (Ray marks a lost node dead in about 15 s).
      */
     private static final long SETTLE_MILLIS = 60_000;
+    /** A pause after a node was found lost, before new workers are created. */
+    private static final long NODE_LOSS_SETTLE_MILLIS = 5_000;
     /** How long new workers of a recovery may take to answer before they are replaced by others. */
     private static final long RECOVERY_START_MILLIS = 30_000;
 
     /** Prefix of the names of placement groups and worker actors this launcher creates. */
     public static final String NAME_PREFIX = "ray-lightning-";
 
-    private final WorkerGroupSpec spec;
+    private final WorkerGroupSpec fullSpec;
     private final WorkerStrategyFactory strategyFactory;
+    /** The fewest workers a launch after a failure may run with (elastic strategies; else all of them). */
+    private final int minWorkers;
     /** Whether the last launch of this launcher (one trainer call's) failed: the next one is a recovery. */
     private boolean afterFailure;
     /** The nodes of the ranks whose failure ended the last launch. */
     private final Set<String> failedNodes = new HashSet<>();
 
     public RayLauncher(WorkerGroupSpec spec, WorkerStrategyFactory strategyFactory) {
-        this.spec = spec;
+        this(spec, strategyFactory, spec.numWorkers());
+    }
+
+    /** A launcher whose launches after a failure may continue with as few as {@code minWorkers}. */
+    public RayLauncher(WorkerGroupSpec spec, WorkerStrategyFactory strategyFactory, int minWorkers) {
+        this.fullSpec = spec;
         this.strategyFactory = strategyFactory;
+        this.minWorkers = minWorkers;
     }
 
     @Override
     public <R extends Serializable> List<R> launch(RankTask<R> task, Consumer<ProgressEvent> progress) {
-        if (spec.gpusPerWorker() > 0) {
+        if (fullSpec.gpusPerWorker() > 0) {
             // refused before any cluster work: workers would reserve GPUs and train on the CPU
-            throw new IllegalStateException(spec.owner() + " asks for " + ClusterResources.number(spec.gpusPerWorker())
+            throw new IllegalStateException(fullSpec.owner() + " asks for "
+                    + ClusterResources.number(fullSpec.gpusPerWorker())
                     + " GPU per worker, but GPU training is not available yet: build the strategy with useGpu(false)"
                     + " and no \"GPU\" in resourcesPerWorker.");
         }
         RayRuntime runtime = RayRuntime.get();
+        if (!failedNodes.isEmpty()) {
+            // a worker died with its node? Ray must mark the node dead before it stops placing workers there
+            if (!NodeLiveness.awaitSettled(failedNodes, Duration.ofMillis(SETTLE_MILLIS)).isEmpty()) {
+                // Ray is still cleaning up after the node (its placement groups, actors): new actors
+                // created at once were seen to never start
+                sleepQuietly(NODE_LOSS_SETTLE_MILLIS);
+            }
+            failedNodes.clear();
+        }
+        WorkerGroupSpec spec = afterFailure ? elasticSpec(runtime) : fullSpec;
         if (spec.reserved().isPresent()) {
-            checkReservationFits(spec.reserved().get());
+            checkReservationFits(spec, spec.reserved().get());
         } else {
             ClusterResources.checkFits(runtime, spec.owner(), spec.numWorkers() * spec.cpusPerWorker(),
                     spec.numWorkers() * spec.gpusPerWorker(), String.format(" (%d workers x %s CPU)",
@@ -82,12 +103,7 @@ public final class RayLauncher implements Launcher {
         }
         byte[] payload = ShippedPayload.of(new WorkerJob(task, strategyFactory, spec.initHook())).toBytes();
         WorkerPool pool = WorkerPool.shared();
-        if (!failedNodes.isEmpty()) {
-            // a worker died with its node? Ray must mark the node dead before it stops placing workers there
-            NodeLiveness.awaitSettled(failedNodes, Duration.ofMillis(SETTLE_MILLIS));
-            failedNodes.clear();
-        }
-        WorkerGroup group = afterFailure ? acquireWhileClusterSettles(pool) : pool.acquire(spec);
+        WorkerGroup group = afterFailure ? acquireWhileClusterSettles(pool, spec) : pool.acquire(spec);
         afterFailure = true; // until this launch succeeds
         boolean succeeded = false;
         try {
@@ -122,7 +138,7 @@ public final class RayLauncher implements Launcher {
      * and tried again with new actors until {@link #SETTLE_MILLIS} have passed. Any other start
      * failure is thrown at once.
      */
-    private WorkerGroup acquireWhileClusterSettles(WorkerPool pool) {
+    private WorkerGroup acquireWhileClusterSettles(WorkerPool pool, WorkerGroupSpec spec) {
         long deadline = System.currentTimeMillis() + 2 * SETTLE_MILLIS;
         while (true) {
             try {
@@ -149,8 +165,34 @@ public final class RayLauncher implements Launcher {
         }
     }
 
+    /**
+     * The group for a launch after a failure: the full one, or for an elastic strategy as many
+     * workers as the cluster's CPUs now hold, at least {@code minWorkers} (refused below that).
+     */
+    private WorkerGroupSpec elasticSpec(RayRuntime runtime) {
+        int full = fullSpec.numWorkers();
+        if (minWorkers >= full || fullSpec.reserved().isPresent() || fullSpec.workersPerBundle() > 1
+                || fullSpec.cpusPerWorker() <= 0) {
+            return fullSpec;
+        }
+        double cpus = runtime.totalCpus();
+        int room = (int) Math.floor(cpus / fullSpec.cpusPerWorker() + 1e-9);
+        if (room >= full) {
+            return fullSpec;
+        }
+        if (room < minWorkers) {
+            throw new IllegalStateException(String.format("%s: after the failure the Ray cluster holds %s CPUs, room"
+                    + " for %d workers of %s CPU, fewer than elastic's minimum of %d", fullSpec.owner(),
+                    ClusterResources.number(cpus), room, ClusterResources.number(fullSpec.cpusPerWorker()), minWorkers));
+        }
+        org.slf4j.LoggerFactory.getLogger(RayLauncher.class).warn("The Ray cluster now holds {} CPUs: continuing with"
+                + " {} of {} workers (elastic, at least {}); the interrupted epoch starts over",
+                ClusterResources.number(cpus), room, full, minWorkers);
+        return fullSpec.withNumWorkers(room);
+    }
+
     /** Fails at once when the bundles reserved for this thread cannot hold the workers. */
-    private void checkReservationFits(PlacementScope.Reservation r) {
+    private void checkReservationFits(WorkerGroupSpec spec, PlacementScope.Reservation r) {
         if (spec.numWorkers() > r.bundleCount()) {
             throw new IllegalStateException(String.format(
                     "%s needs %d workers, but this process holds %d reserved worker bundles (%s); "

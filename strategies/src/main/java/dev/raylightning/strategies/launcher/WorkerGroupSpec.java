@@ -52,6 +52,12 @@ public record WorkerGroupSpec(String owner, int numWorkers, Map<String, Double> 
         checkArgument(!workerIdleTimeout.isNegative(), "workerIdleTimeout must be >= 0, got %s", workerIdleTimeout);
     }
 
+    /** This spec with {@code n} workers (an elastic launch that continues with fewer). */
+    public WorkerGroupSpec withNumWorkers(int n) {
+        return new WorkerGroupSpec(owner, n, bundle, placement, placementTimeout, collectiveTimeout, torchThreads,
+                initHook, reservation, workersPerBundle, workerIdleTimeout);
+    }
+
     /**
      * Whether the workers may be kept for a later launch: a timeout above zero, bundles reserved
      * by the launch itself (a Tune trial's bundles belong to the trial).

@@ -35,8 +35,8 @@ final class DriverRecovery {
 
     /** What the next launch's workers do: no recovery, or snapshots (and the restart point, after a failure). */
     RecoverySnapshot.Plan plan() {
-        return policy.enabled() ? new RecoverySnapshot.Plan(policy.snapshotEveryNSteps(), latest, highestSequence)
-                : null;
+        return policy.enabled() ? new RecoverySnapshot.Plan(policy.snapshotEveryNSteps(), latest, highestSequence,
+                failures.isEmpty() ? 0 : worldSizes.get(worldSizes.size() - 1)) : null;
     }
 
     /** Rank zero's streamed event: a snapshot is kept, a numbered event already passed on is dropped. */

@@ -17,6 +17,7 @@ final class RecoveryConnector {
     private long everyNSteps;
     private RecoverySnapshot resumeFrom;
     private long lastDeliveredSequence;
+    private int lastWorldSize;
     private long lastSnapshotStep;
 
     RecoveryConnector(TrainerContext ctx) {
@@ -28,7 +29,11 @@ final class RecoveryConnector {
         everyNSteps = plan == null ? 0 : plan.everyNSteps();
         resumeFrom = plan == null ? null : plan.resumeFrom();
         lastDeliveredSequence = plan == null ? -1 : plan.lastDeliveredSequence();
+        lastWorldSize = plan == null ? 0 : plan.lastWorldSize();
         ctx.progress.numberEvents(plan != null, resumeFrom != null);
+        if (resumeFrom == null && resized()) {
+            ctx.progress.continueNumbering(lastDeliveredSequence + 1); // a restart from the start, but no replay
+        }
     }
 
     /** The snapshot this fit restarts from, if any. */
@@ -37,12 +42,13 @@ final class RecoveryConnector {
     }
 
     /**
-     * Whether this fit restarts from a snapshot taken at another world size (an elastic
+     * Whether this fit restarts at another world size than the lost one trained at (an elastic
      * strategy continued with fewer workers): its data shards differ, so it starts the
-     * snapshot's epoch over and is no replay of the lost fit.
+     * snapshot's epoch (or the fit) over and is no replay of the lost fit.
      */
     boolean resized() {
-        return resumeFrom != null && resumeFrom.worldSize() != ctx.strategy.worldSize();
+        int before = resumeFrom != null ? resumeFrom.worldSize() : lastWorldSize;
+        return before > 0 && before != ctx.strategy.worldSize();
     }
 
     /** Called when the fit starts at its first (or restored) position. */

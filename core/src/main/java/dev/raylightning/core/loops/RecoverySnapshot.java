@@ -17,8 +17,10 @@ record RecoverySnapshot(Checkpoint checkpoint, MetricStore.State metrics, boolea
 
     /**
      * How a worker's fit takes part in recovery: the snapshot interval, the snapshot to restart
-     * from (if any), and the last event number the driver passed on (a restart at another world
-     * size is not a replay: its events are numbered after it).
+     * from (if any), the last event number the driver passed on (a restart at another world
+     * size is not a replay: its events are numbered after it), and the world size the fit last
+     * trained at (0 before its first launch).
      */
-    record Plan(long everyNSteps, RecoverySnapshot resumeFrom, long lastDeliveredSequence) implements Serializable {}
+    record Plan(long everyNSteps, RecoverySnapshot resumeFrom, long lastDeliveredSequence, int lastWorldSize)
+            implements Serializable {}
 }

@@ -202,6 +202,24 @@ class RecoveryTest {
     }
 
     @Test
+    void aRestartAtAnotherWorldSizeBeforeAnySnapshotStartsOverAndLosesNoEvent() {
+        LOSSES.add(2L);
+        EventLog events = new EventLog();
+        Trainer t = Trainer.builder().defaultRootDir(root.resolve("shrunk-early")).enableProgressBar(false).seed(3)
+                .maxEpochs(3).logger(false).enableCheckpointing(false).callbacks(new LoseRankOne(false), events)
+                .strategy(new ThreadDdpStrategy(2, new RecoveryPolicy(1, 5), 1)).build();
+        try (EpochLogging m = new EpochLogging()) {
+            t.fit(m, data());
+        }
+        assertEquals(List.of(0L, 0L), List.copyOf(STARTS));
+        assertEquals(List.of(2, 1), t.worldSizes());
+        assertEquals(3 * 16, t.globalStep());
+        List<String> epochStarts = events.seen.stream().filter(e -> e.startsWith("EPOCH_START")).toList();
+        assertEquals(List.of("EPOCH_START 0/-1@0", "EPOCH_START 0/-1@0", "EPOCH_START 1/-1@16", "EPOCH_START 2/-1@32"),
+                epochStarts, "the new run's events are not taken for a replay of the lost one's");
+    }
+
+    @Test
     void moreLossesThanMaxFailuresFailTheFitListingEveryFailure() {
         LOSSES.addAll(List.of(5L, 5L));
         RecoveryExhaustedException e = assertThrows(RecoveryExhaustedException.class,

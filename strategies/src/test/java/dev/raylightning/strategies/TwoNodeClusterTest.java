@@ -139,7 +139,7 @@ class TwoNodeClusterTest {
      * {@code -Dtwo-node.recover=true} instead: four workers, two per node, elastic down to two;
      * losing the second node mid-fit continues on the two workers the head node holds. That case
      * is not in the default suite: on this one-host fixture, new workers created after the node's
-     * removal sometimes never start (in about a third of the runs), which no retry got past; see
+     * removal sometimes never start (2 of 8 runs), which no retry got past; see
      * docs/fault-tolerance.md.
      */
     @Test

@@ -85,10 +85,6 @@ final class RayTestSupport {
 
     /** Sleeps; an interrupt ends the sleep and stays set. */
     static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        dev.raylightning.core.util.Pause.millis(millis);
     }
 }

@@ -69,15 +69,20 @@ final class ProgressConnector {
         if (listeners.isEmpty() || !ctx.strategy.isGlobalZero() || held) {
             return;
         }
-        notify(new ProgressEvent(kind, ctx.state.currentEpoch, batchIdx, ctx.state.numTrainingBatches,
-                ctx.config.maxEpochs(), ctx.state.globalStep, loss, metrics, null, numbered ? nextSequence++ : -1));
+        notify(at(kind, batchIdx, loss, metrics, null, numbered ? nextSequence++ : -1));
     }
 
     /** Rank zero's recovery snapshot, to the driver (outside the numbered stream). */
     void sendSnapshot(RecoverySnapshot snapshot) {
-        notify(new ProgressEvent(ProgressEvent.Kind.RECOVERY_SNAPSHOT, ctx.state.currentEpoch, -1,
-                ctx.state.numTrainingBatches, ctx.config.maxEpochs(), ctx.state.globalStep, Double.NaN, Map.of(),
-                new ProgressEvent.CallbackMessage(RECOVERY_KEY, snapshot)));
+        notify(at(ProgressEvent.Kind.RECOVERY_SNAPSHOT, -1, Double.NaN, Map.of(),
+                new ProgressEvent.CallbackMessage(RECOVERY_KEY, snapshot), -1));
+    }
+
+    /** An event at the loop's current position. */
+    private ProgressEvent at(ProgressEvent.Kind kind, int batchIdx, double loss, Map<String, Double> metrics,
+            ProgressEvent.CallbackMessage message, long sequence) {
+        return new ProgressEvent(kind, ctx.state.currentEpoch, batchIdx, ctx.state.numTrainingBatches,
+                ctx.config.maxEpochs(), ctx.state.globalStep, loss, metrics, message, sequence);
     }
 
     void notify(ProgressEvent e) {
@@ -104,9 +109,8 @@ final class ProgressConnector {
             deliver(message);
             return;
         }
-        notify(new ProgressEvent(ProgressEvent.Kind.CALLBACK_MESSAGE, ctx.state.currentEpoch, -1,
-                ctx.state.numTrainingBatches, ctx.config.maxEpochs(), ctx.state.globalStep, Double.NaN, Map.of(),
-                message, numbered ? nextSequence++ : -1));
+        notify(at(ProgressEvent.Kind.CALLBACK_MESSAGE, -1, Double.NaN, Map.of(), message,
+                numbered ? nextSequence++ : -1));
     }
 
     private void deliver(ProgressEvent.CallbackMessage message) {

@@ -1,5 +1,6 @@
 package dev.raylightning.strategies.cluster;
 
+import dev.raylightning.core.util.Pause;
 import io.ray.api.Ray;
 import io.ray.api.runtimecontext.NodeInfo;
 
@@ -9,6 +10,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -34,7 +36,7 @@ public final class NodeLiveness {
         for (String id : nodeIds) {
             boolean logged = false;
             while (true) {
-                NodeInfo n = find(id);
+                NodeInfo n = node(id).orElse(null);
                 if (n == null || !n.isAlive) {
                     lost.add(id);
                     break;
@@ -51,19 +53,20 @@ public final class NodeLiveness {
                 if (System.nanoTime() > deadline || Thread.currentThread().isInterrupted()) {
                     break;
                 }
-                sleep(500);
+                Pause.millis(500);
             }
         }
         return lost;
     }
 
-    private static NodeInfo find(String id) {
+    /** The Ray node with this id, alive or dead, if the cluster knows it. */
+    public static Optional<NodeInfo> node(String id) {
         for (NodeInfo n : Ray.getRuntimeContext().getAllNodeInfo()) {
             if (n.nodeId.toString().equals(id)) {
-                return n;
+                return Optional.of(n);
             }
         }
-        return null;
+        return Optional.empty();
     }
 
     /** Whether the node's raylet accepts a TCP connection on its node-manager port. */
@@ -76,15 +79,8 @@ public final class NodeLiveness {
         }
     }
 
-    private static String shortId(String id) {
+    /** The first 8 characters of a node id, as messages show it. */
+    public static String shortId(String id) {
         return id.substring(0, Math.min(8, id.length()));
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

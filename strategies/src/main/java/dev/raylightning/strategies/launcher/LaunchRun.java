@@ -40,8 +40,8 @@ final class LaunchRun {
         this.actors = group.actors();
     }
 
-    List<Serializable> run(byte[] payload, List<String> endpoints, List<RankInfo> ranks,
-            Consumer<ProgressEvent> progress) {
+    List<Serializable> run(byte[] payload, List<String> endpoints, Consumer<ProgressEvent> progress) {
+        List<RankInfo> ranks = group.ranks();
         String csv = String.join(",", endpoints);
         GroupSecret secret = GroupSecret.random(); // this launch's only: travels to the ranks in their control
         List<ObjectRef<byte[]>> refs = new ArrayList<>();

@@ -2,8 +2,8 @@ package dev.raylightning.strategies.launcher;
 
 import dev.raylightning.core.progress.ProgressEvent;
 import dev.raylightning.core.strategy.Launcher;
-import dev.raylightning.core.strategy.RankInfo;
 import dev.raylightning.core.strategy.RankTask;
+import dev.raylightning.core.util.Pause;
 import dev.raylightning.strategies.cluster.ClusterResources;
 import dev.raylightning.strategies.cluster.NativeHeapTrim;
 import dev.raylightning.strategies.cluster.NodeLiveness;
@@ -82,7 +82,7 @@ public final class RayLauncher implements Launcher {
             if (!NodeLiveness.awaitSettled(failedNodes, Duration.ofMillis(SETTLE_MILLIS)).isEmpty()) {
                 // Ray is still cleaning up after the node (its placement groups, actors): new actors
                 // created at once were seen to never start
-                sleepQuietly(NODE_LOSS_SETTLE_MILLIS);
+                Pause.millis(NODE_LOSS_SETTLE_MILLIS);
             }
             failedNodes.clear();
         }
@@ -107,9 +107,8 @@ public final class RayLauncher implements Launcher {
         afterFailure = true; // until this launch succeeds
         boolean succeeded = false;
         try {
-            List<RankInfo> ranks = group.ranks();
             List<String> endpoints = group.listen(runtime.isLocal());
-            List<Serializable> results = new LaunchRun(spec, group).run(payload, endpoints, ranks, progress);
+            List<Serializable> results = new LaunchRun(spec, group).run(payload, endpoints, progress);
             @SuppressWarnings("unchecked")
             List<R> typed = (List<R>) (List<?>) results;
             succeeded = true;
@@ -152,16 +151,8 @@ public final class RayLauncher implements Launcher {
                 org.slf4j.LoggerFactory.getLogger(RayLauncher.class).warn(
                         "New workers did not start ({}); the cluster may still be losing a node, trying again",
                         Reservations.firstLine(e.getMessage()));
-                sleepQuietly(1_000);
+                Pause.millis(1_000);
             }
-        }
-    }
-
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.raylightning.strategies.launcher;
 
 import dev.raylightning.core.strategy.RankInfo;
+import dev.raylightning.strategies.cluster.NodeLiveness;
 import dev.raylightning.strategies.cluster.Reservations;
 import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
@@ -104,16 +105,11 @@ final class WorkerGroup {
         }
         String address = "address unknown";
         try {
-            for (NodeInfo n : Ray.getRuntimeContext().getAllNodeInfo()) {
-                if (n.nodeId.toString().equals(id)) {
-                    address = n.nodeAddress;
-                }
-            }
+            address = NodeLiveness.node(id).map(n -> n.nodeAddress).orElse(address);
         } catch (RuntimeException e) {
             // a message detail only: the node table may be out of reach while a node goes away
         }
-        return "node " + ranks().get(rank).nodeRank() + ", " + address + ", id "
-                + id.substring(0, Math.min(8, id.length()));
+        return "node " + ranks().get(rank).nodeRank() + ", " + address + ", id " + NodeLiveness.shortId(id);
     }
 
     /** Each worker opens its endpoint on its node's address; returns them in rank order. */

@@ -146,7 +146,7 @@ class TwoNodeClusterTest {
     @Order(3)
     void losingTheSecondNodeMidFit() {
         if (Boolean.getBoolean(RECOVER_PROPERTY)) {
-            continuesElasticallyOnTheNodeLeft();
+            continuesElasticallyOnTheNodeLeftAndGrowsBackWhenANodeReturns();
         } else {
             failsTheFitNamingADeadRankAndReleasesIt();
         }
@@ -167,13 +167,14 @@ class TwoNodeClusterTest {
         awaitOneNodeLeft();
     }
 
-    private void continuesElasticallyOnTheNodeLeft() {
+    private void continuesElasticallyOnTheNodeLeftAndGrowsBackWhenANodeReturns() {
         RayRuntime.get();
         String secondNode = io.ray.api.Ray.getRuntimeContext().getAllNodeInfo().stream()
                 .filter(n -> n.isAlive && n.resources.containsKey("second_node")).findFirst().orElseThrow()
                 .nodeId.toString().substring(0, 8);
-        Trainer t = Trainer.builder().defaultRootDir(dir).enableProgressBar(false).logger(false).maxEpochs(60)
-                .enableCheckpointing(false).seed(5).callbacks(new LoseSecondNode(), new SlowSteps())
+        AddNodeOnceShrunk addBack = new AddNodeOnceShrunk();
+        Trainer t = Trainer.builder().defaultRootDir(dir).enableProgressBar(false).logger(false).maxEpochs(150)
+                .enableCheckpointing(false).seed(5).callbacks(new LoseSecondNode(), addBack, new SlowSteps())
                 .strategy(RayDdpStrategy.builder(4).elastic(2, 4).maxFailures(1).recoveryCheckpointEveryNSteps(7)
                         .build()).build();
         long start = System.nanoTime();
@@ -182,17 +183,47 @@ class TwoNodeClusterTest {
                     .enableCheckpointing(false).build().validate(m, Fixtures.blobs(256, 64, 16)).get(0).get("val_loss");
             t.fit(m, Fixtures.blobs(256, 64, 16));
             assertEquals(TrainerStatus.FINISHED, t.status());
-            assertEquals(60, t.currentEpoch());
-            assertEquals(List.of(4, 2), t.worldSizes(), "four workers, then the two the head node holds");
+            assertEquals(150, t.currentEpoch());
+            assertEquals(List.of(4, 2, 4), t.worldSizes(),
+                    "four workers, the two the head node holds, four again once a node returned");
             double after = t.callbackMetrics().get("val_loss");
             assertTrue(after < 0.5 * before, "the loss kept decreasing: " + before + " -> " + after);
         }
-        assertEquals(1, t.recoveredFailures().size());
+        assertTrue(addBack.added, "a node was added while two workers trained");
+        assertEquals(1, t.recoveredFailures().size(), "growing back is no failure");
         RayWorkerException e = (RayWorkerException) t.recoveredFailures().get(0);
         assertTrue(e.getMessage().contains("died") && e.getMessage().contains("id " + secondNode), e.getMessage());
-        System.out.printf("node loss recovered on 2 of 4 workers; the fit took %.1f s%n", (System.nanoTime() - start) / 1e9);
+        System.out.printf("node loss recovered on 2 of 4 workers, grown back to 4; the fit took %.1f s%n",
+                (System.nanoTime() - start) / 1e9);
         RayTestSupport.assertNoLeftoversOnceIdleReleased();
-        awaitOneNodeLeft();
+        assertEquals(2, RayRuntime.get().aliveNodes());
+    }
+
+    /** Starts a new second node (from another thread) once the driver hears of an epoch on two workers. */
+    static final class AddNodeOnceShrunk implements dev.raylightning.core.callbacks.Callback,
+            dev.raylightning.core.progress.ProgressListener {
+        private static final long serialVersionUID = 1L;
+        private final long driverPid = ProcessHandle.current().pid();
+        private volatile boolean added;
+        private boolean fired;
+
+        @Override
+        public void onProgress(dev.raylightning.core.progress.ProgressEvent e) {
+            // 256 samples in batches of 16: 4 batches per worker and epoch on 4 workers, 8 on 2
+            if (fired || ProcessHandle.current().pid() != driverPid || e.numBatches() != 8) {
+                return;
+            }
+            fired = true;
+            Thread adder = new Thread(() -> {
+                try {
+                    cluster.addSecondNode();
+                    added = true;
+                } catch (java.io.IOException ex) {
+                    throw new java.io.UncheckedIOException(ex);
+                }
+            }, "add-second-node");
+            adder.start();
+        }
     }
 
     private static void awaitOneNodeLeft() {

@@ -13,7 +13,9 @@ import java.util.function.Consumer;
 /**
  * The driver's part of fault tolerance for one fit: keeps rank zero's latest recovery snapshot,
  * passes on each numbered event once (a restarted fit sends again what its predecessor sent after
- * the snapshot), and decides after each failed launch whether to launch again.
+ * the snapshot), and decides after each failed launch whether to launch again. A launch whose
+ * shrunk group ended at an epoch boundary for a larger one is continued from that point, and is
+ * no failure.
  */
 final class DriverRecovery {
 
@@ -24,19 +26,37 @@ final class DriverRecovery {
     private final List<RuntimeException> failures = new ArrayList<>();
     /** The world sizes the fit trained at, in order (an elastic strategy may continue with fewer workers). */
     private final List<Integer> worldSizes = new ArrayList<>();
+    private final int fullWorldSize;
     private RecoverySnapshot latest;
     private long highestSequence = -1;
+    /** Whether the fit was launched before (the next launch continues it). */
+    private boolean relaunch;
 
     DriverRecovery(RecoveryPolicy policy, Consumer<ProgressEvent> deliver, int worldSize) {
         this.policy = policy;
         this.deliver = deliver;
+        this.fullWorldSize = worldSize;
         worldSizes.add(worldSize);
     }
 
-    /** What the next launch's workers do: no recovery, or snapshots (and the restart point, after a failure). */
+    /**
+     * What the next launch's workers do: no recovery, or snapshots (and the restart point, after
+     * a failure or an end for a larger group).
+     */
     RecoverySnapshot.Plan plan() {
         return policy.enabled() ? new RecoverySnapshot.Plan(policy.snapshotEveryNSteps(), latest, highestSequence,
-                failures.isEmpty() ? 0 : worldSizes.get(worldSizes.size() - 1)) : null;
+                relaunch ? worldSizes.get(worldSizes.size() - 1) : 0, fullWorldSize) : null;
+    }
+
+    /**
+     * After a launch whose {@code worldSize} workers ended at an epoch boundary because the
+     * launcher asked for a larger group: the next launch continues from the snapshot of that point.
+     */
+    void endedToGrow(int worldSize) {
+        trainedAt(worldSize);
+        relaunch = true;
+        LOG.info("The cluster has room for more workers again: the fit continues from epoch {} on a larger group"
+                + " (it ran on {} of {})", latest.checkpoint().loop().epoch(), worldSize, fullWorldSize);
     }
 
     /** Rank zero's streamed event: a snapshot is kept, a numbered event already passed on is dropped. */
@@ -69,6 +89,7 @@ final class DriverRecovery {
             throw failure;
         }
         failures.add(failure);
+        relaunch = true;
         if (failures.size() > policy.maxFailures()) {
             throw new RecoveryExhaustedException(policy.maxFailures(), failures);
         }

@@ -78,12 +78,19 @@ final class DriverRun {
         }
     }
 
-    /** Launches until a launch succeeds or {@code recovery} gives up (by throwing). */
+    /**
+     * Launches until a launch completes the call or {@code recovery} gives up (by throwing); a
+     * launch that ended to continue on a larger group is followed by one from where it ended.
+     */
     private List<WorkerTask.Outcome> launch(Launcher launcher, RunRequest request, DriverRecovery recovery) {
         while (true) {
             try {
                 List<WorkerTask.Outcome> outcomes = launcher.launch(new WorkerTask(request, recovery.plan()),
                         recovery::onEvent);
+                if (outcomes.get(0).endedToGrow()) {
+                    recovery.endedToGrow(outcomes.size());
+                    continue;
+                }
                 recovery.trainedAt(outcomes.size());
                 ctx.recoveredFailures = List.copyOf(recovery.failures());
                 ctx.worldSizes = List.copyOf(recovery.worldSizes());

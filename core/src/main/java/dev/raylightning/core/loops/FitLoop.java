@@ -17,7 +17,8 @@ import java.util.Optional;
 /**
  * Lightning's fit loop: optimizer and resume, the sanity check, then training epochs until a
  * limit or an agreed stop. Stop requests of every rank are reduced at each epoch's end, so all
- * ranks leave after the same epoch and share the reason.
+ * ranks leave after the same epoch and share the reason. A shrunk elastic group may also end at an
+ * epoch boundary (not the first of its launch) when the launcher asks for a larger group.
  */
 final class FitLoop {
 
@@ -63,7 +64,12 @@ final class FitLoop {
         ctx.hooks.call(cb -> cb.onTrainStart(ctx, m), m::onTrainStart);
         TrainingEpochLoop epochLoop = new TrainingEpochLoop(ctx);
         int resumeBatches = start.batchesDone();
+        boolean firstEpoch = true;
         while (!done()) {
+            if (!firstEpoch && ctx.recovery.agreeToEndForLargerGroup()) {
+                return; // the driver continues from this epoch boundary on more workers: no end hooks here
+            }
+            firstEpoch = false;
             ctx.recovery.atCleanPoint(); // between epochs (not due at the first: no step since the start)
             epochLoop.run(train, val, resumeBatches);
             resumeBatches = 0;

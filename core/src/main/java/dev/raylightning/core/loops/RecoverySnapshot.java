@@ -18,9 +18,10 @@ record RecoverySnapshot(Checkpoint checkpoint, MetricStore.State metrics, boolea
     /**
      * How a worker's fit takes part in recovery: the snapshot interval, the snapshot to restart
      * from (if any), the last event number the driver passed on (a restart at another world
-     * size is not a replay: its events are numbered after it), and the world size the fit last
-     * trained at (0 before its first launch).
+     * size is not a replay: its events are numbered after it), the world size the fit last
+     * trained at (0 before its first launch), and the one the strategy was built for (a smaller,
+     * elastic group checks at each epoch boundary whether the launcher asks for a larger one).
      */
-    record Plan(long everyNSteps, RecoverySnapshot resumeFrom, long lastDeliveredSequence, int lastWorldSize)
-            implements Serializable {}
+    record Plan(long everyNSteps, RecoverySnapshot resumeFrom, long lastDeliveredSequence, int lastWorldSize,
+            int fullWorldSize) implements Serializable {}
 }

@@ -24,6 +24,7 @@ import dev.raylightning.core.loggers.Logger;
 import dev.raylightning.core.metrics.LogOptions;
 import dev.raylightning.core.metrics.MetricStore;
 import dev.raylightning.core.optim.ParameterOptimizer;
+import dev.raylightning.core.strategy.DriverLink;
 import dev.raylightning.core.strategy.Strategy;
 
 import java.io.Serializable;
@@ -107,26 +108,36 @@ public final class TrainerContext implements TrainerView, ModuleContext {
      * returns this rank's result; {@code forwarder} (may be null) gets the rank's progress events.
      */
     public static RunResult runWorker(RunRequest request, Strategy rankStrategy, ProgressListener forwarder) {
-        return runWorker(request, rankStrategy, forwarder, null);
+        TrainerContext ctx = worker(request, rankStrategy, forwarder == null ? null : forwarder::onProgress, null);
+        return ctx.runShipped(request);
     }
 
-    /** {@link #runWorker(RunRequest, Strategy, ProgressListener)} in a fit that takes part in recovery as planned. */
-    static RunResult runWorker(RunRequest request, Strategy rankStrategy, ProgressListener forwarder,
+    /**
+     * The context of one rank of a shipped request, in a fit that takes part in recovery as
+     * {@code recoveryPlan} says (null: not at all); {@code toDriver} (rank zero's, may be null)
+     * gets the progress events and brings the launcher's requests.
+     */
+    static TrainerContext worker(RunRequest request, Strategy rankStrategy, DriverLink toDriver,
             RecoverySnapshot.Plan recoveryPlan) {
         TrainerContext ctx = new TrainerContext(request.config().withStrategy(rankStrategy), List.of(), true);
         if (request.fn() == TrainerFn.FITTING) {
-            ctx.recovery.plan(recoveryPlan);
+            ctx.recovery.plan(recoveryPlan, toDriver);
         }
         ctx.driverLogDir = request.driverLogDir() == null ? null : Path.of(request.driverLogDir());
-        if (forwarder != null) {
-            ctx.progress.addListener(forwarder);
+        if (toDriver != null) {
+            ctx.progress.addListener(toDriver);
         }
+        return ctx;
+    }
+
+    /** Runs the shipped {@code request} as this rank (a context from {@link #worker}). */
+    RunResult runShipped(RunRequest request) {
         LightningModule m = request.module();
         if (request.initialWeights() != null) {
             m.loadStateDict(request.initialWeights());
         }
         Path ckpt = request.checkpointPath() == null ? null : Path.of(request.checkpointPath());
-        return new LocalRun(ctx).run(request.fn(), m, request.dataModule(), ckpt);
+        return new LocalRun(this).run(request.fn(), m, request.dataModule(), ckpt);
     }
 
     /** Runs {@code entry}: on the strategy's workers when it has a launcher, else right here. */

@@ -1,7 +1,5 @@
 package dev.raylightning.core.strategy;
 
-import dev.raylightning.core.progress.ProgressListener;
-
 import java.io.Serializable;
 
 /**
@@ -18,8 +16,8 @@ public interface RankTask<R extends Serializable> extends Serializable {
      * Runs on one rank.
      *
      * @param rankStrategy this rank's strategy, set up by the launcher
-     * @param toDriver where global rank zero's progress goes (streamed to the driver); null on
-     *     other ranks
+     * @param toDriver where global rank zero's progress goes (streamed to the driver), and the
+     *     launcher's request to end early for a larger group; null on other ranks
      */
-    R run(Strategy rankStrategy, ProgressListener toDriver);
+    R run(Strategy rankStrategy, DriverLink toDriver);
 }

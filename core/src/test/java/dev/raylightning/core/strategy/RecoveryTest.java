@@ -220,6 +220,38 @@ class RecoveryTest {
     }
 
     @Test
+    void aShrunkGroupAskedToGrowEndsAtTheNextEpochBoundaryAndTheFitContinuesOnEveryRank() {
+        LOSSES.add(11L);
+        EventLog events = new EventLog();
+        Trainer t = Trainer.builder().defaultRootDir(root.resolve("grown")).enableProgressBar(false).seed(3)
+                .maxEpochs(4).logger(false).enableCheckpointing(false).callbacks(new LoseRankOne(false), events)
+                .strategy(new ThreadDdpStrategy(2, new RecoveryPolicy(1, 3), 1, true)).build();
+        double before;
+        try (EpochLogging m = new EpochLogging()) {
+            before = Trainer.builder().defaultRootDir(root.resolve("grown")).enableProgressBar(false).logger(false)
+                    .enableCheckpointing(false).build().validate(m, data()).get(0).get("val_loss");
+            t.fit(m, data());
+        }
+        // lost at step 11: 1 rank starts epoch 1 over from the snapshot at step 9 and, asked at once
+        // to grow, first finishes that epoch (16 steps); at the boundary (step 25) both ranks take over
+        assertEquals(List.of(0L, 9L, 25L), List.copyOf(STARTS));
+        assertEquals(TrainerStatus.FINISHED, t.status());
+        assertEquals(List.of(2, 1, 2), t.worldSizes(), "shrunk to one rank, then grown back to two");
+        assertEquals(1, t.recoveredFailures().size(), "growing back is no failure");
+        assertEquals(9 + 16 + 8 + 8, t.globalStep());
+        assertEquals(4, t.currentEpoch());
+        List<String> epochStarts = events.seen.stream().filter(e -> e.startsWith("EPOCH_START")).toList();
+        assertEquals(List.of("EPOCH_START 0/-1@0", "EPOCH_START 1/-1@8", "EPOCH_START 1/-1@9", "EPOCH_START 2/-1@25",
+                "EPOCH_START 3/-1@33"), epochStarts, "the larger group continues at the boundary, no epoch twice");
+        List<String> afterGrowth = events.seen.subList(events.seen.indexOf("EPOCH_START 2/-1@25"), events.seen.size());
+        assertEquals(afterGrowth.size(), afterGrowth.stream().distinct().count(), "no event twice: " + afterGrowth);
+        assertEquals(1, events.seen.stream().filter(e -> e.startsWith("EPOCH_END 1/")).count(),
+                "the shrunk group's epoch ended once, before the boundary it stopped at: " + events.seen);
+        assertTrue(t.callbackMetrics().get("val_loss") < 0.5 * before,
+                "training went on: " + before + " -> " + t.callbackMetrics().get("val_loss"));
+    }
+
+    @Test
     void moreLossesThanMaxFailuresFailTheFitListingEveryFailure() {
         LOSSES.addAll(List.of(5L, 5L));
         RecoveryExhaustedException e = assertThrows(RecoveryExhaustedException.class,

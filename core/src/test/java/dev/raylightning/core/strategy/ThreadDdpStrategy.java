@@ -2,7 +2,6 @@ package dev.raylightning.core.strategy;
 
 import ai.djl.ndarray.NDArray;
 import dev.raylightning.core.progress.ProgressEvent;
-import dev.raylightning.core.progress.ProgressListener;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.util.JavaBytes;
 
@@ -43,6 +42,8 @@ final class ThreadDdpStrategy implements Strategy {
     private final RecoveryPolicy recovery;
     /** World size of the launches after a failed one (an elastic strategy that shrank), or 0 to keep it. */
     private final int shrinkTo;
+    /** Whether a shrunk launch is asked to end for a larger group (the cluster has room again). */
+    private final boolean growBack;
 
     /** What a rank throws to stand for a lost worker process: the launcher calls it recoverable. */
     static final class WorkerLost extends RuntimeException {
@@ -63,17 +64,27 @@ final class ThreadDdpStrategy implements Strategy {
 
     /** Ranks as threads whose launches after a failure run {@code shrinkTo} ranks (an elastic shrink). */
     ThreadDdpStrategy(int worldSize, RecoveryPolicy recovery, int shrinkTo) {
-        this(worldSize, 0, null, true, recovery, shrinkTo);
+        this(worldSize, recovery, shrinkTo, false);
+    }
+
+    /**
+     * Ranks as threads whose launches after a failure run {@code shrinkTo} ranks; with {@code
+     * growBack}, such a launch is asked at once to end for a larger group, and the launch after it
+     * runs every rank again.
+     */
+    ThreadDdpStrategy(int worldSize, RecoveryPolicy recovery, int shrinkTo, boolean growBack) {
+        this(worldSize, 0, null, true, recovery, shrinkTo, growBack);
     }
 
     private ThreadDdpStrategy(int worldSize, int rank, String groupId, boolean driver, RecoveryPolicy recovery,
-            int shrinkTo) {
+            int shrinkTo, boolean growBack) {
         this.worldSize = worldSize;
         this.rank = rank;
         this.groupId = groupId;
         this.driver = driver;
         this.recovery = recovery;
         this.shrinkTo = shrinkTo;
+        this.growBack = growBack;
     }
 
     @Override
@@ -101,14 +112,27 @@ final class ThreadDdpStrategy implements Strategy {
             byte[] wire = JavaBytes.write(task);
             String id = java.util.UUID.randomUUID().toString();
             int size = failedBefore && shrinkTo > 0 ? shrinkTo : worldSize;
+            failedBefore = false;
+            boolean askToGrow = growBack && size < worldSize;
             GROUPS.put(id, new ThreadGroup(size));
             ExecutorService pool = Executors.newFixedThreadPool(size);
             try {
                 List<Future<R>> futures = new ArrayList<>();
                 for (int r = 0; r < size; r++) {
-                    ThreadDdpStrategy rankStrategy = new ThreadDdpStrategy(size, r, id, false, recovery, shrinkTo);
+                    ThreadDdpStrategy rankStrategy = new ThreadDdpStrategy(size, r, id, false, recovery, shrinkTo,
+                            growBack);
                     // rank zero streams its events to the driver, as a real launcher does
-                    ProgressListener forwarder = r == 0 ? progress::accept : null;
+                    DriverLink forwarder = r == 0 ? new DriverLink() {
+                        @Override
+                        public void onProgress(ProgressEvent e) {
+                            progress.accept(e);
+                        }
+
+                        @Override
+                        public boolean growRequested() {
+                            return askToGrow;
+                        }
+                    } : null;
                     futures.add(pool.submit(() -> {
                         try {
                             return ((RankTask<R>) JavaBytes.read(wire)).run(rankStrategy, forwarder);

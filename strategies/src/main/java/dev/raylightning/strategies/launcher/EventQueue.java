@@ -1,7 +1,7 @@
 package dev.raylightning.strategies.launcher;
 
 import dev.raylightning.core.progress.ProgressEvent;
-import dev.raylightning.core.progress.ProgressListener;
+import dev.raylightning.core.strategy.DriverLink;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,9 +10,10 @@ import java.util.List;
  * Rank zero's progress events, waiting for the driver's next drain. Batch events are coalesced
  * (only the latest is kept between drains): the driver needs the current position, not every
  * step, while every log row, epoch event and callback message is kept in order. A drain waits
- * for something worth sending, so the driver holds one outstanding call instead of polling.
+ * for something worth sending, so the driver holds one outstanding call instead of polling. It
+ * also holds the driver's request that the run end early for a larger group.
  */
-final class EventQueue implements ProgressListener {
+final class EventQueue implements DriverLink {
 
     /** Batch-only updates are sent at most this often (the progress bar's refresh rate). */
     static final long BATCH_INTERVAL_MILLIS = 200;
@@ -21,6 +22,7 @@ final class EventQueue implements ProgressListener {
     private boolean closed;
     private boolean urgent;
     private long lastDrainNanos = System.nanoTime();
+    private volatile boolean growRequested;
 
     @Override
     public synchronized void onProgress(ProgressEvent e) {
@@ -77,8 +79,19 @@ final class EventQueue implements ProgressListener {
         notifyAll();
     }
 
+    @Override
+    public boolean growRequested() {
+        return growRequested;
+    }
+
+    /** The driver asks the run to end at its next epoch boundary, to continue on more workers. */
+    void requestGrow() {
+        growRequested = true;
+    }
+
     /** Allows events again for the next run of this worker. */
     synchronized void reopen() {
+        growRequested = false;
         closed = false;
         urgent = false;
         pending.clear();

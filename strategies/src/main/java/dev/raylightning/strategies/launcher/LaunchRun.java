@@ -15,12 +15,15 @@ import io.ray.api.exception.RayException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
  * One launch's run on started workers: ships the job with each rank's control, streams rank
  * zero's events and every rank's warnings while the ranks run, collects their outcomes, and on a
- * failure names the rank whose error is first-hand (or the one that stopped answering).
+ * failure names the rank whose error is first-hand (or the one that stopped answering). A shrunk
+ * elastic group is watched for room to grow: once there is, rank zero is asked (once) to end the
+ * run at its next epoch boundary.
  */
 final class LaunchRun {
 
@@ -29,15 +32,32 @@ final class LaunchRun {
     private static final long FAILURE_GRACE_MILLIS = 3_000;
     /** How long a rank whose actor is gone may take to report its run's result before it is called dead. */
     private static final long GONE_GRACE_MILLIS = 10_000;
+    /** How often a shrunk group asks whether the cluster has room for more workers. */
+    private static final long GROW_CHECK_MILLIS = 5_000;
 
     private final WorkerGroupSpec spec;
     private final WorkerGroup group;
     private final List<ActorHandle<RayWorker>> actors;
+    /** Whether the cluster now has room for a larger group; null when this group is not to grow. */
+    private final BooleanSupplier roomToGrow;
+    private long lastGrowCheck = System.currentTimeMillis();
+    private boolean growRequested;
 
     LaunchRun(WorkerGroupSpec spec, WorkerGroup group) {
+        this(spec, group, null);
+    }
+
+    /** A run whose group asks to end for a larger one once {@code roomToGrow} says so (null: never). */
+    LaunchRun(WorkerGroupSpec spec, WorkerGroup group, BooleanSupplier roomToGrow) {
         this.spec = spec;
         this.group = group;
         this.actors = group.actors();
+        this.roomToGrow = roomToGrow;
+    }
+
+    /** Whether rank zero was asked to end the run early for a larger group. */
+    boolean growRequested() {
+        return growRequested;
     }
 
     List<Serializable> run(byte[] payload, List<String> endpoints, Consumer<ProgressEvent> progress) {
@@ -140,8 +160,25 @@ final class LaunchRun {
             if (failed) {
                 throw rootCause(refs, outcomes);
             }
+            askToGrowIfThereIsRoom();
         }
         return outcomes;
+    }
+
+    private void askToGrowIfThereIsRoom() {
+        if (roomToGrow == null || growRequested || System.currentTimeMillis() - lastGrowCheck < GROW_CHECK_MILLIS) {
+            return;
+        }
+        lastGrowCheck = System.currentTimeMillis();
+        try {
+            if (roomToGrow.getAsBoolean()) {
+                actors.get(0).task(RayWorker::requestGrow).remote();
+                growRequested = true;
+            }
+        } catch (RayException e) {
+            // the node table out of reach for a moment: asked again at the next check
+            org.slf4j.LoggerFactory.getLogger(LaunchRun.class).debug("could not check for room to grow", e);
+        }
     }
 
     /**

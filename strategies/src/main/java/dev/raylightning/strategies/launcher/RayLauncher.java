@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -30,7 +31,9 @@ import java.util.function.Consumer;
  * rank zero's progress streams back, every rank's result returns). On failure and on interruption
  * the actors and the placement group are released; on success they go back to the pool for the
  * spec's idle timeout (or are released if it is zero). Dead workers and broken collectives are
- * {@linkplain #isRecoverable recoverable}: the trainer may launch again.
+ * {@linkplain #isRecoverable recoverable}: the trainer may launch again. An elastic launcher
+ * continues after a failure with the workers the cluster still holds, watches such a shrunk group
+ * for room to grow, and then sizes the next launch to the cluster again.
  */
 public final class RayLauncher implements Launcher {
 
@@ -43,6 +46,7 @@ public final class RayLauncher implements Launcher {
     private static final long NODE_LOSS_SETTLE_MILLIS = 5_000;
     /** How long new workers of a recovery may take to answer before they are replaced by others. */
     private static final long RECOVERY_START_MILLIS = 30_000;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RayLauncher.class);
 
     /** Prefix of the names of placement groups and worker actors this launcher creates. */
     public static final String NAME_PREFIX = "ray-lightning-";
@@ -55,6 +59,10 @@ public final class RayLauncher implements Launcher {
     private boolean afterFailure;
     /** The nodes of the ranks whose failure ended the last launch. */
     private final Set<String> failedNodes = new HashSet<>();
+    /** Whether the last launch's shrunk group was asked to end for a larger one. */
+    private boolean growAsked;
+    /** The workers of the last launch that started. */
+    private int lastWorkers;
 
     public RayLauncher(WorkerGroupSpec spec, WorkerStrategyFactory strategyFactory) {
         this(spec, strategyFactory, spec.numWorkers());
@@ -86,7 +94,7 @@ public final class RayLauncher implements Launcher {
             }
             failedNodes.clear();
         }
-        WorkerGroupSpec spec = afterFailure ? elasticSpec(runtime) : fullSpec;
+        WorkerGroupSpec spec = afterFailure || growAsked ? elasticSpec(runtime, afterFailure) : fullSpec;
         if (spec.reserved().isPresent()) {
             checkReservationFits(spec, spec.reserved().get());
         } else {
@@ -103,16 +111,22 @@ public final class RayLauncher implements Launcher {
         }
         byte[] payload = ShippedPayload.of(new WorkerJob(task, strategyFactory, spec.initHook())).toBytes();
         WorkerPool pool = WorkerPool.shared();
-        WorkerGroup group = afterFailure ? acquireWhileClusterSettles(pool, spec) : pool.acquire(spec);
+        WorkerGroup group = afterFailure ? acquireWhileClusterSettles(pool, spec)
+                : growAsked ? acquireLarger(pool, spec) : pool.acquire(spec);
+        spec = spec.withNumWorkers(group.actors().size()); // a larger group that did not start falls back
+        lastWorkers = spec.numWorkers();
         afterFailure = true; // until this launch succeeds
+        growAsked = false;
         boolean succeeded = false;
         try {
             List<String> endpoints = group.listen(runtime.isLocal());
-            List<Serializable> results = new LaunchRun(spec, group).run(payload, endpoints, progress);
+            LaunchRun run = new LaunchRun(spec, group, roomToGrow(runtime, spec));
+            List<Serializable> results = run.run(payload, endpoints, progress);
             @SuppressWarnings("unchecked")
             List<R> typed = (List<R>) (List<?>) results;
             succeeded = true;
             afterFailure = false;
+            growAsked = run.growRequested();
             return typed;
         } catch (RayWorkerException e) {
             e.nodeId().ifPresent(failedNodes::add);
@@ -148,7 +162,7 @@ public final class RayLauncher implements Launcher {
                 if (!transientStart || System.currentTimeMillis() > deadline || Thread.currentThread().isInterrupted()) {
                     throw e;
                 }
-                org.slf4j.LoggerFactory.getLogger(RayLauncher.class).warn(
+                LOG.warn(
                         "New workers did not start ({}); the cluster may still be losing a node, trying again",
                         Reservations.firstLine(e.getMessage()));
                 Pause.millis(1_000);
@@ -156,30 +170,71 @@ public final class RayLauncher implements Launcher {
         }
     }
 
+    /** Whether the workers can change in number after a start: an elastic strategy's own placement group. */
+    private boolean elastic() {
+        return minWorkers < fullSpec.numWorkers() && fullSpec.reserved().isEmpty() && fullSpec.workersPerBundle() == 1
+                && fullSpec.cpusPerWorker() > 0;
+    }
+
+    /** How many workers the cluster's CPUs hold, at most the full group. */
+    private int room(double cpus) {
+        return Math.min(fullSpec.numWorkers(), (int) Math.floor(cpus / fullSpec.cpusPerWorker() + 1e-9));
+    }
+
     /**
-     * The group for a launch after a failure: the full one, or for an elastic strategy as many
-     * workers as the cluster's CPUs now hold, at least {@code minWorkers} (refused below that).
+     * The group for a launch after a failure or a shrunk group's end for a larger one: the full
+     * one, or for an elastic strategy as many workers as the cluster's CPUs now hold, at least
+     * {@code minWorkers} (refused below that).
      */
-    private WorkerGroupSpec elasticSpec(RayRuntime runtime) {
+    private WorkerGroupSpec elasticSpec(RayRuntime runtime, boolean afterFailure) {
         int full = fullSpec.numWorkers();
-        if (minWorkers >= full || fullSpec.reserved().isPresent() || fullSpec.workersPerBundle() > 1
-                || fullSpec.cpusPerWorker() <= 0) {
+        if (!elastic()) {
             return fullSpec;
         }
         double cpus = runtime.totalCpus();
-        int room = (int) Math.floor(cpus / fullSpec.cpusPerWorker() + 1e-9);
+        int room = room(cpus);
         if (room >= full) {
+            if (!afterFailure) {
+                LOG.warn("The Ray cluster holds {} CPUs again: continuing with all {} workers", ClusterResources.number(cpus),
+                        full);
+            }
             return fullSpec;
         }
         if (room < minWorkers) {
-            throw new IllegalStateException(String.format("%s: after the failure the Ray cluster holds %s CPUs, room"
-                    + " for %d workers of %s CPU, fewer than elastic's minimum of %d", fullSpec.owner(),
-                    ClusterResources.number(cpus), room, ClusterResources.number(fullSpec.cpusPerWorker()), minWorkers));
+            throw new IllegalStateException(String.format("%s: the Ray cluster now holds %s CPUs, room for %d workers"
+                    + " of %s CPU, fewer than elastic's minimum of %d", fullSpec.owner(), ClusterResources.number(cpus),
+                    room, ClusterResources.number(fullSpec.cpusPerWorker()), minWorkers));
         }
-        org.slf4j.LoggerFactory.getLogger(RayLauncher.class).warn("The Ray cluster now holds {} CPUs: continuing with"
-                + " {} of {} workers (elastic, at least {}); the interrupted epoch starts over",
-                ClusterResources.number(cpus), room, full, minWorkers);
+        LOG.warn("The Ray cluster now holds {} CPUs: continuing with {} of {} workers (elastic, at least {}){}",
+                ClusterResources.number(cpus), room, full, minWorkers,
+                afterFailure ? "; the interrupted epoch starts over" : "");
         return fullSpec.withNumWorkers(room);
+    }
+
+    /**
+     * For a shrunk elastic group: whether the cluster now has room for more workers than it runs
+     * (the CPUs of every live node, counting the group's own); null when the group is not to grow.
+     */
+    private BooleanSupplier roomToGrow(RayRuntime runtime, WorkerGroupSpec running) {
+        int workers = running.numWorkers();
+        return elastic() && workers < fullSpec.numWorkers() ? () -> room(runtime.totalCpus()) > workers : null;
+    }
+
+    /**
+     * Takes the larger group a shrunk one ended for; if its workers cannot start (the room was
+     * taken meanwhile), continues with as many as before.
+     */
+    private WorkerGroup acquireLarger(WorkerPool pool, WorkerGroupSpec spec) {
+        try {
+            return pool.acquire(spec, RECOVERY_START_MILLIS);
+        } catch (IllegalStateException e) {
+            if (lastWorkers <= 0 || lastWorkers >= spec.numWorkers() || Thread.currentThread().isInterrupted()) {
+                throw e;
+            }
+            LOG.warn("{} new workers did not start ({}); continuing with {}", spec.numWorkers(),
+                    Reservations.firstLine(e.getMessage()), lastWorkers);
+            return pool.acquire(spec.withNumWorkers(lastWorkers));
+        }
     }
 
     /** Fails at once when the bundles reserved for this thread cannot hold the workers. */

@@ -17,7 +17,9 @@ import java.util.List;
  * The Ray actor behind one rank of a launch. The driver calls it with plain bytes and strings, so
  * no reflection-based serialization is needed on the driver: {@link #nodeId()}, {@link #listen},
  * then {@link #run} (the whole rank task), while {@link #drainEvents()} streams rank zero's
- * progress and every rank's warnings and errors ({@link WorkerLogCapture}). The actor runs two threads so that draining works while {@code run} is busy. It knows
+ * progress and every rank's warnings and errors ({@link WorkerLogCapture}) and {@link #requestGrow()}
+ * brings the driver's request for a larger group. The actor runs three threads so that both work
+ * while {@code run} is busy. It knows
  * no concrete strategy: the shipped {@link WorkerJob} brings the task and the strategy factory.
  */
 public final class RayWorker {
@@ -86,6 +88,14 @@ public final class RayWorker {
             }
             events.close();
         }
+    }
+
+    /**
+     * Asks the running job to end at its next epoch boundary, to continue on a larger group (the
+     * cluster has room again after an elastic shrink); read by rank zero's fit loop.
+     */
+    public void requestGrow() {
+        events.requestGrow();
     }
 
     /**

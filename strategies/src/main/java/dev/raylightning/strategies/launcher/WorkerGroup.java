@@ -177,7 +177,7 @@ final class WorkerGroup {
                     .setName(name + "-rank-" + i)
                     .setPlacementGroup(group, firstBundle + i / spec.workersPerBundle())
                     .setResources(spec.bundle())
-                    .setMaxConcurrency(2)
+                    .setMaxConcurrency(3) // run, drainEvents and requestGrow at once
                     .setJvmOptions(Reservations.actorJvmOptions(spec.torchThreads()))
                     .remote());
         }

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * {@code ray.cluster_utils.Cluster} in a small Python process ({@code two_nodes.py}), so tests
  * see placement across nodes, node ranks and collectives between nodes for real. Closing it (or
  * this JVM dying) ends the Python process's stdin, which shuts both nodes down; what still runs
- * after 60 s is killed. {@link #removeSecondNode()} takes the second node away, as a lost machine.
+ * after 60 s is killed. {@link #removeSecondNode()} takes the second node away, as a lost machine;
+ * {@link #addSecondNode()} brings a new one.
  */
 public final class TwoNodeRayCluster implements AutoCloseable {
 
@@ -64,16 +65,25 @@ public final class TwoNodeRayCluster implements AutoCloseable {
     }
 
     /** Takes the second node away at once (its raylet and every process on it killed), as a lost machine. */
-    public synchronized void removeSecondNode() throws IOException {
-        python.getOutputStream().write("remove-second\n".getBytes(StandardCharsets.UTF_8));
+    public void removeSecondNode() throws IOException {
+        command("remove-second", "REMOVED");
+    }
+
+    /** Starts a new second node (2 CPUs, the "second_node" resource) after {@link #removeSecondNode()}. */
+    public void addSecondNode() throws IOException {
+        command("add-second", "ADDED");
+    }
+
+    private synchronized void command(String line, String answer) throws IOException {
+        python.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
         python.getOutputStream().flush();
-        String line;
-        while ((line = out.readLine()) != null) {
-            if (line.equals("REMOVED")) {
+        String got;
+        while ((got = out.readLine()) != null) {
+            if (got.equals(answer)) {
                 return;
             }
         }
-        throw new IllegalStateException("the two-node cluster ended while removing its second node");
+        throw new IllegalStateException("the two-node cluster ended while answering " + line);
     }
 
     @Override

@@ -50,7 +50,8 @@ record CheckpointIndex(String moduleClass, LoopPosition loop, Map<String, Object
         JsonObject l = j.object(meta, "loop");
         IndexJson jl = j.in("loop");
         LoopPosition loop = new LoopPosition((int) jl.integer(l, "epoch", 0, Integer.MAX_VALUE),
-                (int) jl.integer(l, "batchesDone", 0, Integer.MAX_VALUE), jl.integer(l, "globalStep", 0, Long.MAX_VALUE));
+                (int) jl.integer(l, "batchesDone", 0, Integer.MAX_VALUE), jl.integer(l, "globalStep", 0, Long.MAX_VALUE),
+                l.has("samplesBefore") ? jl.integer(l, "samplesBefore", 0, Integer.MAX_VALUE) : 0);
         List<ArraySpec> weights = arrays(j, meta);
         long weightsBytes = j.integer(meta, "weightsBytes", 0, Long.MAX_VALUE);
         long expected = 0;

@@ -5,6 +5,7 @@ import dev.raylightning.core.LightningDataModule;
 import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.RunningStage;
 import dev.raylightning.core.TrainerStatus;
+import dev.raylightning.core.checkpoint.CheckpointException;
 import dev.raylightning.core.checkpoint.LoopPosition;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.data.DataLoader;
@@ -22,6 +23,8 @@ import java.util.Optional;
  */
 final class FitLoop {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FitLoop.class);
+
     private final TrainerContext ctx;
 
     FitLoop(TrainerContext ctx) {
@@ -37,11 +40,29 @@ final class FitLoop {
         RecoverySnapshot snapshot = ctx.recovery.resumeFrom();
         CheckpointConnector.Resume resume = snapshot != null ? ctx.checkpoints.check(snapshot.checkpoint(),
                 "the recovery snapshot") : checkpoint != null ? ctx.checkpoints.read(checkpoint) : null;
+        if (resume != null && resume.checkpoint().loop().samplesBefore() >= Math.max(1, train.dataset().size())) {
+            throw new CheckpointException(resume.source() + " continues an epoch after sample position "
+                    + resume.checkpoint().loop().samplesBefore() + ", but the training set has "
+                    + train.dataset().size() + " samples");
+        }
         ctx.optimizer = new ParameterOptimizer(m.configureOptimizers(), m.parameters());
         LoopPosition start = resume != null ? ctx.checkpoints.apply(resume) : LoopPosition.START;
         if (ctx.recovery.resized() && start.batchesDone() > 0) {
-            // another world size shards the data differently: the interrupted epoch starts over
-            start = new LoopPosition(start.epoch(), 0, start.globalStep());
+            // each rank of the lost group took the epoch's first batchesDone batches: under distributed
+            // sampling those are the first batchesDone x batch size x world size positions of its order
+            start = new LoopPosition(start.epoch(), 0, start.globalStep(), start.samplesBefore()
+                    + (long) start.batchesDone() * train.batchSize() * snapshot.worldSize());
+        }
+        if (start.samplesBefore() > 0) {
+            Optional<DataLoader> rest = ctx.continuingEpoch(train, start.epoch(), start.samplesBefore());
+            if (rest.isPresent()) {
+                train = rest.get();
+            } else {
+                LOG.warn("The training loader's sampler cannot skip the {} samples of epoch {} trained before (it is "
+                        + "not the trainer's distributed sampler, or the epoch's batches are limited): the epoch "
+                        + "starts over", start.samplesBefore(), start.epoch());
+                start = new LoopPosition(start.epoch(), 0, start.globalStep());
+            }
         }
         state.restart(start);
         ctx.recovery.fitStarted();
@@ -49,8 +70,9 @@ final class FitLoop {
         optimizer.applySchedule(optimizer.config().scheduler().interval() == LrScheduler.Interval.EPOCH
                 ? state.currentEpoch : state.globalStep);
         ctx.logging.logHyperparams(m);
-        state.ownTrainingBatches = ctx.config.limitTrainBatches().resolve(train.numBatches());
-        state.numTrainingBatches = agreedTrainingBatches(state.ownTrainingBatches);
+        train.setEpoch(state.currentEpoch); // a continued epoch has fewer batches than the next ones
+        countTrainingBatches(train);
+        boolean recount = start.samplesBefore() > 0;
         ctx.hooks.call(cb -> cb.onFitStart(ctx, m), m::onFitStart);
         int sanitySteps = ctx.config.numSanityValSteps();
         // a fit restarted from a snapshot had its sanity check before it was lost
@@ -69,6 +91,11 @@ final class FitLoop {
             if (!firstEpoch && ctx.recovery.agreeToEndForLargerGroup()) {
                 return; // the driver continues from this epoch boundary on more workers: no end hooks here
             }
+            if (!firstEpoch && recount) {
+                train.setEpoch(state.currentEpoch); // a whole epoch again, after the continued one
+                countTrainingBatches(train);
+                recount = false;
+            }
             firstEpoch = false;
             ctx.recovery.atCleanPoint(); // between epochs (not due at the first: no step since the start)
             epochLoop.run(train, val, resumeBatches);
@@ -77,6 +104,7 @@ final class FitLoop {
                 break;
             }
             state.currentEpoch++;
+            state.samplesBefore = 0;
             agreeOnStop();
             if (state.shouldStop && state.currentEpoch >= ctx.config.minEpochs()) {
                 break;
@@ -93,9 +121,16 @@ final class FitLoop {
         }
     }
 
+    /** Counts the current epoch's training batches, this rank's own and every rank's. */
+    private void countTrainingBatches(DataLoader train) {
+        LoopState state = ctx.state;
+        state.ownTrainingBatches = ctx.config.limitTrainBatches().resolve(train.numBatches());
+        state.numTrainingBatches = agreedTrainingBatches(state.ownTrainingBatches);
+    }
+
     /**
      * The batches of every rank's epoch: this rank's own, or with uneven inputs the most of any
-     * rank (one MAX reduction per fit: a loader's batch count does not change between epochs).
+     * rank (one MAX reduction per count: once per fit, twice when it continues an epoch).
      */
     private int agreedTrainingBatches(int own) {
         if (!ctx.strategy.joinsUnevenInputs() || ctx.strategy.worldSize() == 1) {

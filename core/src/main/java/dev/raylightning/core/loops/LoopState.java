@@ -23,6 +23,8 @@ final class LoopState {
     int numTrainingBatches;
     /** This rank's own training batches per epoch; fewer than numTrainingBatches on a rank that joins early. */
     int ownTrainingBatches;
+    /** Positions of the current epoch's sample order trained before this run's first batch of it (see LoopPosition). */
+    long samplesBefore;
     /** Whether a training epoch is under way, and how many of its batches are done. */
     boolean inTrainEpoch;
     int batchesDoneInEpoch;
@@ -47,14 +49,16 @@ final class LoopState {
     void restart(LoopPosition p) {
         currentEpoch = p.epoch();
         globalStep = p.globalStep();
+        samplesBefore = p.samplesBefore();
     }
 
     /** Where a fit resumed from a checkpoint taken now would continue. */
     LoopPosition position() {
         if (inTrainEpoch && batchesDoneInEpoch < numTrainingBatches) {
-            return new LoopPosition(currentEpoch, batchesDoneInEpoch, globalStep);
+            return new LoopPosition(currentEpoch, batchesDoneInEpoch, globalStep, samplesBefore);
         }
-        return new LoopPosition(inTrainEpoch ? currentEpoch + 1 : currentEpoch, 0, globalStep);
+        return inTrainEpoch ? new LoopPosition(currentEpoch + 1, 0, globalStep)
+                : new LoopPosition(currentEpoch, 0, globalStep, samplesBefore);
     }
 
     boolean fitting() {

@@ -197,6 +197,31 @@ public final class TrainerContext implements TrainerView, ModuleContext {
                 : new DistributedSampler(size, a.numReplicas(), a.rank(), loader.shuffle(), loader.seed()));
     }
 
+    /**
+     * The training loader of a fit that continues epoch {@code epoch} after the first {@code
+     * positions} of its sample order (trained on by an earlier run, perhaps at another world
+     * size): its distributed sampler skips them in that epoch. On one rank the loader's own order
+     * (random or sequential) is that of a one-replica distributed sampler, which takes its place.
+     * Empty when the loader samples another way, or the epoch's batches are limited.
+     */
+    Optional<DataLoader> continuingEpoch(DataLoader train, int epoch, long positions) {
+        if (!config.limitTrainBatches().equals(dev.raylightning.core.BatchLimit.ALL)) {
+            return Optional.empty();
+        }
+        DataLoader loader = train;
+        if (!(train.sampler() instanceof DistributedSampler)) {
+            DistributedSampler one = new DistributedSampler(train.dataset().size(), 1, 0, train.shuffle(), train.seed());
+            one.setEpoch(epoch);
+            train.sampler().setEpoch(epoch);
+            if (!java.util.Arrays.equals(one.indices(), train.sampler().indices())) {
+                return Optional.empty(); // a sampler of the user's own
+            }
+            loader = train.withSampler(one);
+        }
+        ((DistributedSampler) loader.sampler()).continueEpochAfter(epoch, positions);
+        return Optional.of(loader);
+    }
+
     public TrainerConfig config() {
         return config;
     }

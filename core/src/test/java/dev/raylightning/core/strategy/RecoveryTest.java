@@ -178,27 +178,55 @@ class RecoveryTest {
         assertEquals(plain.events(), recovered.events(), "the driver saw every event once, in order");
     }
 
+    /** On every rank, the samples of each training batch: launch (as counted by STARTS), epoch, global step, rows. */
+    static final class SampleLog implements Callback {
+        private static final long serialVersionUID = 1L;
+        static final Queue<String[]> SEEN = new ConcurrentLinkedQueue<>();
+
+        @Override
+        public void onTrainBatchEnd(TrainerView trainer, LightningModule module, double loss, Batch batch, int idx) {
+            float[] x = batch.input().toFloatArray();
+            int width = x.length / batch.size();
+            for (int r = 0; r < batch.size(); r++) {
+                SEEN.add(new String[] {String.valueOf(STARTS.size()), String.valueOf(trainer.currentEpoch()),
+                        String.valueOf(trainer.globalStep()),
+                        java.util.Arrays.toString(java.util.Arrays.copyOfRange(x, r * width, (r + 1) * width))});
+            }
+        }
+    }
+
     @Test
-    void aRestartAtAnotherWorldSizeStartsTheInterruptedEpochOverAndRecordsTheWorldSizes() throws IOException {
+    void aRestartAtAnotherWorldSizeShardsTheRestOfTheInterruptedEpochAndRecordsTheWorldSizes() throws IOException {
         LOSSES.add(11L);
+        SampleLog.SEEN.clear();
         EventLog events = new EventLog();
         Path dir = root.resolve("shrunk");
         Trainer t = Trainer.builder().defaultRootDir(dir).enableProgressBar(false).seed(3).maxEpochs(3)
-                .logger(false).enableCheckpointing(false).callbacks(new LoseRankOne(false), events)
+                .logger(false).enableCheckpointing(false).callbacks(new SampleLog(), new LoseRankOne(false), events)
                 .strategy(new ThreadDdpStrategy(2, new RecoveryPolicy(1, 3), 1)).build();
         try (EpochLogging m = new EpochLogging()) {
             t.fit(m, data());
         }
-        // lost at step 11; the snapshot at step 9 (epoch 1, batch 1) was taken by 2 ranks: 1 rank
-        // starts epoch 1 over from step 9 and trains 16 batches in each of epochs 1 and 2
+        // lost at step 11; the snapshot at step 9 (epoch 1, batch 1) was taken by 2 ranks, which had
+        // trained on the first 1 x 16 x 2 = 32 positions of epoch 1's order: 1 rank trains the other
+        // 224 (14 batches), then 16 batches of epoch 2
         assertEquals(List.of(0L, 9L), List.copyOf(STARTS));
         assertEquals(TrainerStatus.FINISHED, t.status());
         assertEquals(List.of(2, 1), t.worldSizes());
-        assertEquals(9 + 16 + 16, t.globalStep());
+        assertEquals(9 + 14 + 16, t.globalStep());
         assertEquals(3, t.currentEpoch());
         List<String> epochStarts = events.seen.stream().filter(e -> e.startsWith("EPOCH_START")).toList();
-        assertEquals(List.of("EPOCH_START 0/-1@0", "EPOCH_START 1/-1@8", "EPOCH_START 1/-1@9", "EPOCH_START 2/-1@25"),
-                epochStarts, "the interrupted epoch starts again, after the events already seen");
+        assertEquals(List.of("EPOCH_START 0/-1@0", "EPOCH_START 1/-1@8", "EPOCH_START 1/-1@9", "EPOCH_START 2/-1@23"),
+                epochStarts, "the rest of the interrupted epoch starts, after the events already seen");
+
+        List<String> epochZero = SampleLog.SEEN.stream().filter(r -> r[0].equals("1") && r[1].equals("0"))
+                .map(r -> r[3]).toList();
+        assertEquals(256, new java.util.HashSet<>(epochZero).size(), "epoch 0: every sample once over 2 ranks");
+        List<String> epochOne = SampleLog.SEEN.stream().filter(r -> r[1].equals("1")
+                && (r[0].equals("1") && Long.parseLong(r[2]) <= 9 || r[0].equals("2"))).map(r -> r[3]).toList();
+        assertEquals(256, epochOne.size(), "32 samples before the snapshot, 224 after it");
+        assertEquals(new java.util.HashSet<>(epochZero), new java.util.HashSet<>(epochOne),
+                "epoch 1 over both world sizes: every sample exactly once");
     }
 
     @Test
@@ -232,18 +260,18 @@ class RecoveryTest {
                     .enableCheckpointing(false).build().validate(m, data()).get(0).get("val_loss");
             t.fit(m, data());
         }
-        // lost at step 11: 1 rank starts epoch 1 over from the snapshot at step 9 and, asked at once
-        // to grow, first finishes that epoch (16 steps); at the boundary (step 25) both ranks take over
-        assertEquals(List.of(0L, 9L, 25L), List.copyOf(STARTS));
+        // lost at step 11: 1 rank continues epoch 1 from the snapshot at step 9 and, asked at once to
+        // grow, first finishes that epoch (14 steps); at the boundary (step 23) both ranks take over
+        assertEquals(List.of(0L, 9L, 23L), List.copyOf(STARTS));
         assertEquals(TrainerStatus.FINISHED, t.status());
         assertEquals(List.of(2, 1, 2), t.worldSizes(), "shrunk to one rank, then grown back to two");
         assertEquals(1, t.recoveredFailures().size(), "growing back is no failure");
-        assertEquals(9 + 16 + 8 + 8, t.globalStep());
+        assertEquals(9 + 14 + 8 + 8, t.globalStep());
         assertEquals(4, t.currentEpoch());
         List<String> epochStarts = events.seen.stream().filter(e -> e.startsWith("EPOCH_START")).toList();
-        assertEquals(List.of("EPOCH_START 0/-1@0", "EPOCH_START 1/-1@8", "EPOCH_START 1/-1@9", "EPOCH_START 2/-1@25",
-                "EPOCH_START 3/-1@33"), epochStarts, "the larger group continues at the boundary, no epoch twice");
-        List<String> afterGrowth = events.seen.subList(events.seen.indexOf("EPOCH_START 2/-1@25"), events.seen.size());
+        assertEquals(List.of("EPOCH_START 0/-1@0", "EPOCH_START 1/-1@8", "EPOCH_START 1/-1@9", "EPOCH_START 2/-1@23",
+                "EPOCH_START 3/-1@31"), epochStarts, "the larger group continues at the boundary, no epoch twice");
+        List<String> afterGrowth = events.seen.subList(events.seen.indexOf("EPOCH_START 2/-1@23"), events.seen.size());
         assertEquals(afterGrowth.size(), afterGrowth.stream().distinct().count(), "no event twice: " + afterGrowth);
         assertEquals(1, events.seen.stream().filter(e -> e.startsWith("EPOCH_END 1/")).count(),
                 "the shrunk group's epoch ended once, before the boundary it stopped at: " + events.seen);

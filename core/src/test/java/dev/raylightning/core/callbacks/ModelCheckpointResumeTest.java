@@ -4,6 +4,7 @@ import dev.raylightning.core.Trainer;
 import dev.raylightning.core.checkpoint.Checkpoint;
 import dev.raylightning.core.checkpoint.CheckpointException;
 import dev.raylightning.core.checkpoint.CheckpointIO;
+import dev.raylightning.core.checkpoint.LoopPosition;
 import dev.raylightning.core.testing.Fixtures;
 import dev.raylightning.core.testing.TinyClassifier;
 import org.junit.jupiter.api.BeforeEach;
@@ -157,5 +158,23 @@ class ModelCheckpointResumeTest {
             assertTrue(cb.bestKModels().isEmpty());
         }
         assertTrue(Files.exists(written));
+    }
+
+    @Test
+    void aPositionPastTheTrainingSetRefusesTheResumeAndChangesNothing() {
+        Checkpoint c = CheckpointIO.read(written);
+        Path ckpt = root.resolve("past-the-end.ckpt");
+        CheckpointIO.write(new Checkpoint(c.moduleClass(), new LoopPosition(1, 0, c.loop().globalStep(), 128),
+                c.weights(), c.optimizer().orElse(null), c.hyperParameters(), c.callbackStates(), c.extra()), ckpt);
+        try (TinyClassifier m = new TinyClassifier(16, 0.01, "adam")) {
+            float[] before = m.stateDict().arrays().get(0).values();
+            Trainer t = trainer(3, callback());
+            CheckpointException e = assertThrows(CheckpointException.class,
+                    () -> t.fit(m, Fixtures.blobs(128, 32, 32), ckpt));
+            assertTrue(e.getMessage().contains("after sample position 128, but the training set has 128"),
+                    e.getMessage());
+            assertArrayEquals(before, m.stateDict().arrays().get(0).values(), "weights untouched");
+            assertEquals(0, t.globalStep());
+        }
     }
 }

@@ -90,6 +90,12 @@ class CheckpointValidationTest {
                 .contains("'loop.globalStep' is not a whole number"));
         assertTrue(refusal(withIndex(i -> i.getAsJsonObject("loop").addProperty("epoch", 1L << 31)))
                 .contains("'loop.epoch' is 2147483648, outside"));
+        assertTrue(refusal(withIndex(i -> i.getAsJsonObject("loop").addProperty("samplesBefore", -3)))
+                .contains("'loop.samplesBefore' is -3, outside"));
+        assertEquals(0, CheckpointIO.read(withIndex(i -> i.getAsJsonObject("loop").remove("samplesBefore")))
+                .loop().samplesBefore(), "written before continued epochs existed: none");
+        assertEquals(24, CheckpointIO.read(withIndex(i -> i.getAsJsonObject("loop").addProperty("samplesBefore", 24)))
+                .loop().samplesBefore());
         assertTrue(refusal(withIndex(i -> i.add("callbacks", new JsonArray()))).contains("'callbacks' is not an object"));
         assertTrue(refusal(withIndex(i -> i.remove("weightsSha256"))).contains("'weightsSha256' is missing"));
     }

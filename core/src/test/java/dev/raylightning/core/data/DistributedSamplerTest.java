@@ -94,4 +94,52 @@ class DistributedSamplerTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new DistributedSampler(10, 2, 2, false, 0))
                 .getMessage().contains("rank"));
     }
+
+    /** Every rank's indices for one epoch, in rank order. */
+    private static List<int[]> shards(int n, int replicas, int epoch, long skip, boolean uneven) {
+        List<int[]> out = new ArrayList<>();
+        for (int r = 0; r < replicas; r++) {
+            DistributedSampler s = uneven ? DistributedSampler.uneven(n, replicas, r, true, 7)
+                    : new DistributedSampler(n, replicas, r, true, 7);
+            s.continueEpochAfter(1, skip);
+            s.setEpoch(epoch);
+            out.add(s.indices());
+            assertEquals(s.indices().length, s.length());
+        }
+        return out;
+    }
+
+    @Test
+    void aContinuedEpochShardsTheRestOfItsOrderAtAnotherWorldSize() {
+        int n = 50;
+        // 2 ranks took 3 batches of 4: the first 3 x 4 x 2 = 24 positions of epoch 1's order
+        List<int[]> before = shards(n, 2, 1, 0, false);
+        Set<Integer> seen = new HashSet<>();
+        for (int[] rank : before) {
+            for (int i = 0; i < 12; i++) {
+                seen.add(rank[i]);
+            }
+        }
+        int[] order = Shuffle.permutation(n, 7, 1);
+        assertEquals(Set.copyOf(Arrays.stream(order, 0, 24).boxed().toList()), seen, "the order's head");
+        // 3 ranks continue: the other 26 samples, padded to 27 by repeating the rest's head
+        for (boolean uneven : new boolean[] {false, true}) {
+            List<int[]> rest = shards(n, 3, 1, 24, uneven);
+            List<Integer> after = new ArrayList<>();
+            rest.forEach(r -> Arrays.stream(r).forEach(after::add));
+            assertEquals(uneven ? 26 : 27, after.size());
+            Set<Integer> all = new HashSet<>(seen);
+            all.addAll(after);
+            assertEquals(n, all.size(), "every sample of the epoch, before or after");
+            assertTrue(after.stream().noneMatch(seen::contains), "nothing trained before is trained again");
+            assertEquals(order[24], rest.get(0)[0], "rank 0 starts where the order was left");
+            assertEquals(order[25], rest.get(1)[0]);
+        }
+        // other epochs are whole
+        assertEquals(n, shards(n, 3, 2, 24, true).stream().mapToInt(r -> r.length).sum());
+        assertEquals(n, shards(n, 3, 0, 24, true).stream().mapToInt(r -> r.length).sum());
+        DistributedSampler s = new DistributedSampler(n, 3, 0, true, 7);
+        assertThrows(IllegalArgumentException.class, () -> s.continueEpochAfter(1, n));
+        assertThrows(IllegalArgumentException.class, () -> s.continueEpochAfter(1, -1));
+    }
 }

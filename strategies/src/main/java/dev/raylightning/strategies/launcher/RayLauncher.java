@@ -207,7 +207,7 @@ public final class RayLauncher implements Launcher {
         }
         LOG.warn("The Ray cluster now holds {} CPUs: continuing with {} of {} workers (elastic, at least {}){}",
                 ClusterResources.number(cpus), room, full, minWorkers,
-                afterFailure ? "; the interrupted epoch starts over" : "");
+                afterFailure ? "; they share the rest of the interrupted epoch" : "");
         return fullSpec.withNumWorkers(room);
     }
 

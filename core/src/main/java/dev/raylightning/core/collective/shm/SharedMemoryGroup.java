@@ -25,10 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A process group whose large all-reduces go through shared memory when every rank runs on the
  * same host, and everything else through the wrapped group (a TCP ring, say). A socket ring
- * copies every byte through the kernel twice per hop; here each rank copies its buffer into its
- * own mapped segment, reduces its chunk straight out of its peers' segments, and copies the
- * reduced chunks back: three passes over memory, with two barriers of the wrapped group as the
- * only messages.
+ * copies every byte through the kernel twice per hop; here each rank copies the chunks its peers
+ * reduce into its own mapped segment, reduces its own chunk from its buffer and its peers'
+ * segments into its segment, and copies the reduced chunks back: about three passes over memory,
+ * with two barriers of the wrapped group as the only messages.
  *
  * <p>Each rank owns two segments and alternates between them call by call, so a rank may start
  * the next call while a slower peer still reads the last one's result. Segment files (see
@@ -127,26 +127,31 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
             delegate().allReduce(floats, op);
             return;
         }
-        MappedSegment[] seg = publish(floats);
-        if (seg == null) {
-            delegate().allReduce(floats, op);
-            return;
-        }
         int rank = rank();
         int size = size();
         int pos = floats.position();
         int n = bytes / Float.BYTES;
         int start = chunkStart(n, rank);
         int len = chunkStart(n, rank + 1) - start;
+        // peers read only the other chunks of this rank's input: its own chunk is reduced straight
+        // from the caller's buffer, and only the result lands in the segment
+        MappedSegment[] seg = publish(floats, start * Float.BYTES, (start + len) * Float.BYTES);
+        if (seg == null) {
+            delegate().allReduce(floats, op);
+            return;
+        }
         FloatBuffer mine = seg[rank].floats;
+        FloatBuffer input = floats.slice(pos, bytes).order(ByteOrder.nativeOrder()).asFloatBuffer();
         int last = rank == size - 1 ? size - 2 : size - 1;
+        boolean first = true;
         for (int k = 0; k < size; k++) {
             if (k == rank) {
                 continue;
             }
             int divisor = op == ReduceOp.AVG && k == last ? size : 1;
-            ReduceKernels.reduce(op, seg[k].floats.slice(start, len), mine, start, mine, start, len, divisor,
-                    blockA, blockB);
+            ReduceKernels.reduce(op, seg[k].floats.slice(start, len), first ? input : mine, start, mine, start, len,
+                    divisor, blockA, blockB);
+            first = false;
         }
         delegate().barrier();
         for (int k = 0; k < size; k++) {
@@ -215,8 +220,9 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     }
 
     /**
-     * Each rank copies its input into its segment, then reduces its own chunk straight out of
-     * every segment into {@code output}: one copy in, one pass per peer, one barrier.
+     * Each rank copies its input, but for its own chunk, into its segment, then reduces its own
+     * chunk (from its input) with every peer's segment into {@code output}: one copy in of the
+     * chunks peers read, one pass per peer, one barrier.
      */
     @Override
     public void reduceScatter(ByteBuffer input, ByteBuffer output, ReduceOp op) {
@@ -225,15 +231,16 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
             delegate().reduceScatter(input, output, op);
             return;
         }
-        MappedSegment[] seg = publish(input);
+        int n = output.remaining() / Float.BYTES;
+        int start = rank() * n;
+        // peers never read this rank's own chunk: it is combined straight from the caller's buffer
+        MappedSegment[] seg = publish(input, start * Float.BYTES, (start + n) * Float.BYTES);
         if (seg == null) {
             delegate().reduceScatter(input, output, op);
             return;
         }
-        int n = output.remaining() / Float.BYTES;
-        int start = rank() * n;
         FloatBuffer out = output.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
-        FloatBuffer mine = seg[rank()].floats;
+        FloatBuffer mine = input.slice(input.position(), bytes).order(ByteOrder.nativeOrder()).asFloatBuffer();
         int last = rank() == size() - 1 ? size() - 2 : size() - 1;
         boolean first = true;
         for (int k = 0; k < size(); k++) {
@@ -274,11 +281,19 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
      * later, after a barrier that every peer passes only once it finished reading.
      */
     private MappedSegment[] publish(ByteBuffer input) {
+        return publish(input, 0, 0);
+    }
+
+    /** {@link #publish(ByteBuffer)} leaving out the input's bytes {@code [skipFrom, skipTo)}, which no peer reads. */
+    private MappedSegment[] publish(ByteBuffer input, int skipFrom, int skipTo) {
         if (!ensureCapacity(input.remaining())) {
             return null;
         }
         MappedSegment[] seg = segments[(int) (calls++ & 1)];
-        seg[rank()].bytes.put(0, input, input.position(), input.remaining());
+        ByteBuffer own = seg[rank()].bytes;
+        int pos = input.position();
+        own.put(0, input, pos, skipFrom);
+        own.put(skipTo, input, pos + skipTo, input.remaining() - skipTo);
         delegate().barrier();
         return seg;
     }

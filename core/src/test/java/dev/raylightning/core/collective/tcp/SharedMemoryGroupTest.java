@@ -176,4 +176,47 @@ class SharedMemoryGroupTest {
             WireAllReduceTest.assertBitIdentical(want, out.get(r), "rank " + r);
         }
     }
+
+    @Test
+    void manyCallsInARowEachSeeOnlyTheirOwnInputs() {
+        // a rank that left a barrier too early would overwrite a segment its peer still reads
+        wrap(2, 0);
+        int n = 70_000;
+        for (int call = 0; call < 300; call++) {
+            int c = call;
+            List<ByteBuffer> out = Ranks.run(2, r -> {
+                ByteBuffer b = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
+                for (int i = 0; i < n; i++) {
+                    b.putFloat(i * 4, (r + 1) * 1000f + c + (i % 97));
+                }
+                groups.get(r).allReduce(b, ReduceOp.SUM);
+                return b;
+            });
+            for (int r = 0; r < 2; r++) {
+                for (int i = 0; i < n; i += 997) {
+                    assertEquals(3000f + 2 * (c + (i % 97)), out.get(r).getFloat(i * 4), "call " + c + ", rank " + r);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aPeerThatNeverArrivesFailsTheCallAfterTheCollectiveTimeout() {
+        rings = TcpRingProcessGroup.local(2, RingOptions.defaults().withCollectiveTimeout(java.time.Duration.ofSeconds(1)));
+        groups = Ranks.run(2, r -> SharedMemoryGroup.wrap(rings.get(r), secret, 0));
+        int n = 1 << 16;
+        Ranks.run(2, r -> {
+            groups.get(r).allReduce(ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()), ReduceOp.SUM);
+            return null;
+        });
+        // rank 1 stays away from the next call: rank 0 waits at the shared-memory barrier, then gives up
+        long start = System.nanoTime();
+        CollectiveException e = assertThrows(CollectiveException.class, () -> groups.get(0)
+                .allReduce(ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()), ReduceOp.SUM));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertEquals(CollectiveException.Reason.TIMEOUT, e.reason());
+        assertEquals(1, e.peerRank());
+        assertTrue(e.getMessage().contains("rank 1 did not arrive within 1.00 s"), e.getMessage());
+        assertTrue(seconds >= 1.0 && seconds < 10, "failed after " + seconds + " s");
+    }
 }

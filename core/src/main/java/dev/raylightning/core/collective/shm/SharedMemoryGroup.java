@@ -209,12 +209,12 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         if (segments != null && capacity >= bytes) {
             return true;
         }
-        releaseSegments();
         long size = Math.max(bytes, capacity * 2);
         long flagAt = (size + FLAG_BYTES - 1) / FLAG_BYTES * FLAG_BYTES;
         if (flagAt + FLAG_BYTES > Integer.MAX_VALUE) {
             return false; // buffers index with ints: such a call stays on the wrapped group
         }
+        releaseSegments();
         SegmentSetup.Outcome made = setup.build(++generation, flagAt + FLAG_BYTES);
         if (made.segments() == null) {
             shared = false;

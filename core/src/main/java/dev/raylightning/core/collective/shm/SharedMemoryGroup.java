@@ -6,23 +6,17 @@ import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceKernels;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.WireFormat;
-import dev.raylightning.core.collective.tcp.CollectiveException;
-import dev.raylightning.core.collective.tcp.TcpRingProcessGroup;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 
 import org.slf4j.Logger;
@@ -34,10 +28,7 @@ import org.slf4j.LoggerFactory;
  * copies every byte through the kernel twice per hop; here each rank copies the chunks its peers
  * reduce into its own mapped segment, reduces its own chunk from its buffer and its peers'
  * segments into its segment, and copies the reduced chunks back: about three passes over memory,
- * and no message at all: its two barriers are counters in the segments that the ranks spin on
- * briefly, then park on (a barrier of the wrapped group costs a socket round trip and a receiver
- * thread's wake-up). A peer that does not arrive within the ring's collective timeout fails the
- * call with a {@link CollectiveException}.
+ * with two barriers of the wrapped group as the only messages.
  *
  * <p>Each rank owns two segments and alternates between them call by call, so a rank may start
  * the next call while a slower peer still reads the last one's result. Segment files (see
@@ -62,25 +53,8 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     public static final long DEFAULT_THRESHOLD = 256L << 10;
     static final Path SHM_DIR = Path.of("/dev/shm");
 
-    /** Bytes after a segment's data that hold its rank's barrier count (a cache line of its own). */
-    private static final int FLAG_BYTES = 64;
-    private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
-    /**
-     * Waiting for a peer at a barrier: a few spins, then parks this long between looks. Longer
-     * spinning (2,000 spins and 200 yields) won in an all-reduce benchmark but cost a 2-worker
-     * training run 9% on 2 cores: a waiting rank took the core its peer needed.
-     */
-    private static final int SPINS = 50;
-    private static final long PARK_NANOS = 20_000;
-    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
-
     private final SegmentSetup setup;
     private final long threshold;
-    private final long timeoutNanos;
-    /** Where the barrier count sits in each rank's parity-0 segment of the current generation. */
-    private int flagOffset;
-    /** This rank's barriers in the current generation. */
-    private long arrivals;
     private boolean shared;
     private String notSharedReason;
     private final float[] blockA = new float[ReduceKernels.BLOCK];
@@ -96,9 +70,6 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         super(inner);
         this.setup = host == null ? null : new SegmentSetup(inner, files, host, usableBytes);
         this.threshold = threshold;
-        // a stopped peer fails a barrier after the ring's own collective timeout
-        this.timeoutNanos = (inner instanceof TcpRingProcessGroup ring ? ring.options().collectiveTimeout()
-                : DEFAULT_TIMEOUT).toNanos();
         this.shared = host != null;
         this.notSharedReason = notSharedReason;
     }
@@ -182,7 +153,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
                     divisor, blockA, blockB);
             first = false;
         }
-        arriveAndWait("allReduce");
+        delegate().barrier();
         for (int k = 0; k < size; k++) {
             int s = chunkStart(n, k);
             int l = chunkStart(n, k + 1) - s;
@@ -212,13 +183,9 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         if (segments != null && capacity >= bytes) {
             return true;
         }
-        long size = Math.max(bytes, capacity * 2);
-        long flagAt = (size + FLAG_BYTES - 1) / FLAG_BYTES * FLAG_BYTES;
-        if (flagAt + FLAG_BYTES > Integer.MAX_VALUE) {
-            return false; // buffers index with ints: such a call stays on the wrapped group
-        }
         releaseSegments();
-        SegmentSetup.Outcome made = setup.build(++generation, flagAt + FLAG_BYTES);
+        long size = Math.max(bytes, capacity * 2);
+        SegmentSetup.Outcome made = setup.build(++generation, size);
         if (made.segments() == null) {
             shared = false;
             notSharedReason = made.problem();
@@ -227,8 +194,6 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         }
         segments = made.segments();
         capacity = size;
-        flagOffset = (int) flagAt;
-        arrivals = 0; // the new files' counts start at zero on every rank
         return true;
     }
 
@@ -329,43 +294,8 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         int pos = input.position();
         own.put(0, input, pos, skipFrom);
         own.put(skipTo, input, pos + skipTo, input.remaining() - skipTo);
-        arriveAndWait("publish");
+        delegate().barrier();
         return seg;
-    }
-
-    /**
-     * A barrier through the segments instead of the wrapped group's messages: each rank stores its
-     * arrival count in its own parity-0 segment (a release store, after its writes to its
-     * segments) and waits until every peer's count has caught up (acquire loads, before it reads
-     * their segments). It spins briefly, then parks between looks; a peer that does not arrive
-     * within the collective timeout fails the call, as the ring would.
-     */
-    private void arriveAndWait(String op) {
-        long n = ++arrivals;
-        MappedSegment[] counts = segments[0];
-        LONGS.setRelease(counts[rank()].bytes, flagOffset, n);
-        for (int k = 0; k < size(); k++) {
-            if (k == rank()) {
-                continue;
-            }
-            ByteBuffer peer = counts[k].bytes;
-            long deadline = 0;
-            for (int tries = 0; (long) LONGS.getAcquire(peer, flagOffset) < n; tries++) {
-                if (tries < SPINS) {
-                    Thread.onSpinWait();
-                } else {
-                    long now = System.nanoTime();
-                    if (deadline == 0) {
-                        deadline = now + timeoutNanos;
-                    } else if (now - deadline > 0) {
-                        throw new CollectiveException(String.format("rank %d: shared-memory %s: rank %d did not arrive"
-                                + " within %.2f s", rank(), op, k, timeoutNanos / 1e9), "shm-" + op, k,
-                                CollectiveException.Reason.TIMEOUT, null);
-                    }
-                    LockSupport.parkNanos(PARK_NANOS);
-                }
-            }
-        }
     }
 
     @Override

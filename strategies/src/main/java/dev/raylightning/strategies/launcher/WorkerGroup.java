@@ -178,9 +178,22 @@ final class WorkerGroup {
                     .setPlacementGroup(group, firstBundle + i / spec.workersPerBundle())
                     .setResources(spec.bundle())
                     .setMaxConcurrency(3) // run, drainEvents and requestGrow at once
-                    .setJvmOptions(Reservations.actorJvmOptions(spec.torchThreads()))
+                    .setJvmOptions(jvmOptions())
                     .remote());
         }
+    }
+
+    /**
+     * The workers' JVM options. Without an init hook a new worker starts DJL's engine as soon as
+     * it is created, while the driver connects the group; with one the engine waits for the run,
+     * so that the hook can still configure it.
+     */
+    private List<String> jvmOptions() {
+        List<String> options = new ArrayList<>(Reservations.actorJvmOptions(spec.torchThreads()));
+        if (spec.initHook() == null) {
+            options.add("-D" + RayWorker.PRELOAD_ENGINE_PROPERTY + "=true");
+        }
+        return options;
     }
 
     private void locate(long timeoutMillis, String what) {

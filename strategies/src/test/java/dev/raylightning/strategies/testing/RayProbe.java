@@ -46,6 +46,7 @@ public final class RayProbe implements Callback {
         seen.put("pid", (double) ProcessHandle.current().pid());
         seen.put("torchThreads", String.valueOf(System.getProperty("ai.djl.pytorch.num_threads")));
         seen.put("initHook", String.valueOf(System.getProperty("ray.lightning.test.init-hook")));
+        seen.put("enginePreloaded", String.valueOf(System.getProperty("ray.lightning.engine-preloaded")));
         seen.put("strategy", trainer.strategy().toString());
     }
 

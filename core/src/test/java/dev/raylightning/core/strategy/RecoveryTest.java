@@ -195,15 +195,31 @@ class RecoveryTest {
         }
     }
 
+    /**
+     * A 2-rank trainer whose launches after a failure run 1 rank (an elastic shrink) and, with
+     * {@code growBack}, are asked to grow back to 2; rank 1 is lost as LOSSES says.
+     */
+    private Trainer shrinkingTrainer(String name, int maxEpochs, RecoveryPolicy policy, boolean growBack,
+            Callback... more) {
+        List<Callback> callbacks = new ArrayList<>(List.of(more));
+        callbacks.add(new LoseRankOne(false));
+        return Trainer.builder().defaultRootDir(root.resolve(name)).enableProgressBar(false).seed(3)
+                .maxEpochs(maxEpochs).logger(false).enableCheckpointing(false)
+                .callbacks(callbacks.toArray(Callback[]::new))
+                .strategy(new ThreadDdpStrategy(2, policy, 1, growBack)).build();
+    }
+
+    /** The EPOCH_START events the driver saw, in order. */
+    private static List<String> epochStarts(EventLog events) {
+        return events.seen.stream().filter(e -> e.startsWith("EPOCH_START")).toList();
+    }
+
     @Test
     void aRestartAtAnotherWorldSizeShardsTheRestOfTheInterruptedEpochAndRecordsTheWorldSizes() throws IOException {
         LOSSES.add(11L);
         SampleLog.SEEN.clear();
         EventLog events = new EventLog();
-        Path dir = root.resolve("shrunk");
-        Trainer t = Trainer.builder().defaultRootDir(dir).enableProgressBar(false).seed(3).maxEpochs(3)
-                .logger(false).enableCheckpointing(false).callbacks(new SampleLog(), new LoseRankOne(false), events)
-                .strategy(new ThreadDdpStrategy(2, new RecoveryPolicy(1, 3), 1)).build();
+        Trainer t = shrinkingTrainer("shrunk", 3, new RecoveryPolicy(1, 3), false, new SampleLog(), events);
         try (EpochLogging m = new EpochLogging()) {
             t.fit(m, data());
         }
@@ -215,9 +231,8 @@ class RecoveryTest {
         assertEquals(List.of(2, 1), t.worldSizes());
         assertEquals(9 + 14 + 16, t.globalStep());
         assertEquals(3, t.currentEpoch());
-        List<String> epochStarts = events.seen.stream().filter(e -> e.startsWith("EPOCH_START")).toList();
         assertEquals(List.of("EPOCH_START 0/-1@0", "EPOCH_START 1/-1@8", "EPOCH_START 1/-1@9", "EPOCH_START 2/-1@23"),
-                epochStarts, "the rest of the interrupted epoch starts, after the events already seen");
+                epochStarts(events), "the rest of the interrupted epoch starts, after the events already seen");
 
         List<String> epochZero = SampleLog.SEEN.stream().filter(r -> r[0].equals("1") && r[1].equals("0"))
                 .map(r -> r[3]).toList();
@@ -233,27 +248,22 @@ class RecoveryTest {
     void aRestartAtAnotherWorldSizeBeforeAnySnapshotStartsOverAndLosesNoEvent() {
         LOSSES.add(2L);
         EventLog events = new EventLog();
-        Trainer t = Trainer.builder().defaultRootDir(root.resolve("shrunk-early")).enableProgressBar(false).seed(3)
-                .maxEpochs(3).logger(false).enableCheckpointing(false).callbacks(new LoseRankOne(false), events)
-                .strategy(new ThreadDdpStrategy(2, new RecoveryPolicy(1, 5), 1)).build();
+        Trainer t = shrinkingTrainer("shrunk-early", 3, new RecoveryPolicy(1, 5), false, events);
         try (EpochLogging m = new EpochLogging()) {
             t.fit(m, data());
         }
         assertEquals(List.of(0L, 0L), List.copyOf(STARTS));
         assertEquals(List.of(2, 1), t.worldSizes());
         assertEquals(3 * 16, t.globalStep());
-        List<String> epochStarts = events.seen.stream().filter(e -> e.startsWith("EPOCH_START")).toList();
         assertEquals(List.of("EPOCH_START 0/-1@0", "EPOCH_START 0/-1@0", "EPOCH_START 1/-1@16", "EPOCH_START 2/-1@32"),
-                epochStarts, "the new run's events are not taken for a replay of the lost one's");
+                epochStarts(events), "the new run's events are not taken for a replay of the lost one's");
     }
 
     @Test
     void aShrunkGroupAskedToGrowEndsAtTheNextEpochBoundaryAndTheFitContinuesOnEveryRank() {
         LOSSES.add(11L);
         EventLog events = new EventLog();
-        Trainer t = Trainer.builder().defaultRootDir(root.resolve("grown")).enableProgressBar(false).seed(3)
-                .maxEpochs(4).logger(false).enableCheckpointing(false).callbacks(new LoseRankOne(false), events)
-                .strategy(new ThreadDdpStrategy(2, new RecoveryPolicy(1, 3), 1, true)).build();
+        Trainer t = shrinkingTrainer("grown", 4, new RecoveryPolicy(1, 3), true, events);
         double before;
         try (EpochLogging m = new EpochLogging()) {
             before = Trainer.builder().defaultRootDir(root.resolve("grown")).enableProgressBar(false).logger(false)
@@ -268,9 +278,8 @@ class RecoveryTest {
         assertEquals(1, t.recoveredFailures().size(), "growing back is no failure");
         assertEquals(9 + 14 + 8 + 8, t.globalStep());
         assertEquals(4, t.currentEpoch());
-        List<String> epochStarts = events.seen.stream().filter(e -> e.startsWith("EPOCH_START")).toList();
         assertEquals(List.of("EPOCH_START 0/-1@0", "EPOCH_START 1/-1@8", "EPOCH_START 1/-1@9", "EPOCH_START 2/-1@23",
-                "EPOCH_START 3/-1@31"), epochStarts, "the larger group continues at the boundary, no epoch twice");
+                "EPOCH_START 3/-1@31"), epochStarts(events), "the larger group continues at the boundary, no epoch twice");
         List<String> afterGrowth = events.seen.subList(events.seen.indexOf("EPOCH_START 2/-1@23"), events.seen.size());
         assertEquals(afterGrowth.size(), afterGrowth.stream().distinct().count(), "no event twice: " + afterGrowth);
         assertEquals(1, events.seen.stream().filter(e -> e.startsWith("EPOCH_END 1/")).count(),

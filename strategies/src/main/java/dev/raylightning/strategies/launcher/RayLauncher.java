@@ -88,8 +88,9 @@ public final class RayLauncher implements Launcher {
         if (!failedNodes.isEmpty()) {
             // a worker died with its node? Ray must mark the node dead before it stops placing workers there
             if (!NodeLiveness.awaitSettled(failedNodes, Duration.ofMillis(SETTLE_MILLIS)).isEmpty()) {
-                // Ray is still cleaning up after the node (its placement groups, actors): new actors
-                // created at once were seen to never start
+                // Ray is still cleaning up after the node (its placement groups, actors). The new
+                // actors once seen never to start there had another cause (the test driver had
+                // attached to the removed node); the pause stays as a margin, not a measured need
                 Pause.millis(NODE_LOSS_SETTLE_MILLIS);
             }
             failedNodes.clear();
@@ -146,10 +147,9 @@ public final class RayLauncher implements Launcher {
 
     /**
      * Takes a worker group for a launch that follows a failed one. While a cluster is still
-     * losing a node, a new worker may die while starting (placed on that node) or not answer at
-     * all (seen after a node was removed): such a start is given {@link #RECOVERY_START_MILLIS}
-     * and tried again with new actors until {@link #SETTLE_MILLIS} have passed. Any other start
-     * failure is thrown at once.
+     * losing a node, a new worker may die while starting (placed on that node) or not answer in
+     * time: such a start is given {@link #RECOVERY_START_MILLIS} and tried again with new actors
+     * until twice {@link #SETTLE_MILLIS} have passed. Any other start failure is thrown at once.
      */
     private WorkerGroup acquireWhileClusterSettles(WorkerPool pool, WorkerGroupSpec spec) {
         long deadline = System.currentTimeMillis() + 2 * SETTLE_MILLIS;

@@ -22,7 +22,11 @@
 #
 # Environment (defaults in brackets):
 #   ROUNDS [3]  MLP_WARMUP [300]  MLP_STEPS [1500]  CNN_WARMUP [30]  CNN_STEPS [200]
-#   WARM_FITS [2]  warm time-to-first-step fits per Java round (after the cold one)
+#   MODELS ["mlp,cnn"]  also the CNN family of the compute-bound goal: cnn-s, cnn-m, cnn-l
+#   BATCHES [64]   batch sizes per worker, e.g. "32,64,128" (CNN step counts are given for 64
+#                  and scaled to the same number of samples)
+#   WARM_FITS [2]  warm time-to-first-step fits per Java round (after the cold one); -1 skips
+#                  the time-to-first-step part, Java and Python
 #   LATENCY_STEPS [5]  steps of each of those fits (469: one epoch at 64 per worker)
 #   RT_FITS [1]    measured Ray Train fits per round (after its warm-up fit)
 #   VARIANTS ["single,ray1,ray2"]  Java variants (+sync / +noprefetch add diagnostics)
@@ -45,9 +49,10 @@ WARM_FITS="${WARM_FITS:-2}"
 LATENCY_STEPS="${LATENCY_STEPS:-5}"
 RT_FITS="${RT_FITS:-1}"
 VARIANTS="${VARIANTS:-single,ray1,ray2}"
+MODELS="${MODELS:-mlp,cnn}"
+BATCHES="${BATCHES:-64}"
 OUT="${OUT:-$ROOT/bench/target/ddp-results-$(date +%Y%m%d-%H%M%S)}"
 DATA="${RAY_LIGHTNING_DATA:-$ROOT/data}"
-BATCH=64
 
 log() { echo "[ddp-bench] $*" >&2; }
 now_ns() { date +%s%N; }
@@ -94,7 +99,7 @@ RESULTS="$OUT/results.jsonl"
   echo "cpus: $(getconf _NPROCESSORS_ONLN) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "java: $(java -version 2>&1 | head -n 1)"
   [ -n "$PY" ] && echo "python: $("$PY" --version 2>&1), $("$PY" -c 'import torch, lightning, ray; print("torch", torch.__version__, "lightning", lightning.__version__, "ray", ray.__version__)' 2>/dev/null)"
-  echo "rounds=$ROUNDS mlp=$MLP_WARMUP+$MLP_STEPS cnn=$CNN_WARMUP+$CNN_STEPS batch=$BATCH/worker warm_fits=$WARM_FITS rt_fits=$RT_FITS variants=$VARIANTS"
+  echo "rounds=$ROUNDS mlp=$MLP_WARMUP+$MLP_STEPS cnn=$CNN_WARMUP+$CNN_STEPS models=$MODELS batches=$BATCHES/worker warm_fits=$WARM_FITS rt_fits=$RT_FITS variants=$VARIANTS"
   echo "RAY_worker_niceness=${RAY_worker_niceness:-<Ray default>}"
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
@@ -112,14 +117,14 @@ run_java() {
     --json-out "$RESULTS" >> "$OUT/java.log" 2>&1
   # shellcheck disable=SC2086  # JAVA_OPTS is a list of flags
   java "${JAVA_FLAGS[@]}" ${JAVA_OPTS:-} -cp "$CP" dev.raylightning.bench.ddp.DdpBench --round "$round" \
-    --data "$DATA" --variants "$VARIANTS" --mlp-warmup "$MLP_WARMUP" --mlp-steps "$MLP_STEPS" \
+    --data "$DATA" --models "$MODELS" --batch-sizes "$BATCHES" --variants "$VARIANTS" --mlp-warmup "$MLP_WARMUP" --mlp-steps "$MLP_STEPS" \
     --cnn-warmup "$CNN_WARMUP" --cnn-steps "$CNN_STEPS" --warm-fits "$WARM_FITS" --latency-steps "$LATENCY_STEPS" \
     --dump-dir "$OUT/ranks" --json-out "$RESULTS" "${peer[@]}" >> "$OUT/java.log" 2>&1
 }
 
 run_python() {
   local round=$1 start line
-  [ -n "$PY" ] || return 0
+  [ -n "$PY" ] && (( WARM_FITS >= 0 )) || return 0
   log "round $round: python (time to first step: Lightning DDP, Ray Train)"
   start="$(now_ns)"
   line="$(BENCH_LAUNCH_UNIX="$(secs "$start")" "$PY" bench/python/lightning_first_step.py --round "$round" --data "$DATA" \

@@ -64,7 +64,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description="PyTorch / PyTorch Lightning peer for the Java Trainer benchmarks")
     p.add_argument("--mode", choices=["torch", "lightning", "lightning-ddp", "lightning-ddp-zero"], default="lightning")
-    p.add_argument("--model", choices=["mlp", "cnn"], default="mlp")
+    p.add_argument("--model", choices=["mlp", "cnn", "cnn-s", "cnn-m", "cnn-l"], default="mlp")
     p.add_argument("--data", default=None,
                    help="directory holding fashion-mnist/ (default: $RAY_LIGHTNING_DATA or <repo>/data)")
     p.add_argument("--batch-size", type=int, default=64, help="per process (per rank in ddp)")
@@ -143,6 +143,21 @@ def load_split(directory, images_key, labels_key, model):
 def build_net(model):
     if model == "mlp":
         return nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+    # The CNN family of the compute-bound benchmark (CnnFamily.java builds the same networks).
+    if model == "cnn-s":  # 105,866 parameters
+        return nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(32 * 7 * 7, 64), nn.ReLU(), nn.Linear(64, 10))
+    if model == "cnn-m":  # 1,199,882 parameters
+        return nn.Sequential(
+            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(64 * 12 * 12, 128), nn.ReLU(), nn.Linear(128, 10))
+    if model == "cnn-l":  # 4,822,538 parameters
+        return nn.Sequential(
+            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(128 * 6 * 6, 1024), nn.ReLU(), nn.Linear(1024, 10))
     return nn.Sequential(
         nn.Conv2d(1, 16, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(16, 32, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),

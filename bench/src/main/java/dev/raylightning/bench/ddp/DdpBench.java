@@ -34,15 +34,17 @@ public final class DdpBench implements Callable<Integer> {
     @Option(names = "--round", description = "round number: rotates the order, tags the lines (default: ${DEFAULT-VALUE})")
     int round = 0;
 
-    @Option(names = "--models", split = ",", description = "mlp, cnn (default: ${DEFAULT-VALUE})")
+    @Option(names = "--models", split = ",",
+            description = "mlp, cnn, and the CNN family cnn-s, cnn-m, cnn-l (default: ${DEFAULT-VALUE})")
     List<String> models = List.of("mlp", "cnn");
 
     @Option(names = "--variants", split = ",",
             description = "single, ray1, ray2, with optional +sync or +noprefetch (default: ${DEFAULT-VALUE})")
     List<String> variants = List.of("single", "ray1", "ray2");
 
-    @Option(names = "--batch-size", description = "per worker (default: ${DEFAULT-VALUE})")
-    int batchSize = 64;
+    @Option(names = {"--batch-size", "--batch-sizes"}, split = ",",
+            description = "per worker; several run one after the other (default: ${DEFAULT-VALUE})")
+    List<Integer> batchSizes = List.of(64);
 
     @Option(names = "--mlp-warmup", description = "untimed MLP steps (default: ${DEFAULT-VALUE})")
     int mlpWarmup = 300;
@@ -50,7 +52,8 @@ public final class DdpBench implements Callable<Integer> {
     @Option(names = "--mlp-steps", description = "timed MLP steps (default: ${DEFAULT-VALUE})")
     int mlpSteps = 1500;
 
-    @Option(names = "--cnn-warmup", description = "untimed CNN steps (default: ${DEFAULT-VALUE})")
+    @Option(names = "--cnn-warmup", description = "untimed CNN steps at batch 64, scaled to the same samples at "
+            + "other batch sizes, for every CNN (default: ${DEFAULT-VALUE})")
     int cnnWarmup = 30;
 
     @Option(names = "--cnn-steps", description = "timed CNN steps (default: ${DEFAULT-VALUE})")
@@ -86,7 +89,8 @@ public final class DdpBench implements Callable<Integer> {
             System.err.println("[ddp-bench] WARNING: torch runs " + JniUtils.getNumThreads() + "/"
                     + JniUtils.getNumInteropThreads() + " threads here; the workers and the Python peer use 1/1");
         }
-        RunSettings settings = new RunSettings(data != null ? data : DataDirectory.resolve(), batchSize, 42);
+        Path dataDir = data != null ? data : DataDirectory.resolve();
+        RunSettings settings = new RunSettings(dataDir, batchSizes.get(0), 42);
         Path dumps = dumpDir != null ? dumpDir : Files.createTempDirectory("ddp-bench-");
         JsonLines out = new JsonLines(jsonOut);
         try {
@@ -107,28 +111,10 @@ public final class DdpBench implements Callable<Integer> {
                     out.emit(latency.validateAfterFit(round, latencySteps));
                 }
             }
-            ThroughputRun throughput = new ThroughputRun(settings, dumps);
             LightningPeer peer = peerPython == null ? null
-                    : new LightningPeer(peerPython, peerScript(), settings.dataDir(), peerLog);
-            for (String model : rotated(models)) {
-                for (RunVariant v : rotated(variants.stream().map(RunVariant::parse).toList())) {
-                    boolean mlp = model.equals("mlp");
-                    int w = mlp ? mlpWarmup : cnnWarmup;
-                    int n = mlp ? mlpSteps : cnnSteps;
-                    // the peer goes first in odd rounds, so neither side always follows the other
-                    boolean peerFirst = round % 2 == 1;
-                    String peerMode = peer == null || !v.isPlain() ? null : LightningPeer.modeFor(v.base()).orElse(null);
-                    if (peerMode != null && peerFirst) {
-                        log(peerMode + " " + model + " (python)");
-                        out.emit(peer.run(peerMode, model, batchSize, w, n, round));
-                    }
-                    log(v.mode() + " " + model);
-                    out.emit(throughput.run(v, model, round, w, n));
-                    if (peerMode != null && !peerFirst) {
-                        log(peerMode + " " + model + " (python)");
-                        out.emit(peer.run(peerMode, model, batchSize, w, n, round));
-                    }
-                }
+                    : new LightningPeer(peerPython, peerScript(), dataDir, peerLog);
+            for (int batchSize : batchSizes) {
+                throughput(new RunSettings(dataDir, batchSize, 42), dumps, peer, out);
             }
         } finally {
             if (RayRuntime.isConnected()) {
@@ -137,6 +123,36 @@ public final class DdpBench implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Every model and variant at one batch size, each plain run next to its Lightning peer. */
+    private void throughput(RunSettings settings, Path dumps, LightningPeer peer, JsonLines out) {
+        ThroughputRun throughput = new ThroughputRun(settings, dumps);
+        for (String model : rotated(models)) {
+            for (RunVariant v : rotated(variants.stream().map(RunVariant::parse).toList())) {
+                boolean mlp = model.equals("mlp");
+                int w = mlp ? mlpWarmup : scaled(cnnWarmup, settings.batchSize());
+                int n = mlp ? mlpSteps : scaled(cnnSteps, settings.batchSize());
+                // the peer goes first in odd rounds, so neither side always follows the other
+                boolean peerFirst = round % 2 == 1;
+                String peerMode = peer == null || !v.isPlain() ? null : LightningPeer.modeFor(v.base()).orElse(null);
+                if (peerMode != null && peerFirst) {
+                    log(peerMode + " " + model + " batch " + settings.batchSize() + " (python)");
+                    out.emit(peer.run(peerMode, model, settings.batchSize(), w, n, round));
+                }
+                log(v.mode() + " " + model + " batch " + settings.batchSize());
+                out.emit(throughput.run(v, model, round, w, n));
+                if (peerMode != null && !peerFirst) {
+                    log(peerMode + " " + model + " batch " + settings.batchSize() + " (python)");
+                    out.emit(peer.run(peerMode, model, settings.batchSize(), w, n, round));
+                }
+            }
+        }
+    }
+
+    /** CNN step counts are given for batch 64: the same number of samples at other sizes, at least 5 steps. */
+    private static int scaled(int stepsAt64, int batchSize) {
+        return stepsAt64 == 0 ? 0 : Math.max(5, stepsAt64 * 64 / batchSize);
     }
 
     /** bench/python/lightning_mlp.py, found from the working directory upwards. */

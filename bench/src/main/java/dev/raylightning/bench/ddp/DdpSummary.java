@@ -32,8 +32,6 @@ import java.util.function.Predicate;
         description = "Summarise RayDdpStrategy benchmark JSON lines (Java and Python).")
 public final class DdpSummary implements Callable<Integer> {
 
-    private static final String[] MODELS = {"mlp", "cnn"};
-
     @Parameters(arity = "1..*", description = "files of JSON lines")
     List<Path> files;
 
@@ -67,9 +65,9 @@ public final class DdpSummary implements Callable<Integer> {
     }
 
     private Table throughput() {
-        Table t = new Table("Global samples/s (steady state; batch 64 per worker)",
+        Table t = new Table("Global samples/s (steady state; bN = batch N per worker)",
                 "model", "mode", "workers", "n", "median", "min", "max");
-        for (String model : MODELS) {
+        for (String model : models()) {
             for (String mode : modes(model)) {
                 List<Double> v = series(mode, model, "samples_per_s");
                 Stats s = Stats.of(v);
@@ -82,7 +80,7 @@ public final class DdpSummary implements Callable<Integer> {
     private Table ratios() {
         Table t = new Table("Ours / PyTorch Lightning DDP, global samples/s (goal >= 1.2)",
                 "model", "ratio", "of medians", "round median", "round min", "round max");
-        for (String model : MODELS) {
+        for (String model : models()) {
             ratioRow(t, model, "java-ray2", "lightning-ddp", 1);
             ratioRow(t, model, "java-single", "lightning", 1);
             // rows of variants that did not run are left out
@@ -97,7 +95,7 @@ public final class DdpSummary implements Callable<Integer> {
     private Table scaling() {
         Table t = new Table("Scaling efficiency 1 -> 2 workers: samples/s(2) / (2 x samples/s(1))",
                 "model", "ratio", "of medians", "round median", "round min", "round max");
-        for (String model : MODELS) {
+        for (String model : models()) {
             ratioRow(t, model, "java-ray2", "java-ray1", 2);
             ratioRow(t, model, "java-ray2", "java-single", 2);
             ratioRow(t, model, "lightning-ddp", "lightning", 2);
@@ -188,7 +186,7 @@ public final class DdpSummary implements Callable<Integer> {
                 + "wait = run-queue wait per step, cs = context switches per step)",
                 "model", "mode", "rank", "data", "fwd+bwd", "opt step", "opt CPU", "step", "step CPU", "rq wait",
                 "vol cs", "invol cs");
-        for (String model : MODELS) {
+        for (String model : models()) {
             for (String mode : modes(model)) {
                 if (!mode.startsWith("java-")) {
                     continue;
@@ -229,11 +227,28 @@ public final class DdpSummary implements Callable<Integer> {
         return t;
     }
 
+    /** A throughput line's model and batch size per worker, as the tables name it ("cnn-m b64"). */
+    private static String modelKey(JsonObject o) {
+        JsonElement b = o.get("batch_size");
+        return str(o, "model") + (b == null || b.isJsonNull() ? "" : " b" + b.getAsInt());
+    }
+
+    /** Models (with batch size) measured, in first-seen order. */
+    private List<String> models() {
+        List<String> out = new ArrayList<>();
+        for (JsonObject o : lines) {
+            if (o.has("samples_per_s") && str(o, "model") != null && !out.contains(modelKey(o))) {
+                out.add(modelKey(o));
+            }
+        }
+        return out;
+    }
+
     /** Throughput modes measured for a model, in first-seen order. */
     private List<String> modes(String model) {
         List<String> out = new ArrayList<>();
         for (JsonObject o : lines) {
-            if (model.equals(str(o, "model")) && o.has("samples_per_s") && !out.contains(str(o, "mode"))) {
+            if (model.equals(modelKey(o)) && o.has("samples_per_s") && !out.contains(str(o, "mode"))) {
                 out.add(str(o, "mode"));
             }
         }
@@ -242,7 +257,7 @@ public final class DdpSummary implements Callable<Integer> {
 
     private Object worldSize(String mode, String model) {
         for (JsonObject o : lines) {
-            if (is(o, mode) && model.equals(str(o, "model")) && o.has("world_size")) {
+            if (is(o, mode) && model.equals(modelKey(o)) && o.has("world_size")) {
                 return o.get("world_size").getAsInt();
             }
         }
@@ -250,7 +265,7 @@ public final class DdpSummary implements Callable<Integer> {
     }
 
     private List<Double> series(String mode, String model, String field) {
-        return values(o -> is(o, mode) && model.equals(str(o, "model")) && o.has("samples_per_s"), field);
+        return values(o -> is(o, mode) && o.has("samples_per_s") && model.equals(modelKey(o)), field);
     }
 
     private List<Double> values(Predicate<JsonObject> filter, String field) {

@@ -2,8 +2,8 @@ package dev.raylightning.bench.ddp;
 
 import com.google.gson.JsonObject;
 import dev.raylightning.bench.JsonLines;
+import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.Trainer;
-import dev.raylightning.examples.FashionMnistClassifier;
 import dev.raylightning.examples.FashionMnistDataModule;
 import dev.raylightning.strategies.RayDdpStrategy;
 import dev.raylightning.strategies.RayStrategyBuilder;
@@ -36,7 +36,7 @@ final class FirstStepRun {
         boolean warmWorkers = WorkerPool.idleGroups() > 0;
         long fitCall;
         long fitReturn;
-        try (FashionMnistClassifier m = RunSettings.model("mlp")) {
+        try (LightningModule m = RunSettings.model("mlp")) {
             fitCall = System.currentTimeMillis();
             trainer.fit(m, settings.data(RunVariant.DEFAULT_PREFETCH));
             fitReturn = System.currentTimeMillis();
@@ -55,7 +55,7 @@ final class FirstStepRun {
         long ret;
         // the example's data module: 5,000 training images held out for validation
         FashionMnistDataModule data = new FashionMnistDataModule(settings.dataDir(), settings.batchSize());
-        try (FashionMnistClassifier m = RunSettings.model("mlp")) {
+        try (LightningModule m = RunSettings.model("mlp")) {
             trainer.fit(m, data);
             call = System.currentTimeMillis();
             trainer.validate(m, data);

@@ -2,10 +2,10 @@ package dev.raylightning.bench.ddp;
 
 import com.google.gson.JsonObject;
 import dev.raylightning.bench.JsonLines;
+import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.tcp.RingOptions;
 import dev.raylightning.core.collective.tcp.TcpRingProcessGroup;
-import dev.raylightning.examples.FashionMnistClassifier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -111,7 +111,7 @@ public final class RingCost implements Callable<Integer> {
     }
 
     private static int gradientFloats(String model) {
-        try (FashionMnistClassifier m = RunSettings.model(model)) {
+        try (LightningModule m = RunSettings.model(model)) {
             m.block();
             return Math.toIntExact(m.parameters().elementCount());
         }

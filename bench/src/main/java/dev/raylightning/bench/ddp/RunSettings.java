@@ -1,5 +1,6 @@
 package dev.raylightning.bench.ddp;
 
+import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.Trainer;
 import dev.raylightning.core.callbacks.Callback;
 import dev.raylightning.core.strategy.Strategy;
@@ -13,8 +14,14 @@ import java.util.Optional;
 /** What every benchmark fit shares: data, batch size, and a trainer with everything but training off. */
 record RunSettings(Path dataDir, int batchSize, long seed) {
 
-    /** The example's classifier: MLP 784-128-10 or the small CNN, Adam 1e-3, as in the Python peer. */
-    static FashionMnistClassifier model(String name) {
+    /**
+     * The example's classifier (MLP 784-128-10 or the small CNN) or a member of the {@link CnnFamily},
+     * Adam 1e-3, as in the Python peer.
+     */
+    static LightningModule model(String name) {
+        if (CnnFamily.isMember(name)) {
+            return new CnnFamily.Module(CnnFamily.of(name));
+        }
         Architecture a = Architecture.valueOf(name.toUpperCase(Locale.ROOT));
         return new FashionMnistClassifier(a, 128, 1e-3);
     }

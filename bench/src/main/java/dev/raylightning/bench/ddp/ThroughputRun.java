@@ -3,8 +3,8 @@ package dev.raylightning.bench.ddp;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.raylightning.bench.JsonLines;
+import dev.raylightning.core.LightningModule;
 import dev.raylightning.core.Trainer;
-import dev.raylightning.examples.FashionMnistClassifier;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +32,7 @@ final class ThroughputRun {
         StepClock clock = new StepClock(warmup, warmup + steps, v.syncProbe(), dumpDir, tag);
         Trainer trainer = settings.trainer(warmup + steps, v.base().strategy(), clock);
         long t0 = System.nanoTime();
-        try (FashionMnistClassifier m = RunSettings.model(model)) {
+        try (LightningModule m = RunSettings.model(model)) {
             trainer.fit(m, settings.data(v.prefetch()));
         }
         double fitSeconds = (System.nanoTime() - t0) / 1e9;

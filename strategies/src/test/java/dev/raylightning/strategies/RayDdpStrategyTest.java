@@ -93,7 +93,7 @@ class RayDdpStrategyTest {
     }
 
     @Test
-    void newWorkersStartTheEngineWhileTheGroupConnectsUnlessAnInitHookMayConfigureIt() {
+    void newWorkersStartTheEngineEarlyUnlessAnInitHookMayConfigureItAndTheirCompilerYieldsToTraining() {
         dev.raylightning.strategies.launcher.WorkerPool.releaseIdle(); // new workers for both fits
         RayProbe plain = new RayProbe();
         RayProbe hooked = new RayProbe();
@@ -107,6 +107,9 @@ class RayDdpStrategyTest {
         assertEquals("true", plain.seen().get("enginePreloaded"), "started when the actor was created");
         assertEquals("null", hooked.seen().get("enginePreloaded"), "with an init hook the engine starts in the run");
         assertEquals("set", hooked.seen().get("initHook"));
+        // the JIT compiler yields to training in worker JVMs (CompilerThreads); training keeps nice 0
+        assertEquals("[19]", plain.seen().get("compilerNiceness"));
+        assertEquals("[0]", plain.seen().get("trainingNiceness"));
     }
 
     @Test

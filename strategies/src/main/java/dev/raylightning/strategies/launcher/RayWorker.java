@@ -40,10 +40,12 @@ public final class RayWorker {
     static final String ENGINE_PRELOADED_PROPERTY = "ray.lightning.engine-preloaded";
 
     /**
-     * Ray constructs actors with a public no-argument constructor. Starting libtorch takes about
-     * 0.4 s; begun here, it overlaps the driver's rendezvous instead of delaying the first step.
+     * Ray constructs actors with a public no-argument constructor. The JIT compiler's threads get a
+     * lower priority than training ({@link CompilerThreads}). Starting libtorch takes about 0.4 s;
+     * begun here, it overlaps the driver's rendezvous instead of delaying the first step.
      */
     public RayWorker() {
+        CompilerThreads.lowerPriority();
         if (Boolean.getBoolean(PRELOAD_ENGINE_PROPERTY)) {
             Thread preload = new Thread(() -> {
                 try {

@@ -48,6 +48,29 @@ public final class RayProbe implements Callback {
         seen.put("initHook", String.valueOf(System.getProperty("ray.lightning.test.init-hook")));
         seen.put("enginePreloaded", String.valueOf(System.getProperty("ray.lightning.engine-preloaded")));
         seen.put("strategy", trainer.strategy().toString());
+        seen.put("compilerNiceness", niceness(true).toString());
+        seen.put("trainingNiceness", niceness(false).toString());
+    }
+
+    /** Distinct nice values of this JVM's JIT compiler threads, or of the calling thread (Linux). */
+    private static java.util.SortedSet<Integer> niceness(boolean compilers) {
+        java.util.SortedSet<Integer> out = new java.util.TreeSet<>();
+        java.nio.file.Path self = java.nio.file.Path.of("/proc/thread-self").toAbsolutePath();
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path t : tasks.toList()) {
+                String stat = java.nio.file.Files.readString(t.resolve("stat"));
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                boolean compiler = name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
+                boolean current = t.getFileName().toString().equals(self.toRealPath().getFileName().toString());
+                if (compilers ? compiler : current) {
+                    // fields after the command: state is the 1st, nice the 17th
+                    out.add(Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
     }
 
     @Override

@@ -1,7 +1,5 @@
 package dev.raylightning.bench.ddp;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
@@ -10,53 +8,36 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
-import ai.djl.training.loss.Loss;
-import dev.raylightning.core.LightningModule;
-import dev.raylightning.core.data.Batch;
-import dev.raylightning.core.optim.OptimizerConfig;
+import dev.raylightning.bench.SilentModule;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The compute-bound CNNs of the benchmark, from 0.1 to 5 million parameters, on 28x28 Fashion-MNIST
- * images. bench/python/lightning_mlp.py builds the same networks ({@code build_net}); parameter
- * counts are in {@link #parameters()}.
+ * images. bench/python/lightning_mlp.py builds the same networks ({@code build_net}).
  */
 enum CnnFamily {
 
     /** conv 16 (pad 1), pool, conv 32 (pad 1), pool, 1,568 -> 64 -> 10: 105,866 parameters. */
-    CNN_S("cnn-s", 105_866),
+    CNN_S("cnn-s"),
 
     /** PyTorch's MNIST example: conv 32, conv 64 (no padding), pool, 9,216 -> 128 -> 10: 1,199,882 parameters. */
-    CNN_M("cnn-m", 1_199_882),
+    CNN_M("cnn-m"),
 
     /** CNN_M with a third convolution (128, pad 1) and pool, 4,608 -> 1,024 -> 10: 4,822,538 parameters. */
-    CNN_L("cnn-l", 4_822_538);
+    CNN_L("cnn-l");
 
     private final String label;
-    private final long parameters;
 
-    CnnFamily(String label, long parameters) {
+    CnnFamily(String label) {
         this.label = label;
-        this.parameters = parameters;
     }
 
-    String label() {
-        return label;
-    }
-
-    long parameters() {
-        return parameters;
-    }
-
-    static boolean isMember(String label) {
-        return Arrays.stream(values()).anyMatch(f -> f.label.equals(label));
-    }
-
-    static CnnFamily of(String label) {
-        return Arrays.stream(values()).filter(f -> f.label.equals(label.toLowerCase(Locale.ROOT))).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown CNN '" + label + "'"));
+    /** The member with this label, e.g. "cnn-m"; empty for any other model name. */
+    static Optional<CnnFamily> of(String label) {
+        return Arrays.stream(values()).filter(f -> f.label.equals(label.toLowerCase(Locale.ROOT))).findFirst();
     }
 
     Block block() {
@@ -87,11 +68,8 @@ enum CnnFamily {
         return Linear.builder().setUnits(units).build();
     }
 
-    /**
-     * A member as a module: Adam 1e-3, cross-entropy, and no {@code log} calls, like the Python
-     * peer's module, so the comparison is the two frameworks' loops and collectives.
-     */
-    static final class Module extends LightningModule {
+    /** A member as a module that logs nothing ({@link SilentModule}), like the Python peer's. */
+    static final class Module extends SilentModule {
 
         private static final long serialVersionUID = 1L;
 
@@ -104,21 +82,6 @@ enum CnnFamily {
         @Override
         protected Block configureBlock() {
             return net.block();
-        }
-
-        @Override
-        protected Shape[] inputShapes() {
-            return new Shape[] {new Shape(1, 1, 28, 28)};
-        }
-
-        @Override
-        public OptimizerConfig configureOptimizers() {
-            return OptimizerConfig.adam(1e-3);
-        }
-
-        @Override
-        public NDArray trainingStep(Batch batch, int batchIdx) {
-            return Loss.softmaxCrossEntropyLoss().evaluate(batch.labels(), new NDList(forward(batch.input())));
         }
     }
 }

@@ -19,8 +19,9 @@ record RunSettings(Path dataDir, int batchSize, long seed) {
      * Adam 1e-3, as in the Python peer.
      */
     static LightningModule model(String name) {
-        if (CnnFamily.isMember(name)) {
-            return new CnnFamily.Module(CnnFamily.of(name));
+        Optional<CnnFamily> member = CnnFamily.of(name);
+        if (member.isPresent()) {
+            return new CnnFamily.Module(member.get());
         }
         Architecture a = Architecture.valueOf(name.toUpperCase(Locale.ROOT));
         return new FashionMnistClassifier(a, 128, 1e-3);

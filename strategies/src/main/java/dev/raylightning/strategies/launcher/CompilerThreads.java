@@ -18,8 +18,9 @@ import java.util.stream.Stream;
  * training thread keeps its core busy the compiler takes only the CPU that training leaves. A new
  * worker's C2 thread compiles DJL's block-forward chain for most of its first minute (single
  * compilations of 0.7 s); on a machine with one core per worker that time came out of training.
- * On an idle core the compiler runs as fast as before. Compiler threads the JVM adds later are
- * started by a compiler thread and inherit its niceness. Linux only; elsewhere nothing changes.
+ * On an idle core the compiler runs as fast as before. Only the threads present when this runs are
+ * changed; HotSpot adds compiler threads from a compiler thread, and Linux threads start with the
+ * niceness of the thread that creates them. Linux only; elsewhere nothing changes.
  */
 final class CompilerThreads {
 

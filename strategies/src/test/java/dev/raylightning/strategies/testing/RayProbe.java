@@ -48,29 +48,40 @@ public final class RayProbe implements Callback {
         seen.put("initHook", String.valueOf(System.getProperty("ray.lightning.test.init-hook")));
         seen.put("enginePreloaded", String.valueOf(System.getProperty("ray.lightning.engine-preloaded")));
         seen.put("strategy", trainer.strategy().toString());
-        seen.put("compilerNiceness", niceness(true).toString());
-        seen.put("trainingNiceness", niceness(false).toString());
+        seen.put("compilerNiceness", compilerNiceness().toString());
+        seen.put("trainingNiceness", ownNiceness().toString());
     }
 
-    /** Distinct nice values of this JVM's JIT compiler threads, or of the calling thread (Linux). */
-    private static java.util.SortedSet<Integer> niceness(boolean compilers) {
+    /** Distinct nice values of this JVM's JIT compiler threads (Linux). */
+    private static java.util.SortedSet<Integer> compilerNiceness() {
         java.util.SortedSet<Integer> out = new java.util.TreeSet<>();
-        java.nio.file.Path self = java.nio.file.Path.of("/proc/thread-self").toAbsolutePath();
         try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
             for (java.nio.file.Path t : tasks.toList()) {
                 String stat = java.nio.file.Files.readString(t.resolve("stat"));
                 String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                boolean compiler = name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
-                boolean current = t.getFileName().toString().equals(self.toRealPath().getFileName().toString());
-                if (compilers ? compiler : current) {
-                    // fields after the command: state is the 1st, nice the 17th
-                    out.add(Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]));
+                if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+                    out.add(nice(stat));
                 }
             }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
         return out;
+    }
+
+    /** The calling thread's nice value (Linux). */
+    private static java.util.SortedSet<Integer> ownNiceness() {
+        try {
+            return new java.util.TreeSet<>(java.util.Set.of(
+                    nice(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/stat")))));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The nice field of a /proc stat line: after the command, state is the 1st field, nice the 17th. */
+    private static int nice(String stat) {
+        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
     }
 
     @Override

@@ -115,9 +115,14 @@ public final class RayRuntime {
             address = cluster.address();
         }
         try {
+            List<Path> codeSearchPath = codeSearchPath();
+            List<String> workerOptions = new ArrayList<>(workerJvmOptions());
+            if (cluster != null) {
+                workerOptions.addAll(WorkerClassArchive.options(codeSearchPath, workerOptions));
+            }
             RayDriver driver = RayDriver.to(address)
-                    .codeSearchPath(codeSearchPath())
-                    .workerJvmOptions(workerJvmOptions())
+                    .codeSearchPath(codeSearchPath)
+                    .workerJvmOptions(workerOptions)
                     .connect();
             return new RayRuntime(address, cluster, driver);
         } catch (RuntimeException | Error e) {

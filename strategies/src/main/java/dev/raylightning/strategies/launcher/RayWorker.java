@@ -5,6 +5,7 @@ import dev.raylightning.core.engine.Engines;
 import dev.raylightning.core.strategy.RankInfo;
 import dev.raylightning.core.strategy.Strategy;
 import dev.raylightning.core.util.JavaBytes;
+import dev.raylightning.strategies.cluster.WorkerClassArchive;
 import dev.raylightning.strategies.shipping.ShippedPayload;
 import io.ray.api.Ray;
 
@@ -103,6 +104,9 @@ public final class RayWorker {
                 job.initHook().run(rank);
             }
             Serializable result = job.task().run(strategy, rank.globalRank() == 0 ? events : null);
+            if (rank.globalRank() == 0) {
+                WorkerClassArchive.dumpAfterRun();
+            }
             return serialize(WorkerOutcome.success(result));
         } catch (Throwable t) {
             return serialize(WorkerOutcome.failure(t));

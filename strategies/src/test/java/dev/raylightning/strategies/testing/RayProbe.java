@@ -50,6 +50,25 @@ public final class RayProbe implements Callback {
         seen.put("strategy", trainer.strategy().toString());
         seen.put("compilerNiceness", compilerNiceness().toString());
         seen.put("trainingNiceness", ownNiceness().toString());
+        seen.put("mappedClassArchives", mappedClassArchives().toString());
+    }
+
+    /** File names of the class-data-sharing archives this JVM maps, other than the JDK's own. */
+    private static java.util.SortedSet<String> mappedClassArchives() {
+        java.util.SortedSet<String> out = new java.util.TreeSet<>();
+        String jdk = System.getProperty("java.home");
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps"))) {
+                int slash = line.indexOf('/');
+                String file = slash < 0 ? "" : line.substring(slash);
+                if (file.endsWith(".jsa") && !file.startsWith(jdk)) {
+                    out.add(java.nio.file.Path.of(file).getFileName().toString());
+                }
+            }
+        } catch (java.io.IOException e) {
+            out.add("unreadable: " + e.getMessage());
+        }
+        return out;
     }
 
     /** Distinct nice values of this JVM's JIT compiler threads (Linux). */

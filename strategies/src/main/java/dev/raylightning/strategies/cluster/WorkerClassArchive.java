@@ -26,8 +26,8 @@ import java.util.stream.Stream;
  * A class-data-sharing archive for the worker JVMs of a local cluster: the classes a worker loads
  * (Ray's runtime, DJL, this library, the job's), parsed and verified once and mapped by every
  * later worker JVM. In alternating pairs on 2 cores a worker with the archive reached the actor's
- * first call about 0.45 s sooner (1.9 against 2.35 s from JVM start) and the fit's first step 0.92
- * of the time (docs/benchmarks.md).
+ * first call 0.3 to 1.1 s sooner (1.5 to 1.8 against 2.1 to 2.6 s from JVM start) and a fit on new
+ * workers its first step in 0.93 of the time (docs/benchmarks.md).
  *
  * <p>The driver picks the JVM options when it connects: when an archive for this class path, JVM
  * and worker options exists, workers map it ({@code -XX:SharedArchiveFile}); otherwise they record

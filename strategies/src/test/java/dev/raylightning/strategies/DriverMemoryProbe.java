@@ -55,7 +55,7 @@ final class DriverMemoryProbe {
 
     /** Bytes glibc's heap has handed out and not had back, in KB: arenas plus large mmapped blocks. */
     static long mallocInUseKb() {
-        MallInfo2 m = Native.load("c", LibC.class).mallinfo2();
+        MallInfo2 m = mallinfo2();
         return (m.uordblks + m.hblkhd) / 1024;
     }
 
@@ -75,6 +75,10 @@ final class DriverMemoryProbe {
         return Long.parseLong(m.group(1));
     }
 
+    private static MallInfo2 mallinfo2() {
+        return Native.load("c", LibC.class).mallinfo2();
+    }
+
     /** The process's OS threads. */
     static int osThreads() {
         String[] tasks = new File("/proc/self/task").list();
@@ -83,7 +87,7 @@ final class DriverMemoryProbe {
 
     private static String malloc() {
         try {
-            MallInfo2 m = Native.load("c", LibC.class).mallinfo2();
+            MallInfo2 m = mallinfo2();
             return String.format("malloc in use %d KB, free %d KB", m.uordblks / 1024, m.fordblks / 1024);
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             return "malloc statistics unavailable";

@@ -138,11 +138,15 @@ public final class RayBinaries {
         if (venv != null && !venv.isBlank()) {
             return Path.of(venv);
         }
+        return home(properties, environment).resolve("ray-" + RAY_VERSION).resolve("venv");
+    }
+
+    /** The library's folder for what it sets up and keeps: {@code ${RAY_LIGHTNING_HOME:-~/.cache/ray-lightning}}. */
+    static Path home(Function<String, String> properties, Map<String, String> environment) {
         String home = environment.get("RAY_LIGHTNING_HOME");
-        Path base = home != null && !home.isBlank()
+        return home != null && !home.isBlank()
                 ? Path.of(home)
                 : Path.of(properties.apply("user.home"), ".cache", "ray-lightning");
-        return base.resolve("ray-" + RAY_VERSION).resolve("venv");
     }
 
     private Optional<Path> onPath() {

@@ -87,28 +87,20 @@ public final class WorkerClassArchive {
         if (dir != null && !dir.isBlank()) {
             return Path.of(dir);
         }
-        String home = System.getenv("RAY_LIGHTNING_HOME");
-        Path base = home != null && !home.isBlank() ? Path.of(home)
-                : Path.of(System.getProperty("user.home"), ".cache", "ray-lightning");
-        return base.resolve("class-archives");
+        return RayBinaries.home(System::getProperty, System.getenv()).resolve("class-archives");
     }
 
     /**
-     * A digest of what decides whether an archive fits: the JVM, Ray's version, the worker options
-     * and every class path entry with its size and modification time.
+     * A digest of what decides whether an archive fits: the JVM, Ray's version (its jars are the
+     * workers' class path), the worker options and every entry of the code search path (this JVM's
+     * class path, expanded) with its size and modification time.
      */
     static String key(List<Path> codeSearchPath, List<String> workerOptions) {
         StringBuilder identity = new StringBuilder()
                 .append(System.getProperty("java.vm.version")).append('\n')
                 .append(RayBinaries.RAY_VERSION).append('\n')
                 .append(String.join(" ", workerOptions)).append('\n');
-        List<Path> entries = new ArrayList<>(codeSearchPath);
-        for (String e : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
-            if (!e.isBlank()) {
-                entries.add(Path.of(e));
-            }
-        }
-        for (Path p : entries) {
+        for (Path p : codeSearchPath) {
             identity.append(p.toAbsolutePath());
             try {
                 identity.append(' ').append(Files.size(p)).append(' ').append(Files.getLastModifiedTime(p).toMillis());

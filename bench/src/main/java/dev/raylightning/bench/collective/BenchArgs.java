@@ -33,8 +33,8 @@ record BenchArgs(List<Integer> sizesKb, int iters, int warmup, int round, int ch
                 default -> throw new IllegalArgumentException("unknown flag " + args[i]);
             }
         }
-        if (!api.equals("bytes") && !api.equals("floats") && !api.equals("shm")) {
-            throw new IllegalArgumentException("--api is bytes, floats or shm, got " + api);
+        if (!List.of("bytes", "floats", "shm", "shm-ring").contains(api)) {
+            throw new IllegalArgumentException("--api is bytes, floats, shm or shm-ring, got " + api);
         }
         return new BenchArgs(sizes, iters, warmup, round, chunk, sockBuf, api);
     }

@@ -22,7 +22,8 @@ final class CollectiveSummary {
 
     /** Implementations in column order, with their column titles. */
     private static final String[][] IMPLS = {
-        {"ring", "ring bytes"}, {"ring-floats", "ring floats"}, {"shm", "shared memory"}, {"gloo", "Gloo"},
+        {"ring", "ring bytes"}, {"ring-floats", "ring floats"}, {"shm", "shared memory"},
+        {"shm-ring", "shm ring barriers"}, {"gloo", "Gloo"},
         {"tcp", "TCP 1-way"}, {"tcp-bidir", "TCP 2-way"}};
 
     private CollectiveSummary() {}
@@ -42,7 +43,8 @@ final class CollectiveSummary {
             head.add(impl[1] + " GB/s");
         }
         head.addAll(List.of("ring CPU ms", "ring/Gloo", "ring floats/Gloo", "ring/TCP 1-way", "ring/TCP 2-way",
-                "shm/Gloo", "shm/TCP 1-way", "ring p90/median", "shm p90/median", "Gloo p90/median", "rounds"));
+                "shm/Gloo", "shm/TCP 1-way", "shm ring barriers/shm time", "ring p90/median", "shm p90/median",
+                "shm ring barriers p90/median", "Gloo p90/median", "rounds"));
         List<List<String>> rows = new ArrayList<>();
         for (Map.Entry<Long, Map<String, List<JsonObject>>> e : bySize.entrySet()) {
             Map<String, List<JsonObject>> m = e.getValue();
@@ -61,7 +63,8 @@ final class CollectiveSummary {
             double shm = median(m.get("shm"), "busbw_gbps");
             row.add(fmt(shm / gloo) + "x");
             row.add(pct(shm / median(m.get("tcp"), "busbw_gbps")));
-            for (String impl : List.of("ring", "shm", "gloo")) {
+            row.add(fmt(median(m.get("shm-ring"), "median_s") / median(m.get("shm"), "median_s")));
+            for (String impl : List.of("ring", "shm", "shm-ring", "gloo")) {
                 row.add(fmt(tailRatio(m.get(impl))));
             }
             row.add(String.valueOf(m.getOrDefault("ring", List.of()).size()));

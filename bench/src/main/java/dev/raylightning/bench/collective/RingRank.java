@@ -40,9 +40,13 @@ final class RingRank {
         ByteBuffer all = ByteBuffer.allocateDirect(a.maxBytes()).order(ByteOrder.nativeOrder());
         boolean bytes = !a.api().equals("floats");
         TcpRingProcessGroup ring = TcpRingProcessGroup.connect(rank, eps, listener, options);
-        // "shm": the same ring wrapped in the same-host shared-memory all-reduce (all sizes)
-        try (ProcessGroup group = a.api().equals("shm") ? SharedMemoryGroup.wrap(ring, secret, 0)
-                : ring) {
+        // "shm": the same ring wrapped in the same-host shared-memory all-reduce (all sizes);
+        // "shm-ring": the same with the ring's barriers in place of the futex ones
+        boolean shm = a.api().startsWith("shm");
+        if (a.api().equals("shm-ring")) {
+            System.setProperty(SharedMemoryGroup.BARRIER_PROPERTY, "ring");
+        }
+        try (ProcessGroup group = shm ? SharedMemoryGroup.wrap(ring, secret, 0) : ring) {
             // Warm the JIT on every size first, so the first size measured is not the slowest.
             for (int kb : a.sizesKb()) {
                 for (int i = 0; i < 2; i++) {
@@ -69,7 +73,7 @@ final class RingRank {
                     t.add(System.nanoTime() - t0, mx.getCurrentThreadCpuTime() - c0);
                 }
                 if (rank == 0) {
-                    String impl = a.api().equals("shm") ? "shm" : bytes ? "ring" : "ring-floats";
+                    String impl = shm ? a.api() : bytes ? "ring" : "ring-floats";
                     System.out.println(t.json(impl, a.round(), (long) kb << 10, size,
                             2.0 * (size - 1) / size));
                     System.out.flush();

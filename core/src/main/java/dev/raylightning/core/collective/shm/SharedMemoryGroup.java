@@ -6,6 +6,8 @@ import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceKernels;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.WireFormat;
+import dev.raylightning.core.collective.tcp.RingOptions;
+import dev.raylightning.core.collective.tcp.TcpRingProcessGroup;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -27,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * same host, and everything else through the wrapped group (a TCP ring, say). A socket ring
  * copies every byte through the kernel twice per hop; here each rank copies the chunks its peers
  * reduce into its own mapped segment, reduces its own chunk from its buffer and its peers'
- * segments into its segment, and copies the reduced chunks back: about three passes over memory,
- * with two barriers of the wrapped group as the only messages.
+ * segments into its segment, and copies the reduced chunks back: about three passes over memory
+ * and two barriers. The barriers are counters in shared memory too ({@link SegmentBarrier}: a
+ * waiting rank sleeps on a futex until its peer arrives), or those of the wrapped group where
+ * futexes are not available or {@code -Dray.lightning.shm-barrier=ring} asks for them.
  *
  * <p>Each rank owns two segments and alternates between them call by call, so a rank may start
  * the next call while a slower peer still reads the last one's result. Segment files (see
@@ -51,16 +55,34 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
      * runs (docs/tcp-ring.md); at 128 KiB and below it went either way, and the ring needs no segments.
      */
     public static final long DEFAULT_THRESHOLD = 256L << 10;
+    /**
+     * System property: how the ranks wait for each other inside a shared-memory call, {@code futex}
+     * (counters in shared memory, sleeping on a futex: the default where Linux futexes are
+     * available) or {@code ring} (barriers of the wrapped group).
+     */
+    public static final String BARRIER_PROPERTY = "ray.lightning.shm-barrier";
+    // where a barrier's caller is, so that ranks in different calls fail instead of mixing data
+    private static final int ALL_REDUCE_INPUTS = 1;
+    private static final int ALL_REDUCE_CHUNKS = 2;
+    private static final int REDUCE_SCATTER_INPUTS = 3;
+    private static final int ALL_GATHER_INPUTS = 4;
+    private static final int BARRIER = 5;
     static final Path SHM_DIR = Path.of("/dev/shm");
 
     private final SegmentSetup setup;
+    private final HostProbe.Host host;
     private final long threshold;
+    private final boolean futexBarriers;
+    /** The barrier in shared memory, made with the first segments; null while the wrapped group's serves. */
+    private SegmentBarrier barrier;
     private boolean shared;
     private String notSharedReason;
     private final float[] blockA = new float[ReduceKernels.BLOCK];
     private final float[] blockB = new float[ReduceKernels.BLOCK];
     /** [parity][rank]: the mapped segments of the current generation. */
     private MappedSegment[][] segments;
+    /** Every rank's control segment, by rank, while {@link #barrier} exists. */
+    private MappedSegment[] control;
     private long capacity;
     private int generation;
     private long calls;
@@ -69,7 +91,9 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
             LongSupplier usableBytes, String notSharedReason) {
         super(inner);
         this.setup = host == null ? null : new SegmentSetup(inner, files, host, usableBytes);
+        this.host = host;
         this.threshold = threshold;
+        this.futexBarriers = !"ring".equals(System.getProperty(BARRIER_PROPERTY, "futex")) && Futex.available();
         this.shared = host != null;
         this.notSharedReason = notSharedReason;
     }
@@ -115,6 +139,14 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         return shared;
     }
 
+    /**
+     * Whether the ranks wait for each other inside shared-memory calls in shared memory (on
+     * futexes) rather than through the wrapped group; false until the first such call.
+     */
+    public boolean hasSharedMemoryBarriers() {
+        return barrier != null;
+    }
+
     /** Why large all-reduces go through the wrapped group; empty while they use shared memory. */
     public Optional<String> notSharedReason() {
         return Optional.ofNullable(notSharedReason);
@@ -135,7 +167,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         int len = chunkStart(n, rank + 1) - start;
         // peers read only the other chunks of this rank's input: its own chunk is reduced straight
         // from the caller's buffer, and only the result lands in the segment
-        MappedSegment[] seg = publish(floats, start * Float.BYTES, (start + len) * Float.BYTES);
+        MappedSegment[] seg = publish("allReduce", ALL_REDUCE_INPUTS, floats, start * Float.BYTES, (start + len) * Float.BYTES);
         if (seg == null) {
             delegate().allReduce(floats, op);
             return;
@@ -153,12 +185,18 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
                     divisor, blockA, blockB);
             first = false;
         }
-        delegate().barrier();
+        sync("allReduce", ALL_REDUCE_CHUNKS, bytes);
         for (int k = 0; k < size; k++) {
             int s = chunkStart(n, k);
             int l = chunkStart(n, k + 1) - s;
             floats.put(pos + s * Float.BYTES, seg[k].bytes, s * Float.BYTES, l * Float.BYTES);
         }
+    }
+
+    /** In shared memory once the first shared-memory call made the barrier; through the wrapped group before. */
+    @Override
+    public void barrier() {
+        sync("barrier", BARRIER, 0);
     }
 
     /** float32 takes this group's own path (shared memory when large); 16-bit wires go to the ring. */
@@ -183,6 +221,12 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         if (segments != null && capacity >= bytes) {
             return true;
         }
+        if (futexBarriers && barrier == null) {
+            makeBarrier();
+            if (!shared) {
+                return false;
+            }
+        }
         releaseSegments();
         long size = Math.max(bytes, capacity * 2);
         SegmentSetup.Outcome made = setup.build(++generation, size);
@@ -195,6 +239,28 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         segments = made.segments();
         capacity = size;
         return true;
+    }
+
+    /**
+     * Maps every rank's control segment for {@link SegmentBarrier}; when that cannot be done the
+     * group stays on the wrapped group, as when data segments cannot be made.
+     */
+    private void makeBarrier() {
+        SegmentSetup.Outcome made = setup.build(++generation, SegmentBarrier.CONTROL_BYTES);
+        if (made.segments() == null) {
+            shared = false;
+            notSharedReason = made.problem();
+            LOG.warn("rank {}: all-reduces stay on {} from now on: {}", rank(), delegate(), made.problem());
+            return;
+        }
+        for (MappedSegment unused : made.segments()[1]) {
+            unused.close();
+        }
+        control = made.segments()[0];
+        long timeout = delegate() instanceof TcpRingProcessGroup ring ? ring.options().collectiveTimeout().toNanos()
+                : RingOptions.DEFAULT_COLLECTIVE_TIMEOUT.toNanos();
+        barrier = new SegmentBarrier(control, host.pids(), rank(), timeout,
+                Integer.getInteger(SegmentBarrier.SPINS_PROPERTY, SegmentBarrier.DEFAULT_SPINS));
     }
 
     private void releaseSegments() {
@@ -234,7 +300,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         int n = output.remaining() / Float.BYTES;
         int start = rank() * n;
         // peers never read this rank's own chunk: it is combined straight from the caller's buffer
-        MappedSegment[] seg = publish(input, start * Float.BYTES, (start + n) * Float.BYTES);
+        MappedSegment[] seg = publish("reduceScatter", REDUCE_SCATTER_INPUTS, input, start * Float.BYTES, (start + n) * Float.BYTES);
         if (seg == null) {
             delegate().reduceScatter(input, output, op);
             return;
@@ -264,7 +330,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
             return;
         }
         int n = input.remaining();
-        MappedSegment[] seg = publish(input);
+        MappedSegment[] seg = publish("allGather", ALL_GATHER_INPUTS, input, 0, 0);
         if (seg == null) {
             delegate().allGather(input, output);
             return;
@@ -276,16 +342,12 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     }
 
     /**
-     * Copies {@code input} into this rank's segment of the next parity and waits until every rank
-     * did the same. One barrier suffices: a rank writes a parity's segment again only two calls
-     * later, after a barrier that every peer passes only once it finished reading.
+     * Copies {@code input}, but for its bytes {@code [skipFrom, skipTo)} that no peer reads, into
+     * this rank's segment of the next parity and waits until every rank did the same. One barrier
+     * suffices: a rank writes a parity's segment again only two calls later, after a barrier that
+     * every peer passes only once it finished reading.
      */
-    private MappedSegment[] publish(ByteBuffer input) {
-        return publish(input, 0, 0);
-    }
-
-    /** {@link #publish(ByteBuffer)} leaving out the input's bytes {@code [skipFrom, skipTo)}, which no peer reads. */
-    private MappedSegment[] publish(ByteBuffer input, int skipFrom, int skipTo) {
+    private MappedSegment[] publish(String operation, int kind, ByteBuffer input, int skipFrom, int skipTo) {
         if (!ensureCapacity(input.remaining())) {
             return null;
         }
@@ -294,22 +356,40 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         int pos = input.position();
         own.put(0, input, pos, skipFrom);
         own.put(skipTo, input, pos + skipTo, input.remaining() - skipTo);
-        delegate().barrier();
+        sync(operation, kind, input.remaining());
         return seg;
+    }
+
+    /** Waits for every rank at this point of a shared-memory call: in shared memory, or through the wrapped group. */
+    private void sync(String operation, int kind, long bytes) {
+        if (barrier != null) {
+            barrier.await(operation + " (shared memory)", SegmentBarrier.descriptor(kind, bytes));
+        } else {
+            delegate().barrier();
+        }
     }
 
     @Override
     public void close() {
         try {
+            if (barrier != null) {
+                barrier.close(); // before unmapping: peers still waiting learn that this rank left
+            }
             releaseSegments();
         } finally {
+            if (control != null) {
+                for (MappedSegment c : control) {
+                    c.close();
+                }
+                control = null;
+            }
             delegate().close();
         }
     }
 
     @Override
     public String toString() {
-        return "SharedMemoryGroup(" + (shared ? "shared memory from " + threshold + " bytes" : "not shared: "
-                + notSharedReason) + ", " + delegate() + ")";
+        return "SharedMemoryGroup(" + (shared ? "shared memory from " + threshold + " bytes"
+                + (barrier != null ? ", futex barriers" : "") : "not shared: " + notSharedReason) + ", " + delegate() + ")";
     }
 }

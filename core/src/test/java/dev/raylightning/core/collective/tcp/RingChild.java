@@ -24,6 +24,8 @@ import java.util.List;
  * mode {@code allreduce}: all-reduces known data, checks it, prints {@code OK rank}.
  * mode {@code shm}: the same through {@link SharedMemoryGroup}, which must find shared memory.
  * mode {@code hang}: connects, prints {@code READY}, then waits to be killed.
+ * mode {@code shm-hang}: wraps the ring in {@link SharedMemoryGroup}, all-reduces once through shared
+ * memory with its peers, prints {@code READY}, then waits to be killed.
  */
 public final class RingChild {
 
@@ -44,12 +46,15 @@ public final class RingChild {
         publish(dir, rank, listener.endpoint());
         List<Endpoint> eps = await(dir, size);
         TcpRingProcessGroup ring = TcpRingProcessGroup.connect(rank, eps, listener, options);
-        try (ProcessGroup group = mode.equals("shm") ? SharedMemoryGroup.wrap(ring, secret, 0) : ring) {
+        try (ProcessGroup group = mode.startsWith("shm") ? SharedMemoryGroup.wrap(ring, secret, 0) : ring) {
             if (group instanceof SharedMemoryGroup g && !g.isShared()) {
                 System.out.println("NOT SHARED " + rank);
                 System.exit(3);
             }
-            if (mode.equals("hang")) {
+            if (mode.equals("shm-hang")) {
+                group.allReduce(ByteBuffer.allocateDirect(N * 4).order(ByteOrder.nativeOrder()), ReduceOp.SUM);
+            }
+            if (mode.endsWith("hang")) {
                 System.out.println("READY " + rank);
                 System.out.flush();
                 Thread.sleep(Long.MAX_VALUE);

@@ -219,4 +219,101 @@ class SharedMemoryGroupTest {
         assertTrue(e.getMessage().contains("rank 1"), e.getMessage());
         assertTrue(seconds >= 1.0 && seconds < 10, "failed after " + seconds + " s");
     }
+
+    private static ByteBuffer direct(int floats) {
+        return ByteBuffer.allocateDirect(floats * 4).order(ByteOrder.nativeOrder());
+    }
+
+    private List<SharedMemoryGroup> wrapWithTimeout(int seconds) {
+        rings = TcpRingProcessGroup.local(2, RingOptions.defaults()
+                .withCollectiveTimeout(java.time.Duration.ofSeconds(seconds)));
+        groups = Ranks.run(2, r -> SharedMemoryGroup.wrap(rings.get(r), secret, 0));
+        Ranks.run(2, r -> {
+            groups.get(r).allReduce(direct(1 << 16), ReduceOp.SUM); // makes segments and barrier
+            return null;
+        });
+        return groups;
+    }
+
+    @Test
+    void ranksWaitForEachOtherInSharedMemoryUnlessTheRingIsAskedFor() {
+        wrap(2, 0);
+        assertFalse(groups.get(0).hasSharedMemoryBarriers(), "no barrier before the first shared call");
+        assertAllReduce(2, 100_000, ReduceOp.SUM);
+        assertTrue(groups.stream().allMatch(SharedMemoryGroup::hasSharedMemoryBarriers), groups.get(0).toString());
+        close();
+        System.setProperty(SharedMemoryGroup.BARRIER_PROPERTY, "ring");
+        try {
+            wrap(2, 0);
+        } finally {
+            System.clearProperty(SharedMemoryGroup.BARRIER_PROPERTY);
+        }
+        assertAllReduce(2, 100_000, ReduceOp.SUM);
+        assertTrue(groups.stream().noneMatch(SharedMemoryGroup::hasSharedMemoryBarriers), groups.get(0).toString());
+    }
+
+    @Test
+    void ranksInDifferentCollectivesFailWithAMismatchInsteadOfMixingData() {
+        wrapWithTimeout(20);
+        int n = 1 << 16;
+        List<Ranks.Outcome<Object>> results = Ranks.runAll(2, r -> {
+            if (r == 0) {
+                groups.get(0).allReduce(direct(n), ReduceOp.SUM);
+            } else {
+                groups.get(1).allGather(direct(n / 2), direct(n));
+            }
+            return "done";
+        }, 30);
+        for (int r = 0; r < 2; r++) {
+            CollectiveException e = assertInstanceOf(CollectiveException.class, results.get(r).error(), "rank " + r);
+            assertEquals(CollectiveException.Reason.MISMATCH, e.reason(), e.getMessage());
+            assertEquals(1 - r, e.peerRank(), e.getMessage());
+            assertTrue(results.get(r).millis() < 5_000, "took " + results.get(r).millis() + " ms");
+        }
+        // the group stays failed: a later call says so at once instead of waiting
+        assertThrows(CollectiveException.class, () -> groups.get(0).allReduce(direct(n), ReduceOp.SUM));
+    }
+
+    @Test
+    void aPeerThatClosesItsGroupFailsAWaitingRankAtOnce() {
+        wrapWithTimeout(30);
+        Thread closer = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            groups.get(1).close();
+        });
+        closer.start();
+        long start = System.nanoTime();
+        CollectiveException e = assertThrows(CollectiveException.class,
+                () -> groups.get(0).allReduce(direct(1 << 16), ReduceOp.SUM));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(CollectiveException.Reason.CLOSED, e.reason(), e.getMessage());
+        assertEquals(1, e.peerRank(), e.getMessage());
+        assertTrue(e.getMessage().contains("rank 1 closed its group"), e.getMessage());
+        assertTrue(millis >= 250 && millis < 5_000, "failed after " + millis + " ms");
+    }
+
+    @Test
+    void anInterruptEndsTheWaitOfTheInterruptedRank() throws InterruptedException {
+        wrapWithTimeout(30);
+        Thread waiter = Thread.currentThread();
+        Thread interrupter = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            waiter.interrupt();
+        });
+        interrupter.start();
+        CollectiveException e = assertThrows(CollectiveException.class,
+                () -> groups.get(0).allReduce(direct(1 << 16), ReduceOp.SUM));
+        interrupter.join();
+        assertTrue(Thread.interrupted(), "the interrupt stays set for the caller");
+        assertEquals(CollectiveException.Reason.ABORTED, e.reason(), e.getMessage());
+        assertEquals(0, e.peerRank(), e.getMessage());
+    }
 }

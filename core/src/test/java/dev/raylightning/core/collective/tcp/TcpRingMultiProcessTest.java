@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
+import dev.raylightning.core.collective.shm.SharedMemoryGroup;
 import dev.raylightning.core.collective.tcp.Ranks.Outcome;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,6 +117,43 @@ class TcpRingMultiProcessTest {
             }
         } finally {
             groups.forEach(TcpRingProcessGroup::close);
+        }
+    }
+
+    @Test
+    void aKilledProcessFailsARankWaitingForItInSharedMemory() throws Exception {
+        RingOptions options = RingOptions.defaults().withCollectiveTimeout(Duration.ofSeconds(30)).withSecret(secret);
+        RingListener listener = TcpRingProcessGroup.listen("127.0.0.1", options);
+        RingChild.publish(dir, 0, listener.endpoint());
+        Process child = spawn(1, 2, "shm-hang");
+        List<Endpoint> eps = RingChild.await(dir, 2);
+        try (SharedMemoryGroup group = SharedMemoryGroup.wrap(TcpRingProcessGroup.connect(0, eps, listener, options),
+                secret, 0)) {
+            group.allReduce(ByteBuffer.allocateDirect(RingChild.N * 4).order(ByteOrder.nativeOrder()), ReduceOp.SUM);
+            assertTrue(group.hasSharedMemoryBarriers(), group.toString());
+            BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String line = out.readLine();
+            assertTrue(line != null && line.startsWith("READY"), "child said: " + line);
+            Thread killer = new Thread(() -> {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                child.destroyForcibly();
+            });
+            killer.start();
+            long start = System.nanoTime();
+            CollectiveException e = org.junit.jupiter.api.Assertions.assertThrows(CollectiveException.class,
+                    () -> group.allReduce(ByteBuffer.allocateDirect(RingChild.N * 4).order(ByteOrder.nativeOrder()),
+                            ReduceOp.SUM));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            killer.join();
+            assertEquals(1, e.peerRank(), e.getMessage());
+            assertEquals(Reason.CLOSED, e.reason(), e.getMessage());
+            assertTrue(e.getMessage().contains("rank 1 ended"), e.getMessage());
+            assertTrue(millis >= 250 && millis < 5_000, "failed after " + millis + " ms");
         }
     }
 }

@@ -1,0 +1,86 @@
+package dev.raylightning.core.collective.shm;
+
+import java.nio.ByteBuffer;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Linux futexes on 32-bit words of shared mappings, through JNA's direct mapping of
+ * {@code syscall(2)}: a process sleeps in the kernel until the word changes or another process
+ * wakes it, which is what a barrier in shared memory needs to wait without taking a CPU from the
+ * rank it waits for. The operations are the shared (not process-private) ones, keyed by the
+ * mapped file and offset, so they work between processes that map the same file.
+ */
+final class Futex {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Futex.class);
+    private static final int FUTEX_WAIT = 0;
+    private static final int FUTEX_WAKE = 1;
+    private static final long SYS_FUTEX = syscallNumber();
+    private static final boolean AVAILABLE = SYS_FUTEX >= 0 && register();
+
+    private Futex() {}
+
+    private static long syscallNumber() {
+        if (!Platform.isLinux()) {
+            return -1;
+        }
+        return switch (System.getProperty("os.arch", "")) {
+            case "amd64", "x86_64" -> 202;
+            case "aarch64" -> 98;
+            default -> -1;
+        };
+    }
+
+    private static boolean register() {
+        try {
+            Native.register(Futex.class, Platform.C_LIBRARY_NAME);
+            // waking a private word no one waits on returns 0; a kernel without futexes, -1
+            try (Memory word = new Memory(4)) {
+                word.setInt(0, 0);
+                return syscall(SYS_FUTEX, Pointer.nativeValue(word), FUTEX_WAKE, 1, 0, 0, 0) == 0;
+            }
+        } catch (LinkageError | RuntimeException e) {
+            LOG.debug("futexes unavailable; shared-memory barriers go through the wrapped group", e);
+            return false;
+        }
+    }
+
+    private static native long syscall(long number, long address, int op, int value, long timeout, long address2,
+            int value3);
+
+    /** Whether this process can use futexes (Linux on x86-64 or AArch64, JNA's native part loaded). */
+    static boolean available() {
+        return AVAILABLE;
+    }
+
+    /** The address of a direct buffer's first byte. */
+    static long address(ByteBuffer direct) {
+        if (!direct.isDirect()) {
+            throw new IllegalArgumentException("not a direct buffer");
+        }
+        return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
+    }
+
+    /**
+     * Sleeps while the word at {@code address} holds {@code expected}, at most about
+     * {@code timeout} (a reusable 16-byte {@code struct timespec}, set here). Returns early on a
+     * wake-up, a changed word, a signal or a spurious wake-up: callers re-check their condition.
+     */
+    static void await(long address, int expected, Memory timeout, long nanos) {
+        timeout.setLong(0, nanos / 1_000_000_000L);
+        timeout.setLong(8, nanos % 1_000_000_000L);
+        syscall(SYS_FUTEX, address, FUTEX_WAIT, expected, Pointer.nativeValue(timeout), 0, 0);
+    }
+
+    /** Wakes every process sleeping on the word at {@code address}. */
+    static void wakeAll(long address) {
+        syscall(SYS_FUTEX, address, FUTEX_WAKE, Integer.MAX_VALUE, 0, 0, 0);
+    }
+}

@@ -1,0 +1,208 @@
+package dev.raylightning.core.collective.shm;
+
+import dev.raylightning.core.collective.tcp.CollectiveException;
+import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import com.sun.jna.Memory;
+
+/**
+ * A barrier of the ranks of one host in shared memory: each rank counts its arrivals in a word of
+ * its own control segment and waits for its peers' counts, spinning briefly and then sleeping on a
+ * {@link Futex} until the peer's arrival wakes it. A socket barrier costs a message each way
+ * through the kernel and a selector wake-up; this costs a store, and a wake-up only when a peer
+ * sleeps. A rank that waits does not spin on the CPU that the late rank needs.
+ *
+ * <p>Each arrival also publishes what the call is (a descriptor of the operation and its size),
+ * so ranks that reach the barrier from different collectives fail with {@link Reason#MISMATCH}
+ * instead of reading each other's data. A waiting rank notices a peer that closed or failed its
+ * group (a flag in the peer's segment, with a wake-up), a peer process that ended, an interrupt and
+ * the timeout, and fails with the rank named. After a failure every call fails the same way.
+ *
+ * <p>Layout of a control segment, one per rank, written only by its owner: the arrival count at
+ * byte 0, a "sleeping" flag at 64, a "closed" flag at 128, the descriptors of the last two
+ * arrivals at 192 (a peer is at most one barrier ahead, so two slots cannot be overwritten while
+ * anyone still reads them). Words sit 64 bytes apart so that no two share a cache line.
+ */
+final class SegmentBarrier implements AutoCloseable {
+
+    /** Bytes of one rank's control segment. */
+    static final long CONTROL_BYTES = 4096;
+    /** System property: spins on a peer's count before sleeping (0: sleep at once). */
+    static final String SPINS_PROPERTY = "ray.lightning.shm-barrier-spins";
+    static final int DEFAULT_SPINS = 0;
+
+    private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
+    private static final int ARRIVED = 0;
+    private static final int SLEEPING = 64;
+    private static final int CLOSED = 128;
+    private static final int DESCRIPTORS = 192;
+    private static final int OPEN = 0;
+    private static final int CLOSED_NORMALLY = 1;
+    private static final int FAILED = 2;
+    /** Longest sleep before a waiting rank re-checks the clock, its interrupt and its peer. */
+    private static final long SLICE_NANOS = 10_000_000L;
+    private static final long LIVENESS_NANOS = 100_000_000L;
+
+    private final MappedSegment[] control;
+    private final long[] arrivedAddress;
+    private final long[] pids;
+    private final int rank;
+    private final long timeoutNanos;
+    private final int spins;
+    private final Memory timespec = new Memory(16);
+    private int epoch;
+    private CollectiveException failure;
+    private boolean closed;
+
+    /**
+     * @param control every rank's control segment, by rank (this rank's mapped read-write)
+     * @param pids every rank's process id, by rank
+     */
+    SegmentBarrier(MappedSegment[] control, long[] pids, int rank, long timeoutNanos, int spins) {
+        this.control = control.clone();
+        this.pids = pids.clone();
+        this.rank = rank;
+        this.timeoutNanos = timeoutNanos;
+        this.spins = spins;
+        this.arrivedAddress = new long[control.length];
+        for (int k = 0; k < control.length; k++) {
+            arrivedAddress[k] = Futex.address(control[k].bytes) + ARRIVED;
+        }
+    }
+
+    /**
+     * Arrives with {@code descriptor} (what the call is; the same on every rank for the same call)
+     * and returns once every peer arrived at the same barrier with the same descriptor.
+     */
+    void await(String operation, long descriptor) {
+        if (failure != null) {
+            throw failure;
+        }
+        if (closed) {
+            throw new IllegalStateException("the shared-memory barrier is closed");
+        }
+        int e = ++epoch;
+        ByteBuffer own = control[rank].bytes;
+        own.putLong(DESCRIPTORS + (e & 1) * Long.BYTES, descriptor);
+        INT.setVolatile(own, ARRIVED, e);
+        // a peer sets its flag before it reads our count, and we read its flag after writing the
+        // count: either it sees the new count or we see its flag and wake it
+        for (int k = 0; k < control.length; k++) {
+            if (k != rank && (int) INT.getVolatile(control[k].bytes, SLEEPING) != 0) {
+                Futex.wakeAll(arrivedAddress[rank]);
+                break;
+            }
+        }
+        for (int k = 0; k < control.length; k++) {
+            if (k != rank) {
+                awaitPeer(operation, k, e);
+                long theirs = control[k].bytes.getLong(DESCRIPTORS + (e & 1) * Long.BYTES);
+                if (theirs != descriptor) {
+                    throw fail(operation, k, Reason.MISMATCH, "called a different collective ("
+                            + describe(theirs) + ", this rank " + describe(descriptor) + ")");
+                }
+            }
+        }
+    }
+
+    private void awaitPeer(String operation, int k, int e) {
+        ByteBuffer peer = control[k].bytes;
+        for (int i = 0; i < spins; i++) {
+            if ((int) INT.getVolatile(peer, ARRIVED) - e >= 0) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        ByteBuffer own = control[rank].bytes;
+        long start = System.nanoTime();
+        long checked = start;
+        try {
+            while (true) {
+                INT.setVolatile(own, SLEEPING, 1);
+                int seen = (int) INT.getVolatile(peer, ARRIVED);
+                if (seen - e >= 0) {
+                    return;
+                }
+                int state = (int) INT.getVolatile(peer, CLOSED);
+                if (state != OPEN) {
+                    throw fail(operation, k, state == FAILED ? Reason.ABORTED : Reason.CLOSED,
+                            state == FAILED ? "failed" : "closed its group");
+                }
+                if (Thread.currentThread().isInterrupted()) {
+                    throw fail(operation, rank, Reason.ABORTED, "was interrupted");
+                }
+                long now = System.nanoTime();
+                if (now - start > timeoutNanos) {
+                    throw fail(operation, k, Reason.TIMEOUT, "did not arrive within "
+                            + String.format(Locale.ROOT, "%.3g s", timeoutNanos / 1e9));
+                }
+                if (now - checked > LIVENESS_NANOS) {
+                    checked = now;
+                    if (!alive(pids[k])) {
+                        throw fail(operation, k, Reason.CLOSED, "ended (process " + pids[k] + ")");
+                    }
+                }
+                Futex.await(arrivedAddress[k], seen, timespec, SLICE_NANOS);
+            }
+        } finally {
+            INT.setVolatile(own, SLEEPING, 0);
+        }
+    }
+
+    /** Records the failure, tells the peers (flag and wake-up) and returns the exception to throw. */
+    private CollectiveException fail(String operation, int who, Reason reason, String detail) {
+        String subject = who == rank ? "this rank" : "rank " + who;
+        failure = new CollectiveException("rank " + rank + ": " + operation + " failed: " + subject + " " + detail,
+                operation, who, reason, null);
+        signal(FAILED);
+        return failure;
+    }
+
+    private void signal(int state) {
+        ByteBuffer own = control[rank].bytes;
+        if ((int) INT.getVolatile(own, CLOSED) == OPEN) {
+            INT.setVolatile(own, CLOSED, state);
+        }
+        Futex.wakeAll(arrivedAddress[rank]);
+    }
+
+    /** A process that runs, not one that ended or awaits its parent as a zombie. */
+    static boolean alive(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int paren = stat.lastIndexOf(')');
+            char state = paren >= 0 && paren + 2 < stat.length() ? stat.charAt(paren + 2) : '?';
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The descriptor of an operation kind and its size in bytes, as {@link #await} takes it. */
+    static long descriptor(int kind, long bytes) {
+        return ((long) kind << 48) | (bytes & 0xFFFF_FFFF_FFFFL);
+    }
+
+    private static String describe(long descriptor) {
+        return "kind " + (descriptor >>> 48) + " of " + (descriptor & 0xFFFF_FFFF_FFFFL) + " bytes";
+    }
+
+    /** Tells waiting peers that this rank left (they fail instead of waiting out the timeout). */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            signal(CLOSED_NORMALLY);
+            timespec.close();
+        }
+    }
+}

@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * DDP whose gradient all-reduces all go through shared memory (threshold 0 on the workers): two
- * worker JVMs on one host still land on the weights of one process at twice the batch.
+ * DDP whose gradient all-reduces all go through shared memory (threshold 0 on the workers), the
+ * ranks waiting for each other on futexes: two worker JVMs on one host still land on the weights
+ * of one process at twice the batch.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class RayDdpSharedMemoryTest {
@@ -71,5 +72,7 @@ class RayDdpSharedMemoryTest {
         }
         String strategy = String.valueOf(probe.seen().get("strategy"));
         assertTrue(strategy.contains("shared memory from 0 bytes"), strategy);
+        // seen at the second epoch's start, after the first epoch's all-reduces made the barrier
+        assertTrue(strategy.contains("futex barriers"), strategy);
     }
 }

@@ -1,8 +1,8 @@
 package dev.raylightning.core.collective.shm;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
-import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
@@ -16,6 +16,9 @@ import org.slf4j.LoggerFactory;
  * wakes it, which is what a barrier in shared memory needs to wait without taking a CPU from the
  * rank it waits for. The operations are the shared (not process-private) ones, keyed by the
  * mapped file and offset, so they work between processes that map the same file.
+ *
+ * <p>Only JNA calls that JNA 5.8 has are used: Ray's worker JVMs load the JNA that Ray's own jar
+ * bundles (5.8.0) ahead of ours.
  */
 final class Futex {
 
@@ -41,13 +44,11 @@ final class Futex {
     private static boolean register() {
         try {
             Native.register(Futex.class, Platform.C_LIBRARY_NAME);
-            // waking a private word no one waits on returns 0; a kernel without futexes, -1
-            try (Memory word = new Memory(4)) {
-                word.setInt(0, 0);
-                return syscall(SYS_FUTEX, Pointer.nativeValue(word), FUTEX_WAKE, 1, 0, 0, 0) == 0;
-            }
+            // waking a word no one waits on returns 0; a kernel without futexes, -1
+            ByteBuffer word = ByteBuffer.allocateDirect(4);
+            return syscall(SYS_FUTEX, address(word), FUTEX_WAKE, 1, 0, 0, 0) == 0;
         } catch (LinkageError | RuntimeException e) {
-            LOG.debug("futexes unavailable; shared-memory barriers go through the wrapped group", e);
+            LOG.warn("futexes unavailable ({}); shared-memory calls wait through the wrapped group", e.toString());
             return false;
         }
     }
@@ -68,15 +69,20 @@ final class Futex {
         return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
     }
 
+    /** A {@code struct timespec} for {@link #await}: 16 bytes of native memory, freed with the buffer. */
+    static ByteBuffer timespec() {
+        return ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
+    }
+
     /**
-     * Sleeps while the word at {@code address} holds {@code expected}, at most about
-     * {@code timeout} (a reusable 16-byte {@code struct timespec}, set here). Returns early on a
-     * wake-up, a changed word, a signal or a spurious wake-up: callers re-check their condition.
+     * Sleeps while the word at {@code address} holds {@code expected}, at most about {@code nanos}
+     * ({@code timespec} from {@link #timespec()}, set here). Returns early on a wake-up, a changed
+     * word, a signal or a spurious wake-up: callers re-check their condition.
      */
-    static void await(long address, int expected, Memory timeout, long nanos) {
-        timeout.setLong(0, nanos / 1_000_000_000L);
-        timeout.setLong(8, nanos % 1_000_000_000L);
-        syscall(SYS_FUTEX, address, FUTEX_WAIT, expected, Pointer.nativeValue(timeout), 0, 0);
+    static void await(long address, int expected, ByteBuffer timespec, long nanos) {
+        timespec.putLong(0, nanos / 1_000_000_000L);
+        timespec.putLong(8, nanos % 1_000_000_000L);
+        syscall(SYS_FUTEX, address, FUTEX_WAIT, expected, address(timespec), 0, 0);
     }
 
     /** Wakes every process sleeping on the word at {@code address}. */

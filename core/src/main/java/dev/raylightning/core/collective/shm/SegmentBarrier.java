@@ -12,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
-import com.sun.jna.Memory;
-
 /**
  * A barrier of the ranks of one host in shared memory: each rank counts its arrivals in a word of
  * its own control segment and waits for its peers' counts, spinning briefly and then sleeping on a
@@ -58,7 +56,7 @@ final class SegmentBarrier implements AutoCloseable {
     private final int rank;
     private final long timeoutNanos;
     private final int spins;
-    private final Memory timespec = new Memory(16);
+    private final ByteBuffer timespec = Futex.timespec();
     private int epoch;
     private CollectiveException failure;
     private boolean closed;
@@ -202,7 +200,6 @@ final class SegmentBarrier implements AutoCloseable {
         if (!closed) {
             closed = true;
             signal(CLOSED_NORMALLY);
-            timespec.close();
         }
     }
 }

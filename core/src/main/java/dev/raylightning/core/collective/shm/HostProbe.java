@@ -17,18 +17,25 @@ import java.nio.file.attribute.UserPrincipal;
  * Finds out, with every rank of a group, whether all of them see each other's files in shared
  * memory (they run on one host, as one user), and learns each rank's process id, which its file
  * names carry. Each rank creates one probe file, the ranks exchange process ids, and each checks
- * that every peer's probe is there; then they vote. Stale files of dead processes are removed on
+ * that every peer's probe is there; then they vote, in the same vote, on whether every rank can
+ * wait on futexes. Stale files of dead processes are removed on
  * the way, and the probe files always.
  */
 final class HostProbe {
 
-    /** Every rank's process id, by rank, and the user who owns all their files. */
-    record Host(long[] pids, UserPrincipal owner) {}
+    /**
+     * Every rank's process id, by rank, the user who owns all their files, and whether every rank
+     * asked for futex barriers (and can use them).
+     */
+    record Host(long[] pids, UserPrincipal owner, boolean futexes) {}
 
     private HostProbe() {}
 
-    /** The host the ranks share, or null when they do not all share one; every rank must call. */
-    static Host run(ProcessGroup g, SegmentFiles files) {
+    /**
+     * The host the ranks share, or null when they do not all share one; every rank must call.
+     * {@code futexes}: whether this rank asks for futex barriers; the host has them only if all do.
+     */
+    static Host run(ProcessGroup g, SegmentFiles files, boolean futexes) {
         long pid = ProcessHandle.current().pid();
         Path mine = files.probe(pid, g.rank());
         UserPrincipal owner = null;
@@ -47,7 +54,9 @@ final class HostProbe {
             for (int r = 0; r < g.size() && ok; r++) {
                 ok = isFileOf(files.probe(pids[r], r), owner);
             }
-            return allAgree(g, ok) ? new Host(pids, owner) : null;
+            // one vote for both: 0 no shared host, 1 a shared host, 2 a shared host with futexes
+            float vote = minimum(g, ok ? (futexes ? 2 : 1) : 0);
+            return vote >= 1 ? new Host(pids, owner, vote >= 2) : null;
         } finally {
             if (created) {
                 SegmentFiles.deleteQuietly(mine);
@@ -57,10 +66,15 @@ final class HostProbe {
 
     /** Whether every rank says yes (a MIN all-reduce, which also waits for all of them). */
     static boolean allAgree(ProcessGroup g, boolean yes) {
+        return minimum(g, yes ? 1 : 0) == 1;
+    }
+
+    /** The smallest of every rank's {@code vote}. */
+    private static float minimum(ProcessGroup g, float vote) {
         FloatBuffer votes = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        votes.put(0, yes ? 1 : 0);
+        votes.put(0, vote);
         g.allReduce(votes, ReduceOp.MIN);
-        return votes.get(0) == 1;
+        return votes.get(0);
     }
 
     /** Every rank's process id: three 16-bit parts per rank, each exact as a float. */

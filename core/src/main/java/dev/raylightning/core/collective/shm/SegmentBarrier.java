@@ -14,8 +14,8 @@ import java.util.Locale;
 
 /**
  * A barrier of the ranks of one host in shared memory: each rank counts its arrivals in a word of
- * its own control segment and waits for its peers' counts, spinning briefly and then sleeping on a
- * {@link Futex} until the peer's arrival wakes it. A socket barrier costs a message each way
+ * its own control segment and waits for its peers' counts, sleeping on a {@link Futex} (after a
+ * number of spins, none by default) until the peer's arrival wakes it. A socket barrier costs a message each way
  * through the kernel and a selector wake-up; this costs a store, and a wake-up only when a peer
  * sleeps. A rank that waits does not spin on the CPU that the late rank needs.
  *

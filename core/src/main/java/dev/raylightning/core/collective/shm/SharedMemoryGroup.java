@@ -51,10 +51,10 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     /** System property: smallest all-reduce in bytes that uses shared memory; a negative value turns it off. */
     public static final String THRESHOLD_PROPERTY = "ray.lightning.shm-threshold-bytes";
     /**
-     * Default threshold: from 256 KiB up shared memory took half the ring's time or less in three
-     * runs (docs/tcp-ring.md); at 128 KiB and below it went either way, and the ring needs no segments.
+     * Default threshold: with futex barriers shared memory took about half the ring's time from
+     * 64 KiB up (docs/tcp-ring.md), and the example CNN's 82 KB gradient gained end to end.
      */
-    public static final long DEFAULT_THRESHOLD = 256L << 10;
+    public static final long DEFAULT_THRESHOLD = 64L << 10;
     /**
      * System property: how the ranks wait for each other inside a shared-memory call, {@code futex}
      * (counters in shared memory, sleeping on a futex: the default where Linux futexes are
@@ -93,7 +93,8 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         this.setup = host == null ? null : new SegmentSetup(inner, files, host, usableBytes);
         this.host = host;
         this.threshold = threshold;
-        this.futexBarriers = !"ring".equals(System.getProperty(BARRIER_PROPERTY, "futex")) && Futex.available();
+        // the host's vote: every rank waits the same way, on the ring's barriers unless all have futexes
+        this.futexBarriers = host != null && host.futexes();
         this.shared = host != null;
         this.notSharedReason = notSharedReason;
     }
@@ -115,13 +116,20 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     /** The same with another directory and source of its usable bytes (tests). */
     static SharedMemoryGroup wrap(ProcessGroup inner, GroupSecret secret, long thresholdBytes, Path dir,
             LongSupplier usableBytes) {
+        return wrap(inner, secret, thresholdBytes, dir, usableBytes,
+                !"ring".equals(System.getProperty(BARRIER_PROPERTY, "futex")));
+    }
+
+    /** The same, asking for futex barriers or not, whatever {@link #BARRIER_PROPERTY} says (tests). */
+    static SharedMemoryGroup wrap(ProcessGroup inner, GroupSecret secret, long thresholdBytes, Path dir,
+            LongSupplier usableBytes, boolean futexBarriers) {
         Objects.requireNonNull(secret, "secret");
         SegmentFiles files = new SegmentFiles(dir, secret);
         if (thresholdBytes < 0 || inner.size() == 1) {
             return new SharedMemoryGroup(inner, files, null, thresholdBytes, usableBytes,
                     thresholdBytes < 0 ? "turned off (negative threshold)" : "a single rank");
         }
-        HostProbe.Host host = HostProbe.run(inner, files);
+        HostProbe.Host host = HostProbe.run(inner, files, futexBarriers && Futex.available());
         return new SharedMemoryGroup(inner, files, host, thresholdBytes, usableBytes,
                 host == null ? "the ranks do not all see each other's files in " + dir : null);
     }
@@ -246,7 +254,8 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
      * group stays on the wrapped group, as when data segments cannot be made.
      */
     private void makeBarrier() {
-        SegmentSetup.Outcome made = setup.build(++generation, SegmentBarrier.CONTROL_BYTES);
+        // generation 0 is the control segments' own: data segments count from 1
+        SegmentSetup.Outcome made = setup.build(0, SegmentBarrier.CONTROL_BYTES);
         if (made.segments() == null) {
             shared = false;
             notSharedReason = made.problem();

@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
 
 import org.junit.jupiter.api.AfterEach;
@@ -70,6 +71,14 @@ class SharedMemoryFilesTest {
 
     /** Wraps {@code size} thread ranks, rank r's ring seen through {@code inner.apply(ring)}. */
     private List<SharedMemoryGroup> wrap(int size, LongSupplier usable, IntFunction<Spy> spies) throws Exception {
+        // the ring's barriers: the spies count the votes of the data segments, and the futex
+        // barriers' agreement and control segments would come before them
+        return wrap(size, usable, spies, r -> false);
+    }
+
+    /** The same, rank r asking for futex barriers where {@code futex} says so. */
+    private List<SharedMemoryGroup> wrap(int size, LongSupplier usable, IntFunction<Spy> spies, IntPredicate futex)
+            throws Exception {
         List<TcpRingProcessGroup> rings = TcpRingProcessGroup.local(size,
                 RingOptions.defaults().withCollectiveTimeout(Duration.ofSeconds(10)));
         toClose.addAll(rings);
@@ -77,7 +86,9 @@ class SharedMemoryFilesTest {
         for (int r = 0; r < size; r++) {
             Spy spy = spies.apply(r);
             ProcessGroup inner = spy == null ? rings.get(r) : spy.on(rings.get(r));
-            made.add(CompletableFuture.supplyAsync(() -> SharedMemoryGroup.wrap(inner, secret, 0, SHM, usable), threads));
+            boolean futexBarriers = futex.test(r);
+            made.add(CompletableFuture.supplyAsync(() -> SharedMemoryGroup.wrap(inner, secret, 0, SHM, usable,
+                    futexBarriers), threads));
         }
         List<SharedMemoryGroup> groups = new ArrayList<>();
         for (CompletableFuture<SharedMemoryGroup> f : made) {
@@ -210,6 +221,31 @@ class SharedMemoryFilesTest {
             assertTrue(g.toString().contains(why), g.toString());
         }
         assertEquals(List.of(), existing(segmentsOfGeneration1(2)), "no segment was made");
+    }
+
+    @Test
+    void ranksThatDisagreeOnFutexesAllWaitThroughTheRing() throws Exception {
+        List<SharedMemoryGroup> groups = wrap(2, () -> Long.MAX_VALUE, r -> null, r -> r == 0);
+        assertSums(allReduce(groups), 2);
+        assertSums(allReduce(groups), 2);
+        for (SharedMemoryGroup g : groups) {
+            assertFalse(g.hasSharedMemoryBarriers(), g.toString());
+            assertTrue(g.isShared(), g.toString());
+        }
+        // the same ranks agreeing: futex barriers, and the data segments still of generation 1
+        List<SharedMemoryGroup> agreeing = wrap(2, () -> Long.MAX_VALUE, r -> null, r -> true);
+        assertSums(allReduce(agreeing), 2);
+        for (SharedMemoryGroup g : agreeing) {
+            assertTrue(g.hasSharedMemoryBarriers(), g.toString());
+        }
+        List<Path> control = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            for (int p = 0; p < 2; p++) {
+                control.add(names.segment(PID, 0, r, p));
+            }
+        }
+        assertEquals(List.of(), existing(control), "control segments are unlinked once mapped, as data segments");
+        assertEquals(List.of(), existing(segmentsOfGeneration1(2)));
     }
 
     @Test

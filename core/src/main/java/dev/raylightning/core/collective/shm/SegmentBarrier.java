@@ -14,10 +14,11 @@ import java.util.Locale;
 
 /**
  * A barrier of the ranks of one host in shared memory: each rank counts its arrivals in a word of
- * its own control segment and waits for its peers' counts, sleeping on a {@link Futex} (after a
- * number of spins, none by default) until the peer's arrival wakes it. A socket barrier costs a message each way
- * through the kernel and a selector wake-up; this costs a store, and a wake-up only when a peer
- * sleeps. A rank that waits does not spin on the CPU that the late rank needs.
+ * its own control segment and waits for its peers' counts, sleeping on a {@link Futex} until the
+ * peer's arrival wakes it. A socket barrier costs a message each way through the kernel and a
+ * selector wake-up; this costs a store, and a wake-up only when a peer sleeps. It never spins:
+ * spinning before sleeping was measured no faster, and on 2 cores a spinning rank takes the CPU
+ * its late peer needs.
  *
  * <p>Each arrival also publishes what the call is (a descriptor of the operation and its size),
  * so ranks that reach the barrier from different collectives fail with {@link Reason#MISMATCH}
@@ -34,10 +35,6 @@ final class SegmentBarrier implements AutoCloseable {
 
     /** Bytes of one rank's control segment. */
     static final long CONTROL_BYTES = 4096;
-    /** System property: spins on a peer's count before sleeping (0: sleep at once). */
-    static final String SPINS_PROPERTY = "ray.lightning.shm-barrier-spins";
-    static final int DEFAULT_SPINS = 0;
-
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
     private static final int ARRIVED = 0;
     private static final int SLEEPING = 64;
@@ -55,7 +52,6 @@ final class SegmentBarrier implements AutoCloseable {
     private final long[] pids;
     private final int rank;
     private final long timeoutNanos;
-    private final int spins;
     private final ByteBuffer timespec = Futex.timespec();
     private int epoch;
     private CollectiveException failure;
@@ -65,12 +61,11 @@ final class SegmentBarrier implements AutoCloseable {
      * @param control every rank's control segment, by rank (this rank's mapped read-write)
      * @param pids every rank's process id, by rank
      */
-    SegmentBarrier(MappedSegment[] control, long[] pids, int rank, long timeoutNanos, int spins) {
+    SegmentBarrier(MappedSegment[] control, long[] pids, int rank, long timeoutNanos) {
         this.control = control.clone();
         this.pids = pids.clone();
         this.rank = rank;
         this.timeoutNanos = timeoutNanos;
-        this.spins = spins;
         this.arrivedAddress = new long[control.length];
         for (int k = 0; k < control.length; k++) {
             arrivedAddress[k] = Futex.address(control[k].bytes) + ARRIVED;
@@ -114,12 +109,6 @@ final class SegmentBarrier implements AutoCloseable {
 
     private void awaitPeer(String operation, int k, int e) {
         ByteBuffer peer = control[k].bytes;
-        for (int i = 0; i < spins; i++) {
-            if ((int) INT.getVolatile(peer, ARRIVED) - e >= 0) {
-                return;
-            }
-            Thread.onSpinWait();
-        }
         ByteBuffer own = control[rank].bytes;
         long start = System.nanoTime();
         long checked = start;

@@ -268,8 +268,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         control = made.segments()[0];
         long timeout = delegate() instanceof TcpRingProcessGroup ring ? ring.options().collectiveTimeout().toNanos()
                 : RingOptions.DEFAULT_COLLECTIVE_TIMEOUT.toNanos();
-        barrier = new SegmentBarrier(control, host.pids(), rank(), timeout,
-                Integer.getInteger(SegmentBarrier.SPINS_PROPERTY, SegmentBarrier.DEFAULT_SPINS));
+        barrier = new SegmentBarrier(control, host.pids(), rank(), timeout);
     }
 
     private void releaseSegments() {

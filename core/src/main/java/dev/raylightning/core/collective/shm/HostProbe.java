@@ -18,8 +18,8 @@ import java.nio.file.attribute.UserPrincipal;
  * memory (they run on one host, as one user), and learns each rank's process id, which its file
  * names carry. Each rank creates one probe file, the ranks exchange process ids, and each checks
  * that every peer's probe is there; then they vote, in the same vote, on whether every rank can
- * wait on futexes. Stale files of dead processes are removed on
- * the way, and the probe files always.
+ * wait on futexes (it asks for them, and sees every peer's process in {@code /proc}). Stale files
+ * of dead processes are removed on the way, and the probe files always.
  */
 final class HostProbe {
 
@@ -54,8 +54,13 @@ final class HostProbe {
             for (int r = 0; r < g.size() && ok; r++) {
                 ok = isFileOf(files.probe(pids[r], r), owner);
             }
+            // a waiting rank watches its peers' processes: that needs them in this pid namespace
+            boolean watchable = futexes;
+            for (int r = 0; r < g.size() && watchable; r++) {
+                watchable = SegmentBarrier.alive(pids[r]);
+            }
             // one vote for both: 0 no shared host, 1 a shared host, 2 a shared host with futexes
-            float vote = minimum(g, ok ? (futexes ? 2 : 1) : 0);
+            float vote = minimum(g, ok ? (watchable ? 2 : 1) : 0);
             return vote >= 1 ? new Host(pids, owner, vote >= 2) : null;
         } finally {
             if (created) {

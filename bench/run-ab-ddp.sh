@@ -19,6 +19,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 BASE_REF="${BASE_REF:-HEAD~1}"
 ROUNDS="${ROUNDS:-4}"
@@ -46,25 +48,16 @@ trap cleanup EXIT
 # overwrite each other's artifacts), then copies its class path into a private directory: Ray's
 # worker JVMs load classes from there while the benchmark runs.
 build() {
-  local src=$1 lib=$2 cp="" entry
+  local src=$1 lib=$2
   log "building $src"
   # shellcheck disable=SC2086  # MVN_ARGS is a list of flags
   (cd "$src" && mvn -B -q package -DskipTests -Dfetch.skip=true -pl bench -am ${MVN_ARGS:-}) >&2
-  mkdir -p "$lib"
-  for entry in "$src"/bench/target/ray-lightning-bench-0.1.0-SNAPSHOT.jar $(tr ':' ' ' < "$src/bench/target/classpath.txt"); do
-    cp "$entry" "$lib/"
-    cp="${cp:+$cp:}$lib/$(basename "$entry")"
-  done
-  echo "$cp"
+  bench_private_classpath "$src" "$lib"
 }
 HEAD_CP="$(build "$ROOT" "$OUT/head-lib")"
 BASE_CP="$(build "$BASE_SRC" "$OUT/base-lib")"
 
-export OMP_NUM_THREADS=1
-JAVA_FLAGS=(-Xss4m -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1)
-for pkg in java.lang java.util java.util.concurrent java.math java.net java.nio java.text java.time; do
-  JAVA_FLAGS+=("--add-opens=java.base/${pkg}=ALL-UNNAMED")
-done
+bench_java_flags
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"

@@ -42,11 +42,11 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 [ -f "$DATA/fashion-mnist/train-images-idx3-ubyte.gz" ] || scripts/fetch-data.sh "$DATA"
 
-JAR="$ROOT/bench/target/ray-lightning-bench-0.1.0-SNAPSHOT.jar"
-CP="$JAR:$(cat "$ROOT/bench/target/classpath.txt")"
-# One intra-op and one inter-op torch thread on both sides; OMP too, for anything that reads it.
-export OMP_NUM_THREADS=1
-JAVA_FLAGS=(-Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 -Dai.djl.offline=true)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+CP="$(bench_classpath "$ROOT")"
+# one intra-op and one inter-op torch thread, as the Python side
+bench_java_flags
 
 PY=""
 if [ "${SKIP_PYTHON:-0}" != 1 ]; then

@@ -66,21 +66,10 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 [ -f "$DATA/fashion-mnist/train-images-idx3-ubyte.gz" ] || scripts/fetch-data.sh "$DATA"
 
-mkdir -p "$OUT/lib"
-# A private copy of the class path: Ray's worker JVMs load classes from it while the benchmark
-# runs, so a concurrent rebuild of the project cannot swap jars under them.
-CP=""
-for entry in bench/target/ray-lightning-bench-0.1.0-SNAPSHOT.jar $(tr ':' ' ' < bench/target/classpath.txt); do
-  cp "$entry" "$OUT/lib/"
-  CP="${CP:+$CP:}$OUT/lib/$(basename "$entry")"
-done
-
-# One torch thread everywhere; Ray's Java runtime needs these openings (see scripts/run-example.sh).
-export OMP_NUM_THREADS=1
-JAVA_FLAGS=(-Xss4m -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1)
-for pkg in java.lang java.util java.util.concurrent java.math java.net java.nio java.text java.time; do
-  JAVA_FLAGS+=("--add-opens=java.base/${pkg}=ALL-UNNAMED")
-done
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+CP="$(bench_private_classpath "$ROOT" "$OUT/lib")"
+bench_java_flags
 
 PY=""
 if [ "${SKIP_PYTHON:-0}" != 1 ]; then

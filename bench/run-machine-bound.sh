@@ -26,9 +26,10 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 [ -f "$DATA/fashion-mnist/train-images-idx3-ubyte.gz" ] || scripts/fetch-data.sh "$DATA"
 mkdir -p "$OUT"
-CP="bench/target/ray-lightning-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/classpath.txt)"
-export OMP_NUM_THREADS=1
-JAVA_FLAGS=(-Xss4m -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+CP="$(bench_classpath "$ROOT")"
+bench_java_flags
 
 fit() { # round, results file
   java "${JAVA_FLAGS[@]}" -cp "$CP" dev.raylightning.bench.ddp.DdpBench --round "$1" --data "$DATA" \

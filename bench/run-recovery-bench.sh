@@ -20,11 +20,10 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   # shellcheck disable=SC2086  # MVN_ARGS is a list of flags
   mvn -B -q install -DskipTests -pl bench -am ${MVN_ARGS:-} >&2
 fi
-CP="bench/target/ray-lightning-bench-0.1.0-SNAPSHOT.jar:$(cat bench/target/classpath.txt)"
-JAVA_FLAGS=(-Xss4m -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1)
-for pkg in java.lang java.util java.util.concurrent java.math java.net java.nio java.text java.time; do
-  JAVA_FLAGS+=("--add-opens=java.base/${pkg}=ALL-UNNAMED")
-done
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+CP="$(bench_classpath "$ROOT")"
+bench_java_flags
 java "${JAVA_FLAGS[@]}" -cp "$CP" dev.raylightning.bench.recovery.RecoveryBench \
   --data "${RAY_LIGHTNING_DATA:-$ROOT/data}" --rounds "${ROUNDS:-5}" --model "${MODEL:-MLP}" \
   --kill-at "${KILL_AT:-300}" --work-dir "$OUT/work" --json-out "$OUT/results.jsonl" \

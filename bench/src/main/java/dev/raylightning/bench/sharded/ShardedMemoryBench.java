@@ -35,6 +35,7 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -149,9 +150,12 @@ public final class ShardedMemoryBench implements Callable<Integer> {
         try {
             for (int n : workers) {
                 for (String kind : List.of("ddp", "sharded")) {
+                    // new workers for every fit: a reused worker's peak would be the previous fit's
                     RayStrategy strategy = kind.equals("ddp")
-                            ? RayDdpStrategy.builder(n).resourcesPerWorker(Map.of("CPU", cpusPerWorker)).build()
-                            : RayShardedStrategy.builder(n).resourcesPerWorker(Map.of("CPU", cpusPerWorker)).build();
+                            ? RayDdpStrategy.builder(n).resourcesPerWorker(Map.of("CPU", cpusPerWorker))
+                                    .workerIdleTimeout(Duration.ZERO).build()
+                            : RayShardedStrategy.builder(n).resourcesPerWorker(Map.of("CPU", cpusPerWorker))
+                                    .workerIdleTimeout(Duration.ZERO).build();
                     System.err.println("[sharded-memory] " + strategy);
                     MemoryProbe probe = new MemoryProbe();
                     Trainer trainer = Trainer.builder().maxSteps(steps).logger(false).enableCheckpointing(false)

@@ -61,6 +61,18 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
      * available) or {@code ring} (barriers of the wrapped group).
      */
     public static final String BARRIER_PROPERTY = "ray.lightning.shm-barrier";
+    /**
+     * System property: the largest piece of an all-reduce that goes through the segments at once,
+     * in bytes (a multiple of 4, at least 4096); larger buffers go piece by piece, so segments never
+     * grow beyond it.
+     */
+    public static final String PIECE_PROPERTY = "ray.lightning.shm-piece-bytes";
+    /**
+     * Default piece: 16 MiB. A segment of the largest buffer's size was touched in both parities
+     * and added about 100 MB to the peak of a worker all-reducing a 67 MB gradient; two more
+     * barriers per 16 MiB cost well under a percent of such a call.
+     */
+    public static final int DEFAULT_PIECE_BYTES = 16 << 20;
     // where a barrier's caller is, so that ranks in different calls fail instead of mixing data
     private static final int ALL_REDUCE_INPUTS = 1;
     private static final int ALL_REDUCE_CHUNKS = 2;
@@ -72,6 +84,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     private final SegmentSetup setup;
     private final HostProbe.Host host;
     private final long threshold;
+    private final int pieceBytes;
     private final boolean futexBarriers;
     /** The barrier in shared memory, made with the first segments; null while the wrapped group's serves. */
     private SegmentBarrier barrier;
@@ -88,11 +101,12 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     private long calls;
 
     private SharedMemoryGroup(ProcessGroup inner, SegmentFiles files, HostProbe.Host host, long threshold,
-            LongSupplier usableBytes, String notSharedReason) {
+            LongSupplier usableBytes, int pieceBytes, String notSharedReason) {
         super(inner);
         this.setup = host == null ? null : new SegmentSetup(inner, files, host, usableBytes);
         this.host = host;
         this.threshold = threshold;
+        this.pieceBytes = pieceBytes;
         // the host's vote: every rank waits the same way, on the ring's barriers unless all have futexes
         this.futexBarriers = host != null && host.futexes();
         this.shared = host != null;
@@ -124,14 +138,24 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     static SharedMemoryGroup wrap(ProcessGroup inner, GroupSecret secret, long thresholdBytes, Path dir,
             LongSupplier usableBytes, boolean futexBarriers) {
         Objects.requireNonNull(secret, "secret");
+        int piece = pieceBytes(); // refused before any collective: every rank fails alike
         SegmentFiles files = new SegmentFiles(dir, secret);
         if (thresholdBytes < 0 || inner.size() == 1) {
-            return new SharedMemoryGroup(inner, files, null, thresholdBytes, usableBytes,
+            return new SharedMemoryGroup(inner, files, null, thresholdBytes, usableBytes, piece,
                     thresholdBytes < 0 ? "turned off (negative threshold)" : "a single rank");
         }
         HostProbe.Host host = HostProbe.run(inner, files, futexBarriers && Futex.available());
-        return new SharedMemoryGroup(inner, files, host, thresholdBytes, usableBytes,
+        return new SharedMemoryGroup(inner, files, host, thresholdBytes, usableBytes, piece,
                 host == null ? "the ranks do not all see each other's files in " + dir : null);
+    }
+
+    private static int pieceBytes() {
+        int piece = Integer.getInteger(PIECE_PROPERTY, DEFAULT_PIECE_BYTES);
+        if (piece < 4096 || piece % Float.BYTES != 0) {
+            throw new IllegalArgumentException("-D" + PIECE_PROPERTY + " must be a multiple of 4 of at least 4096, got "
+                    + piece);
+        }
+        return piece;
     }
 
     private static long usableShmBytes() {
@@ -155,6 +179,11 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         return barrier != null;
     }
 
+    /** Bytes of each mapped segment now (0 before the first shared-memory call); all-reduces keep it within the piece size. */
+    public long segmentBytes() {
+        return segments == null ? 0 : capacity;
+    }
+
     /** Why large all-reduces go through the wrapped group; empty while they use shared memory. */
     public Optional<String> notSharedReason() {
         return Optional.ofNullable(notSharedReason);
@@ -164,6 +193,19 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     public void allReduce(ByteBuffer floats, ReduceOp op) {
         int bytes = floats.remaining();
         if (!shared || bytes < threshold || bytes % Float.BYTES != 0) {
+            delegate().allReduce(floats, op);
+            return;
+        }
+        int pos = floats.position();
+        for (int off = 0; off < bytes; off += pieceBytes) {
+            allReducePiece(floats.slice(pos + off, Math.min(pieceBytes, bytes - off)), op);
+        }
+    }
+
+    /** One piece of at most {@link #pieceBytes} through the segments (every rank has the same pieces). */
+    private void allReducePiece(ByteBuffer floats, ReduceOp op) {
+        int bytes = floats.remaining();
+        if (!shared) { // an earlier piece found no room for segments: all ranks went back to the ring
             delegate().allReduce(floats, op);
             return;
         }
@@ -236,7 +278,8 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
             }
         }
         releaseSegments();
-        long size = Math.max(bytes, capacity * 2);
+        // doubling saves rebuilds while sizes grow; all-reduces never ask beyond their piece
+        long size = Math.max(bytes, Math.min(capacity * 2, Math.max(bytes, pieceBytes)));
         SegmentSetup.Outcome made = setup.build(++generation, size);
         if (made.segments() == null) {
             shared = false;

@@ -316,4 +316,34 @@ class SharedMemoryGroupTest {
         assertEquals(CollectiveException.Reason.ABORTED, e.reason(), e.getMessage());
         assertEquals(0, e.peerRank(), e.getMessage());
     }
+
+    @ParameterizedTest
+    @EnumSource(ReduceOp.class)
+    void largeAllReducesGoPieceByPieceThroughSegmentsOfThePieceSize(ReduceOp op) {
+        System.setProperty(SharedMemoryGroup.PIECE_PROPERTY, "65536");
+        try {
+            wrap(3, 0);
+        } finally {
+            System.clearProperty(SharedMemoryGroup.PIECE_PROPERTY);
+        }
+        assertAllReduce(3, (1 << 18) + 5, op); // 16 pieces and a last one of 20 bytes
+        for (SharedMemoryGroup g : groups) {
+            assertEquals(65536, g.segmentBytes(), g.toString());
+        }
+    }
+
+    @Test
+    void aPieceSizeThatIsNotAMultipleOfFourIsRefusedBeforeAnyCollective() {
+        rings = TcpRingProcessGroup.local(2, RingOptions.defaults());
+        System.setProperty(SharedMemoryGroup.PIECE_PROPERTY, "65537");
+        try {
+            // one rank alone: a call that ran a collective would wait for its peer instead of failing
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SharedMemoryGroup.wrap(rings.get(0), secret, 0));
+            assertTrue(e.getMessage().contains("65537"), e.getMessage());
+        } finally {
+            System.clearProperty(SharedMemoryGroup.PIECE_PROPERTY);
+            rings.forEach(TcpRingProcessGroup::close);
+        }
+    }
 }

@@ -33,6 +33,20 @@ final class Ranks {
 
     record Outcome<T>(T value, Throwable error, long millis) {}
 
+    /** Starts a thread that runs {@code action} after {@code millis} (a peer failing while others wait). */
+    static Thread after(long millis, Runnable action) {
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                return;
+            }
+            action.run();
+        });
+        t.start();
+        return t;
+    }
+
     /** Runs every rank to the end, keeping each one's value or error and its duration. */
     static <T> List<Outcome<T>> runAll(int n, RankTask<T> task, int timeoutSeconds) {
         ExecutorService pool = Executors.newFixedThreadPool(n);

@@ -277,15 +277,7 @@ class SharedMemoryGroupTest {
     @Test
     void aPeerThatClosesItsGroupFailsAWaitingRankAtOnce() {
         wrapWithTimeout(30);
-        Thread closer = new Thread(() -> {
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                return;
-            }
-            groups.get(1).close();
-        });
-        closer.start();
+        Ranks.after(300, () -> groups.get(1).close());
         long start = System.nanoTime();
         CollectiveException e = assertThrows(CollectiveException.class,
                 () -> groups.get(0).allReduce(direct(1 << 16), ReduceOp.SUM));
@@ -300,15 +292,7 @@ class SharedMemoryGroupTest {
     void anInterruptEndsTheWaitOfTheInterruptedRank() throws InterruptedException {
         wrapWithTimeout(30);
         Thread waiter = Thread.currentThread();
-        Thread interrupter = new Thread(() -> {
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                return;
-            }
-            waiter.interrupt();
-        });
-        interrupter.start();
+        Thread interrupter = Ranks.after(300, () -> waiter.interrupt());
         CollectiveException e = assertThrows(CollectiveException.class,
                 () -> groups.get(0).allReduce(direct(1 << 16), ReduceOp.SUM));
         interrupter.join();

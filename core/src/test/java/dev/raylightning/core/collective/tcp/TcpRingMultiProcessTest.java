@@ -94,15 +94,7 @@ class TcpRingMultiProcessTest {
                     StandardCharsets.UTF_8));
             String line = out.readLine();
             assertTrue(line != null && line.startsWith("READY"), "child said: " + line);
-            Thread killer = new Thread(() -> {
-                try {
-                    Thread.sleep(300);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                child.destroyForcibly();
-            });
-            killer.start();
+            Thread killer = Ranks.after(300, () -> child.destroyForcibly());
             List<Outcome<Object>> results = Ranks.runAll(2, r -> {
                 groups.get(r).allReduce(TcpRingProcessGroupTest.filled(r, 1 << 20), ReduceOp.SUM);
                 return "done";
@@ -135,15 +127,7 @@ class TcpRingMultiProcessTest {
                     StandardCharsets.UTF_8));
             String line = out.readLine();
             assertTrue(line != null && line.startsWith("READY"), "child said: " + line);
-            Thread killer = new Thread(() -> {
-                try {
-                    Thread.sleep(300);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                child.destroyForcibly();
-            });
-            killer.start();
+            Thread killer = Ranks.after(300, () -> child.destroyForcibly());
             long start = System.nanoTime();
             CollectiveException e = org.junit.jupiter.api.Assertions.assertThrows(CollectiveException.class,
                     () -> group.allReduce(ByteBuffer.allocateDirect(RingChild.N * 4).order(ByteOrder.nativeOrder()),

@@ -1,7 +1,10 @@
 package dev.raylightning.core.collective.shm;
 
+import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.tcp.CollectiveException;
 import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
+import dev.raylightning.core.collective.tcp.RingOptions;
+import dev.raylightning.core.collective.tcp.TcpRingProcessGroup;
 
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -57,8 +60,29 @@ final class SegmentBarrier implements AutoCloseable {
     private CollectiveException failure;
     private boolean closed;
 
+    /** A barrier over newly mapped control segments, or why there is none. */
+    record Made(SegmentBarrier barrier, String problem) {}
+
     /**
-     * @param control every rank's control segment, by rank (this rank's mapped read-write)
+     * Maps every rank's control segment, with all ranks together (generation 0: data segments
+     * count from 1), and makes the barrier; it waits at most the ring's collective timeout.
+     */
+    static Made make(SegmentSetup setup, long[] pids, ProcessGroup group) {
+        SegmentSetup.Outcome made = setup.build(0, CONTROL_BYTES);
+        if (made.segments() == null) {
+            return new Made(null, made.problem());
+        }
+        for (MappedSegment unused : made.segments()[1]) {
+            unused.close();
+        }
+        long timeout = group instanceof TcpRingProcessGroup ring ? ring.options().collectiveTimeout().toNanos()
+                : RingOptions.DEFAULT_COLLECTIVE_TIMEOUT.toNanos();
+        return new Made(new SegmentBarrier(made.segments()[0], pids, group.rank(), timeout), null);
+    }
+
+    /**
+     * @param control every rank's control segment, by rank (this rank's mapped read-write); the
+     *     barrier unmaps them when it closes
      * @param pids every rank's process id, by rank
      */
     SegmentBarrier(MappedSegment[] control, long[] pids, int rank, long timeoutNanos) {
@@ -183,12 +207,18 @@ final class SegmentBarrier implements AutoCloseable {
         return "kind " + (descriptor >>> 48) + " of " + (descriptor & 0xFFFF_FFFF_FFFFL) + " bytes";
     }
 
-    /** Tells waiting peers that this rank left (they fail instead of waiting out the timeout). */
+    /** Tells waiting peers that this rank left (they fail instead of waiting out the timeout), then unmaps. */
     @Override
     public void close() {
         if (!closed) {
             closed = true;
-            signal(CLOSED_NORMALLY);
+            try {
+                signal(CLOSED_NORMALLY);
+            } finally {
+                for (MappedSegment c : control) {
+                    c.close();
+                }
+            }
         }
     }
 }

@@ -6,8 +6,6 @@ import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceKernels;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.WireFormat;
-import dev.raylightning.core.collective.tcp.RingOptions;
-import dev.raylightning.core.collective.tcp.TcpRingProcessGroup;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -94,8 +92,6 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     private final float[] blockB = new float[ReduceKernels.BLOCK];
     /** [parity][rank]: the mapped segments of the current generation. */
     private MappedSegment[][] segments;
-    /** Every rank's control segment, by rank, while {@link #barrier} exists. */
-    private MappedSegment[] control;
     private long capacity;
     private int generation;
     private long calls;
@@ -179,7 +175,10 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         return barrier != null;
     }
 
-    /** Bytes of each mapped segment now (0 before the first shared-memory call); all-reduces keep it within the piece size. */
+    /**
+     * Bytes of each mapped segment now (0 before the first shared-memory call); all-reduces keep
+     * it within the piece size.
+     */
     public long segmentBytes() {
         return segments == null ? 0 : capacity;
     }
@@ -217,7 +216,8 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         int len = chunkStart(n, rank + 1) - start;
         // peers read only the other chunks of this rank's input: its own chunk is reduced straight
         // from the caller's buffer, and only the result lands in the segment
-        MappedSegment[] seg = publish("allReduce", ALL_REDUCE_INPUTS, floats, start * Float.BYTES, (start + len) * Float.BYTES);
+        MappedSegment[] seg = publish("allReduce", ALL_REDUCE_INPUTS, floats, start * Float.BYTES,
+                (start + len) * Float.BYTES);
         if (seg == null) {
             delegate().allReduce(floats, op);
             return;
@@ -292,26 +292,16 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         return true;
     }
 
-    /**
-     * Maps every rank's control segment for {@link SegmentBarrier}; when that cannot be done the
-     * group stays on the wrapped group, as when data segments cannot be made.
-     */
+    /** Makes the barrier in shared memory; where it cannot be made the group stays on the wrapped group. */
     private void makeBarrier() {
-        // generation 0 is the control segments' own: data segments count from 1
-        SegmentSetup.Outcome made = setup.build(0, SegmentBarrier.CONTROL_BYTES);
-        if (made.segments() == null) {
+        SegmentBarrier.Made made = SegmentBarrier.make(setup, host.pids(), delegate());
+        if (made.barrier() == null) {
             shared = false;
             notSharedReason = made.problem();
             LOG.warn("rank {}: all-reduces stay on {} from now on: {}", rank(), delegate(), made.problem());
             return;
         }
-        for (MappedSegment unused : made.segments()[1]) {
-            unused.close();
-        }
-        control = made.segments()[0];
-        long timeout = delegate() instanceof TcpRingProcessGroup ring ? ring.options().collectiveTimeout().toNanos()
-                : RingOptions.DEFAULT_COLLECTIVE_TIMEOUT.toNanos();
-        barrier = new SegmentBarrier(control, host.pids(), rank(), timeout);
+        barrier = made.barrier();
     }
 
     private void releaseSegments() {
@@ -351,7 +341,8 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         int n = output.remaining() / Float.BYTES;
         int start = rank() * n;
         // peers never read this rank's own chunk: it is combined straight from the caller's buffer
-        MappedSegment[] seg = publish("reduceScatter", REDUCE_SCATTER_INPUTS, input, start * Float.BYTES, (start + n) * Float.BYTES);
+        MappedSegment[] seg = publish("reduceScatter", REDUCE_SCATTER_INPUTS, input, start * Float.BYTES,
+                (start + n) * Float.BYTES);
         if (seg == null) {
             delegate().reduceScatter(input, output, op);
             return;
@@ -424,16 +415,10 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     public void close() {
         try {
             if (barrier != null) {
-                barrier.close(); // before unmapping: peers still waiting learn that this rank left
+                barrier.close(); // peers still waiting learn that this rank left
             }
             releaseSegments();
         } finally {
-            if (control != null) {
-                for (MappedSegment c : control) {
-                    c.close();
-                }
-                control = null;
-            }
             delegate().close();
         }
     }
@@ -441,6 +426,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     @Override
     public String toString() {
         return "SharedMemoryGroup(" + (shared ? "shared memory from " + threshold + " bytes"
-                + (barrier != null ? ", futex barriers" : "") : "not shared: " + notSharedReason) + ", " + delegate() + ")";
+                + (barrier != null ? ", futex barriers" : "") : "not shared: " + notSharedReason)
+                + ", " + delegate() + ")";
     }
 }

@@ -1,11 +1,10 @@
-package dev.raylightning.strategies;
+package dev.raylightning.strategies.shipping;
 
 import dev.raylightning.core.collective.shm.SharedMemoryGroup;
+import dev.raylightning.strategies.RayDdpStrategy;
 import io.ray.api.Ray;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Executable;
@@ -147,51 +146,17 @@ class RayBundledJnaTest {
         }
     }
 
-    /** Class, field and method references to JNA in one class file's constant pool. */
+    /** Class, field and method references to JNA in one class file. */
     static List<Ref> refs(byte[] classFile, String from) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(classFile));
-        if (in.readInt() != 0xCAFEBABE) {
-            throw new IOException("not a class file: " + from);
-        }
-        in.readUnsignedShort();
-        in.readUnsignedShort();
-        int count = in.readUnsignedShort();
-        String[] utf8 = new String[count];
-        int[] classIndex = new int[count];
-        int[][] member = new int[count][];
-        int[][] nameAndType = new int[count][];
-        for (int i = 1; i < count; i++) {
-            int tag = in.readUnsignedByte();
-            switch (tag) {
-                case 1 -> utf8[i] = in.readUTF();
-                case 3, 4 -> in.readInt();
-                case 5, 6 -> {
-                    in.readLong();
-                    i++;
-                }
-                case 7 -> classIndex[i] = in.readUnsignedShort();
-                case 8, 16, 19, 20 -> in.readUnsignedShort();
-                case 9, 10, 11 -> member[i] = new int[] {in.readUnsignedShort(), in.readUnsignedShort()};
-                case 12 -> nameAndType[i] = new int[] {in.readUnsignedShort(), in.readUnsignedShort()};
-                case 17, 18 -> in.readInt();
-                case 15 -> {
-                    in.readUnsignedByte();
-                    in.readUnsignedShort();
-                }
-                default -> throw new IOException("unknown constant pool tag " + tag + " in " + from);
-            }
-        }
         List<Ref> out = new ArrayList<>();
-        for (int i = 1; i < count; i++) {
-            if (classIndex[i] != 0 && utf8[classIndex[i]].startsWith(JNA)) {
-                out.add(new Ref(utf8[classIndex[i]], null, null, from));
+        for (String c : ClassFileRefs.referencedClasses(classFile)) {
+            if (c.startsWith("com.sun.jna.")) {
+                out.add(new Ref(c.replace('.', '/'), null, null, from));
             }
-            if (member[i] != null) {
-                String owner = utf8[classIndex[member[i][0]]];
-                if (owner.startsWith(JNA)) {
-                    int[] nt = nameAndType[member[i][1]];
-                    out.add(new Ref(owner, utf8[nt[0]], utf8[nt[1]], from));
-                }
+        }
+        for (ClassFileRefs.MemberRef m : ClassFileRefs.memberRefs(classFile)) {
+            if (m.owner().startsWith(JNA)) {
+                out.add(new Ref(m.owner(), m.name(), m.descriptor(), from));
             }
         }
         return out;

@@ -69,20 +69,24 @@ final class Futex {
         return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
     }
 
-    /** A {@code struct timespec} for {@link #await}: 16 bytes of native memory, freed with the buffer. */
-    static ByteBuffer timespec() {
-        return ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
+    /**
+     * A {@code struct timespec} of {@code nanos} for {@link #await}: 16 bytes of native memory,
+     * freed with the buffer, so the caller keeps the buffer while it uses the address.
+     */
+    static ByteBuffer timespec(long nanos) {
+        ByteBuffer t = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
+        t.putLong(0, nanos / 1_000_000_000L);
+        t.putLong(8, nanos % 1_000_000_000L);
+        return t;
     }
 
     /**
-     * Sleeps while the word at {@code address} holds {@code expected}, at most about {@code nanos}
-     * ({@code timespec} from {@link #timespec()}, set here). Returns early on a wake-up, a changed
-     * word, a signal or a spurious wake-up: callers re-check their condition.
+     * Sleeps while the word at {@code address} holds {@code expected}, at most about the timespec
+     * at {@code timeout} (see {@link #timespec}). Returns early on a wake-up, a changed word, a
+     * signal or a spurious wake-up: callers re-check their condition.
      */
-    static void await(long address, int expected, ByteBuffer timespec, long nanos) {
-        timespec.putLong(0, nanos / 1_000_000_000L);
-        timespec.putLong(8, nanos % 1_000_000_000L);
-        syscall(SYS_FUTEX, address, FUTEX_WAIT, expected, address(timespec), 0, 0);
+    static void await(long address, int expected, long timeout) {
+        syscall(SYS_FUTEX, address, FUTEX_WAIT, expected, timeout, 0, 0);
     }
 
     /** Wakes every process sleeping on the word at {@code address}. */

@@ -55,7 +55,9 @@ final class SegmentBarrier implements AutoCloseable {
     private final long[] pids;
     private final int rank;
     private final long timeoutNanos;
-    private final ByteBuffer timespec = Futex.timespec();
+    /** The sleep of one slice as a {@code struct timespec}, and its address: set once. */
+    private final ByteBuffer slice = Futex.timespec(SLICE_NANOS);
+    private final long sliceAddress = Futex.address(slice);
     private int epoch;
     private CollectiveException failure;
     private boolean closed;
@@ -136,9 +138,9 @@ final class SegmentBarrier implements AutoCloseable {
         ByteBuffer own = control[rank].bytes;
         long start = System.nanoTime();
         long checked = start;
+        INT.setVolatile(own, SLEEPING, 1);
         try {
             while (true) {
-                INT.setVolatile(own, SLEEPING, 1);
                 int seen = (int) INT.getVolatile(peer, ARRIVED);
                 if (seen - e >= 0) {
                     return;
@@ -162,15 +164,19 @@ final class SegmentBarrier implements AutoCloseable {
                         throw fail(operation, k, Reason.CLOSED, "ended (process " + pids[k] + ")");
                     }
                 }
-                Futex.await(arrivedAddress[k], seen, timespec, SLICE_NANOS);
+                Futex.await(arrivedAddress[k], seen, sliceAddress);
             }
         } finally {
             INT.setVolatile(own, SLEEPING, 0);
         }
     }
 
-    /** Records the failure, tells the peers (flag and wake-up) and returns the exception to throw. */
-    private CollectiveException fail(String operation, int who, Reason reason, String detail) {
+    /**
+     * Records the failure, tells the peers (flag and wake-up) and returns the exception to throw;
+     * {@code call} is the group's call, named here so that calls that pass build no string.
+     */
+    private CollectiveException fail(String call, int who, Reason reason, String detail) {
+        String operation = call + " (shared memory)";
         String subject = who == rank ? "this rank" : "rank " + who;
         failure = new CollectiveException("rank " + rank + ": " + operation + " failed: " + subject + " " + detail,
                 operation, who, reason, null);

@@ -282,9 +282,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         long size = Math.max(bytes, Math.min(capacity * 2, Math.max(bytes, pieceBytes)));
         SegmentSetup.Outcome made = setup.build(++generation, size);
         if (made.segments() == null) {
-            shared = false;
-            notSharedReason = made.problem();
-            LOG.warn("rank {}: all-reduces stay on {} from now on: {}", rank(), delegate(), made.problem());
+            stayOnWrappedGroup(made.problem());
             return false;
         }
         segments = made.segments();
@@ -296,12 +294,17 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     private void makeBarrier() {
         SegmentBarrier.Made made = SegmentBarrier.make(setup, host.pids(), delegate());
         if (made.barrier() == null) {
-            shared = false;
-            notSharedReason = made.problem();
-            LOG.warn("rank {}: all-reduces stay on {} from now on: {}", rank(), delegate(), made.problem());
+            stayOnWrappedGroup(made.problem());
             return;
         }
         barrier = made.barrier();
+    }
+
+    /** All ranks found together that segments cannot be made: every call goes to the wrapped group from now on. */
+    private void stayOnWrappedGroup(String problem) {
+        shared = false;
+        notSharedReason = problem;
+        LOG.warn("rank {}: all-reduces stay on {} from now on: {}", rank(), delegate(), problem);
     }
 
     private void releaseSegments() {
@@ -405,7 +408,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     /** Waits for every rank at this point of a shared-memory call: in shared memory, or through the wrapped group. */
     private void sync(String operation, int kind, long bytes) {
         if (barrier != null) {
-            barrier.await(operation + " (shared memory)", SegmentBarrier.descriptor(kind, bytes));
+            barrier.await(operation, SegmentBarrier.descriptor(kind, bytes));
         } else {
             delegate().barrier();
         }

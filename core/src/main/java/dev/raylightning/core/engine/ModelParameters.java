@@ -8,7 +8,6 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
 
-import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -132,15 +131,18 @@ public final class ModelParameters {
 
     /**
      * Overwrites an array's values in place through a direct view of its own storage.
-     * {@code NDArray.set} would repoint the tensor at a Java buffer, which the GC may free.
+     * {@code NDArray.set} would repoint the tensor at a Java buffer, which the GC may free. An
+     * array without such a view (not a dense float32 CPU tensor) is refused: writes to a copy would
+     * be lost.
      */
     public static void writeInPlace(NDArray array, float[] values) {
         if (array.size() != values.length) {
             throw new IllegalArgumentException(
                     "size mismatch: array has " + array.size() + " values, got " + values.length);
         }
-        ByteBuffer view = array.toByteBuffer(true);
-        FloatBuffer floats = view.asFloatBuffer();
-        floats.put(values);
+        FloatBuffer floats = TensorViews.of(array).orElseThrow(() -> new IllegalArgumentException(
+                "cannot write in place: " + array.getDataType() + " " + array.getShape() + " on "
+                        + array.getDevice() + " is not a dense float32 CPU tensor"));
+        floats.put(0, values);
     }
 }

@@ -5,16 +5,24 @@ import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.raylightning.core.engine.ModelParameters;
+import dev.raylightning.core.engine.TensorViews;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The live optimizer over a module's trainable parameters, in block order. It calls the same
- * fused native kernels as DJL's Sgd/Adam/AdamW, but keeps its state where a checkpoint can read
- * and restore it (DJL's optimizers hide theirs and key it by per-process random ids).
+ * The live optimizer over a module's trainable parameters, in block order. It applies DJL's
+ * Sgd/Adam/AdamW update rules, but keeps its state where a checkpoint can read and restore it
+ * (DJL's optimizers hide theirs and key it by per-process random ids). Float32 CPU tensors are
+ * updated in one pass from Java ({@link UpdateKernels}); anything else, or every parameter with
+ * {@code -Dray.lightning.fused-optimizer=false}, through DJL's native kernels.
  */
 public final class ParameterOptimizer implements AutoCloseable {
+
+    /** System property: {@code false} runs every update through DJL's native kernels. */
+    public static final String FUSED_PROPERTY = "ray.lightning.fused-optimizer";
 
     private final OptimizerConfig config;
     /** The weights it updates, in block order; each carries its gradient. */
@@ -23,6 +31,12 @@ public final class ParameterOptimizer implements AutoCloseable {
     private final NDArray[][] state;
     private final long[] updates;
     private double currentLr;
+    private final boolean fused;
+    private final UpdateKernels kernels = new UpdateKernels();
+    /** Per parameter: views on the weight and its state for the Java kernels; null until checked. */
+    private final FloatBuffer[][] views;
+    /** Per parameter: its tensors refused a view once, so it stays on the native kernels. */
+    private final boolean[] nativeOnly;
 
     public ParameterOptimizer(OptimizerConfig config, ModelParameters parameters) {
         this(config, parameters.trainable().stream().map(Parameter::getArray).toList());
@@ -38,6 +52,9 @@ public final class ParameterOptimizer implements AutoCloseable {
         this.state = new NDArray[params.size()][];
         this.updates = new long[params.size()];
         this.currentLr = config.lr();
+        this.fused = Boolean.parseBoolean(System.getProperty(FUSED_PROPERTY, "true"));
+        this.views = new FloatBuffer[params.size()][];
+        this.nativeOnly = new boolean[params.size()];
     }
 
     public OptimizerConfig config() {
@@ -105,6 +122,11 @@ public final class ParameterOptimizer implements AutoCloseable {
         }
     }
 
+    /** Whether parameter {@code i}'s last update ran in Java (tests; false before its first step). */
+    boolean updatedInJava(int i) {
+        return fused && !nativeOnly[i] && views[i] != null;
+    }
+
     /** The weights this optimizer updates, in order. */
     public List<NDArray> weights() {
         return params;
@@ -118,28 +140,72 @@ public final class ParameterOptimizer implements AutoCloseable {
         }
     }
 
-    /** One update of weight {@code i} with {@code grad}: the same fused kernels as DJL's optimizers. */
+    /** One update of weight {@code i} with {@code grad}: in Java where the tensors allow it, natively otherwise. */
     private void apply(int i, PtNDArray grad) {
         float lr = (float) currentLr;
         PtNDArray weight = (PtNDArray) params.get(i);
         updates[i]++;
+        float wd = (float) config.weightDecay();
         switch (config.kind()) {
             case SGD -> {
-                NDArray m = config.momentum() == 0 ? null : moments(i, weight, 1)[0];
-                JniUtils.sgdUpdate(weight, grad, (PtNDArray) m, lr, (float) config.weightDecay(), 1f, -1f,
-                        (float) config.momentum());
+                float momentum = (float) config.momentum();
+                NDArray[] m = momentum == 0 ? new NDArray[0] : moments(i, weight, 1);
+                FloatBuffer g = javaViews(i, grad);
+                if (g != null) {
+                    kernels.sgd(views[i][0], g, m.length == 0 ? null : views[i][1], views[i][0].capacity(), lr, wd,
+                            momentum);
+                } else {
+                    JniUtils.sgdUpdate(weight, grad, m.length == 0 ? null : (PtNDArray) m[0], lr, wd, 1f, -1f,
+                            momentum);
+                }
             }
             case ADAM, ADAMW -> {
                 NDArray[] mv = moments(i, weight, 2);
                 double coef1 = 1.0 - Math.pow(config.beta1(), updates[i]);
                 double coef2 = 1.0 - Math.pow(config.beta2(), updates[i]);
                 float corrected = (float) (lr * Math.sqrt(coef2) / coef1);
-                JniUtils.adamUpdate(weight, grad, (PtNDArray) mv[0], (PtNDArray) mv[1], lr, corrected,
-                        (float) config.weightDecay(), 1f, -1f, (float) config.beta1(),
-                        (float) config.beta2(), (float) config.eps(), config.kind() == OptimizerConfig.Kind.ADAMW);
+                boolean decoupled = config.kind() == OptimizerConfig.Kind.ADAMW;
+                FloatBuffer g = javaViews(i, grad);
+                if (g != null) {
+                    kernels.adam(views[i][0], g, views[i][1], views[i][2], views[i][0].capacity(), lr, corrected, wd,
+                            (float) config.beta1(), (float) config.beta2(), (float) config.eps(), decoupled);
+                } else {
+                    JniUtils.adamUpdate(weight, grad, (PtNDArray) mv[0], (PtNDArray) mv[1], lr, corrected, wd, 1f,
+                            -1f, (float) config.beta1(), (float) config.beta2(), (float) config.eps(), decoupled);
+                }
             }
             default -> throw new IllegalStateException("unknown optimizer " + config.kind());
         }
+    }
+
+    /**
+     * The gradient's view when parameter {@code i} updates in Java, with {@code views[i]} set to
+     * its weight's and state's; null when it takes the native kernels. Checked every step, since a
+     * caller may pass other gradient arrays; the first refusal is final.
+     */
+    private FloatBuffer javaViews(int i, NDArray grad) {
+        if (!fused || nativeOnly[i]) {
+            return null;
+        }
+        if (views[i] == null) {
+            NDArray[] s = state[i] == null ? new NDArray[0] : state[i];
+            FloatBuffer[] v = new FloatBuffer[1 + s.length];
+            for (int k = 0; k < v.length; k++) {
+                Optional<FloatBuffer> view = TensorViews.of(k == 0 ? params.get(i) : s[k - 1]);
+                if (view.isEmpty()) {
+                    nativeOnly[i] = true;
+                    return null;
+                }
+                v[k] = view.get();
+            }
+            views[i] = v;
+        }
+        Optional<FloatBuffer> g = grad.size() == params.get(i).size() ? TensorViews.of(grad) : Optional.empty();
+        if (g.isEmpty()) {
+            nativeOnly[i] = true;
+            return null;
+        }
+        return g.get();
     }
 
     private NDArray[] moments(int i, NDArray weight, int count) {
@@ -209,6 +275,7 @@ public final class ParameterOptimizer implements AutoCloseable {
     }
 
     private void closeState(int i) {
+        views[i] = null;
         if (state[i] != null) {
             for (NDArray a : state[i]) {
                 a.close();

@@ -1,6 +1,8 @@
 package dev.raylightning.core.engine;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.raylightning.core.testing.TinyClassifier;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +61,20 @@ class ModelParametersTest {
             params.defineGradients();
             assertEquals(3f, gradients(params)[0][0], "defined gradients are left as they are");
             assertArrayEquals(weightBefore, params.trainable().get(0).getArray().toFloatArray());
+        }
+    }
+
+    @Test
+    void writesInPlaceOnlyWhereTheWritesReachTheTensor() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray dense = manager.zeros(new Shape(2, 3));
+            ModelParameters.writeInPlace(dense, new float[] {1, 2, 3, 4, 5, 6});
+            assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, dense.toFloatArray());
+            NDArray transposed = dense.transpose();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ModelParameters.writeInPlace(transposed, new float[] {0, 0, 0, 0, 0, 0}));
+            assertTrue(e.getMessage().contains("not a dense float32 CPU tensor"), e.getMessage());
+            assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, dense.toFloatArray(), "a refused write changes nothing");
         }
     }
 }

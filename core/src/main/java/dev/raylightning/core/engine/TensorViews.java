@@ -1,0 +1,52 @@
+package dev.raylightning.core.engine;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Optional;
+
+/**
+ * Float views on a tensor's own storage, for loops that read and write it from Java. DJL's
+ * {@code toByteBuffer(true)} is such a view only for a dense CPU tensor; for any other it quietly
+ * returns a view of a new copy, and writes through it are lost. {@link #of} tells them apart.
+ */
+public final class TensorViews {
+
+    private TensorViews() {}
+
+    /**
+     * A native-order view on {@code array}'s own float32 storage, or empty where there is none: not
+     * float32, not on the CPU, or not contiguous (two views that do not share an address were
+     * copies). A non-contiguous array gets two copies from this check, freed with its manager:
+     * callers ask once per array, not per step.
+     */
+    public static Optional<FloatBuffer> of(NDArray array) {
+        if (array.getDataType() != DataType.FLOAT32 || !Device.cpu().equals(array.getDevice()) || array.isSparse()) {
+            return Optional.empty();
+        }
+        ByteBuffer first = array.toByteBuffer(true);
+        ByteBuffer second = array.toByteBuffer(true);
+        if (!first.isDirect() || first.capacity() != Float.BYTES * array.size() || address(first) != address(second)) {
+            return Optional.empty();
+        }
+        return Optional.of(first.order(ByteOrder.nativeOrder()).asFloatBuffer());
+    }
+
+    /**
+     * A view on the storage of an array that {@link #of} accepted once (for example a gradient,
+     * whose layout follows its weight's), without the second call and address comparison.
+     */
+    public static FloatBuffer trusted(NDArray array) {
+        return array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    private static long address(ByteBuffer direct) {
+        return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
+    }
+}

@@ -76,7 +76,12 @@ final class DriverMemoryProbe {
     }
 
     private static MallInfo2 mallinfo2() {
-        return Native.load("c", LibC.class).mallinfo2();
+        return LibCHolder.LIBC.mallinfo2();
+    }
+
+    /** Loaded on first use, once: a reading inside a loop of fits should not load the library again. */
+    private static final class LibCHolder {
+        static final LibC LIBC = Native.load("c", LibC.class);
     }
 
     /** The process's OS threads. */
@@ -89,7 +94,7 @@ final class DriverMemoryProbe {
         try {
             MallInfo2 m = mallinfo2();
             return String.format("malloc in use %d KB, free %d KB", m.uordblks / 1024, m.fordblks / 1024);
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
+        } catch (LinkageError | RuntimeException e) { // no glibc 2.33, or the holder failed to load it
             return "malloc statistics unavailable";
         }
     }

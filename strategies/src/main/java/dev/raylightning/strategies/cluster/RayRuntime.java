@@ -176,7 +176,6 @@ public final class RayRuntime {
         return cluster == null ? java.util.Set.of() : cluster.processes();
     }
 
-    /** Total CPUs of all alive nodes. */
     /** Nodes of the cluster that are alive. */
     public int aliveNodes() {
         int n = 0;
@@ -188,6 +187,7 @@ public final class RayRuntime {
         return n;
     }
 
+    /** Total CPUs of all alive nodes. */
     public double totalCpus() {
         double cpus = 0;
         for (NodeInfo n : Ray.getRuntimeContext().getAllNodeInfo()) {

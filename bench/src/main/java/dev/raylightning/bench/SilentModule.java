@@ -16,7 +16,8 @@ public abstract class SilentModule extends LightningModule {
 
     private static final long serialVersionUID = 1L;
 
-    private final Loss loss = Loss.softmaxCrossEntropyLoss();
+    /** Stateless, and not serializable: one per JVM, never shipped with the module to Ray workers. */
+    private static final Loss LOSS = Loss.softmaxCrossEntropyLoss();
 
     @Override
     protected Shape[] inputShapes() {
@@ -30,6 +31,6 @@ public abstract class SilentModule extends LightningModule {
 
     @Override
     public NDArray trainingStep(Batch batch, int batchIdx) {
-        return loss.evaluate(batch.labels(), new NDList(forward(batch.input())));
+        return LOSS.evaluate(batch.labels(), new NDList(forward(batch.input())));
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -39,14 +40,20 @@ public final class TensorViews {
     }
 
     /**
-     * A view on the storage of an array that {@link #of} accepted once (for example a gradient,
-     * whose layout follows its weight's), without the second call and address comparison.
+     * A view on {@code array}'s storage if it is the storage at {@code address} that {@link #of}
+     * accepted before (a gradient keeps its storage from step to step): one view and no second
+     * one. Empty when the array's view lies elsewhere; then ask {@link #of} again.
      */
-    public static FloatBuffer trusted(NDArray array) {
-        return array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    public static Optional<FloatBuffer> at(NDArray array, long address) {
+        ByteBuffer view = array.toByteBuffer(true);
+        if (!view.isDirect() || view.capacity() != Float.BYTES * array.size() || address(view) != address) {
+            return Optional.empty();
+        }
+        return Optional.of(view.order(ByteOrder.nativeOrder()).asFloatBuffer());
     }
 
-    private static long address(ByteBuffer direct) {
+    /** The address a direct buffer starts at, as {@link #at} expects it. */
+    public static long address(Buffer direct) {
         return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
     }
 }

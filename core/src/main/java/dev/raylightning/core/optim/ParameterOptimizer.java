@@ -37,6 +37,8 @@ public final class ParameterOptimizer implements AutoCloseable {
     private final FloatBuffer[][] views;
     /** Per parameter: its tensors refused a view once, so it stays on the native kernels. */
     private final boolean[] nativeOnly;
+    /** Per parameter: where the gradient's storage was at its last check, 0 before the first. */
+    private final long[] gradAddresses;
 
     public ParameterOptimizer(OptimizerConfig config, ModelParameters parameters) {
         this(config, parameters.trainable().stream().map(Parameter::getArray).toList());
@@ -55,6 +57,7 @@ public final class ParameterOptimizer implements AutoCloseable {
         this.fused = Boolean.parseBoolean(System.getProperty(FUSED_PROPERTY, "true"));
         this.views = new FloatBuffer[params.size()][];
         this.nativeOnly = new boolean[params.size()];
+        this.gradAddresses = new long[params.size()];
     }
 
     public OptimizerConfig config() {
@@ -180,8 +183,9 @@ public final class ParameterOptimizer implements AutoCloseable {
 
     /**
      * The gradient's view when parameter {@code i} updates in Java, with {@code views[i]} set to
-     * its weight's and state's; null when it takes the native kernels. Checked every step, since a
-     * caller may pass other gradient arrays; the first refusal is final.
+     * its weight's and state's; null when it takes the native kernels. A gradient at the address
+     * that passed the full check before needs one view; any other (a caller may pass other arrays)
+     * is checked again. The first refusal is final.
      */
     private FloatBuffer javaViews(int i, NDArray grad) {
         if (!fused || nativeOnly[i]) {
@@ -200,10 +204,18 @@ public final class ParameterOptimizer implements AutoCloseable {
             }
             views[i] = v;
         }
-        Optional<FloatBuffer> g = grad.size() == params.get(i).size() ? TensorViews.of(grad) : Optional.empty();
-        if (g.isEmpty()) {
+        if (grad.size() != params.get(i).size()) {
             nativeOnly[i] = true;
             return null;
+        }
+        Optional<FloatBuffer> g = gradAddresses[i] == 0 ? Optional.empty() : TensorViews.at(grad, gradAddresses[i]);
+        if (g.isEmpty()) {
+            g = TensorViews.of(grad);
+            if (g.isEmpty()) {
+                nativeOnly[i] = true;
+                return null;
+            }
+            gradAddresses[i] = TensorViews.address(g.get());
         }
         return g.get();
     }

@@ -149,6 +149,26 @@ class ParameterOptimizerTest {
         }
     }
 
+    @Test
+    void aNonContiguousGradientIsReadByTheNativeKernels() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            float[] init = gaussian(new Random(8), 12, 1f);
+            NDArray weight = manager.create(init, new Shape(4, 3));
+            NDArray reference = manager.create(init, new Shape(4, 3));
+            NDArray gradBase = manager.create(gaussian(new Random(9), 12, 1f), new Shape(3, 4));
+            NDArray grad = gradBase.transpose();
+            try (ParameterOptimizer java = optimizer(OptimizerConfig.sgd(0.1).momentum(0.5), List.of(weight), true);
+                    ParameterOptimizer nat = optimizer(OptimizerConfig.sgd(0.1).momentum(0.5), List.of(reference), false)) {
+                for (int step = 0; step < 3; step++) {
+                    java.step(List.of(grad));
+                    nat.step(List.of(grad));
+                }
+                assertFalse(java.updatedInJava(0), "a transposed gradient has no view of its own storage");
+            }
+            assertClose(reference.toFloatArray(), weight.toFloatArray(), "updates with a transposed gradient");
+        }
+    }
+
     private static ParameterOptimizer optimizer(OptimizerConfig config, List<NDArray> weights, boolean fused) {
         String previous = System.getProperty(ParameterOptimizer.FUSED_PROPERTY);
         System.setProperty(ParameterOptimizer.FUSED_PROPERTY, Boolean.toString(fused));

@@ -70,12 +70,9 @@ final class SegmentBarrier implements AutoCloseable {
      * count from 1), and makes the barrier; it waits at most the ring's collective timeout.
      */
     static Made make(SegmentSetup setup, long[] pids, ProcessGroup group) {
-        SegmentSetup.Outcome made = setup.build(0, CONTROL_BYTES);
+        SegmentSetup.Outcome made = setup.build(0, CONTROL_BYTES, 1);
         if (made.segments() == null) {
             return new Made(null, made.problem());
-        }
-        for (MappedSegment unused : made.segments()[1]) {
-            unused.close();
         }
         long timeout = group instanceof TcpRingProcessGroup ring ? ring.options().collectiveTimeout().toNanos()
                 : RingOptions.DEFAULT_COLLECTIVE_TIMEOUT.toNanos();

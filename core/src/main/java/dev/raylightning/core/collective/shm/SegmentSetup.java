@@ -19,6 +19,9 @@ final class SegmentSetup {
     /** Room kept free beside the segments: a full tmpfs kills the writer with SIGBUS. */
     static final long MARGIN_BYTES = 16L << 20;
 
+    /** Parities of data segments: a rank writes one while its peers may still read the other. */
+    static final int DATA_PARITIES = 2;
+
     /** The mapped segments, [parity][rank], or why there are none. */
     record Outcome(MappedSegment[][] segments, String problem) {}
 
@@ -34,10 +37,13 @@ final class SegmentSetup {
         this.usableBytes = usableBytes;
     }
 
-    /** Every rank calls with the same arguments; all get segments, or all get the same refusal. */
-    Outcome build(int generation, long size) {
+    /**
+     * Every rank calls with the same arguments; all get {@code parities} segments each, or all get
+     * the same refusal.
+     */
+    Outcome build(int generation, long size, int parities) {
         int rank = inner.rank();
-        MappedSegment[][] next = new MappedSegment[2][inner.size()];
+        MappedSegment[][] next = new MappedSegment[parities][inner.size()];
         boolean mapped = false;
         boolean agreed = false;
         try {
@@ -53,7 +59,7 @@ final class SegmentSetup {
             mapped = true;
             return new Outcome(next, null);
         } finally {
-            for (int p = 0; p < 2; p++) {
+            for (int p = 0; p < parities; p++) {
                 if (next[p][rank] != null) {
                     SegmentFiles.deleteQuietly(path(generation, rank, p));
                 }
@@ -62,14 +68,14 @@ final class SegmentSetup {
                 close(next);
             }
             if (!agreed) {
-                removePeerFiles(generation); // a peer that died before it could unlink leaves them otherwise
+                removePeerFiles(generation, parities); // a peer that died before it could unlink leaves them otherwise
             }
         }
     }
 
-    /** Creates this rank's two segments; the problem in words, or null. */
+    /** Creates this rank's segments, one per parity; the problem in words, or null. */
     private String createMine(MappedSegment[][] next, int generation, long size) {
-        long need = 2L * inner.size() * size;
+        long need = (long) next.length * inner.size() * size;
         long margin = need / 8 + MARGIN_BYTES;
         long usable = usableBytes.getAsLong();
         if (usable < need + margin) {
@@ -78,7 +84,7 @@ final class SegmentSetup {
                     + margin;
         }
         try {
-            for (int p = 0; p < 2; p++) {
+            for (int p = 0; p < next.length; p++) {
                 next[p][inner.rank()] = MappedSegment.create(path(generation, inner.rank(), p), size);
             }
             return null;
@@ -89,7 +95,7 @@ final class SegmentSetup {
 
     private String openPeers(MappedSegment[][] next, int generation, long size) {
         try {
-            for (int p = 0; p < 2; p++) {
+            for (int p = 0; p < next.length; p++) {
                 for (int r = 0; r < inner.size(); r++) {
                     if (r != inner.rank()) {
                         next[p][r] = MappedSegment.open(path(generation, r, p), size, host.owner());
@@ -103,8 +109,8 @@ final class SegmentSetup {
     }
 
     /** Peers' regular files of this generation; anything else at their names stays as it is. */
-    private void removePeerFiles(int generation) {
-        for (int p = 0; p < 2; p++) {
+    private void removePeerFiles(int generation, int parities) {
+        for (int p = 0; p < parities; p++) {
             for (int r = 0; r < inner.size(); r++) {
                 Path f = path(generation, r, p);
                 if (r != inner.rank() && HostProbe.isFileOf(f, host.owner())) {

@@ -280,7 +280,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         releaseSegments();
         // doubling saves rebuilds while sizes grow; all-reduces never ask beyond their piece
         long size = Math.max(bytes, Math.min(capacity * 2, Math.max(bytes, pieceBytes)));
-        SegmentSetup.Outcome made = setup.build(++generation, size);
+        SegmentSetup.Outcome made = setup.build(++generation, size, SegmentSetup.DATA_PARITIES);
         if (made.segments() == null) {
             stayOnWrappedGroup(made.problem());
             return false;
@@ -396,7 +396,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         if (!ensureCapacity(input.remaining())) {
             return null;
         }
-        MappedSegment[] seg = segments[(int) (calls++ & 1)];
+        MappedSegment[] seg = segments[(int) (calls++ % SegmentSetup.DATA_PARITIES)];
         ByteBuffer own = seg[rank()].bytes;
         int pos = input.position();
         own.put(0, input, pos, skipFrom);

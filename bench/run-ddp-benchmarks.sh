@@ -27,7 +27,8 @@
 #                  and scaled to the same number of samples)
 #   WARM_FITS [2]  warm time-to-first-step fits per Java round (after the cold one); -1 skips
 #                  the time-to-first-step part, Java and Python
-#   LATENCY_STEPS [5]  steps of each of those fits (469: one epoch at 64 per worker)
+#   LATENCY_STEPS [5]  steps of each of those fits, ours and Lightning DDP's (469: one epoch at 64
+#                  per worker; then both report samples/s from the first step to the fit's end)
 #   RT_FITS [1]    measured Ray Train fits per round (after its warm-up fit)
 #   VARIANTS ["single,ray1,ray2"]  Java variants (+sync / +noprefetch add diagnostics)
 #   OUT          results directory [bench/target/ddp-results-<date>]
@@ -116,7 +117,7 @@ run_python() {
   [ -n "$PY" ] && (( WARM_FITS >= 0 )) || return 0
   log "round $round: python (time to first step: Lightning DDP, Ray Train)"
   start="$(now_ns)"
-  line="$(BENCH_LAUNCH_UNIX="$(secs "$start")" "$PY" bench/python/lightning_first_step.py --round "$round" --data "$DATA" \
+  line="$(BENCH_LAUNCH_UNIX="$(secs "$start")" "$PY" bench/python/lightning_first_step.py --round "$round" --data "$DATA" --steps "$LATENCY_STEPS" \
     2>> "$OUT/python.log" | tail -n 1)"
   echo "$line" >> "$RESULTS"
   printf '{"framework": "lightning", "mode": "lightning-ddp-command", "round": %d, "wall_s": %s}\n' \

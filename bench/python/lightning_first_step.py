@@ -9,6 +9,9 @@ Measures on rank 0, with the wall clock (time.time()):
                           before starting Python), else from this script's first line
   launch_to_fit_s         launch -> Trainer.fit() call (interpreter, imports, data)
   fit_seconds             the whole Trainer.fit() call (a few steps, then teardown)
+  samples_per_s_after_first_step  both ranks' samples after the first step over the time from the
+                          first step to the end of fit(), as the Java side reports it (with
+                          --steps 469, the first epoch at 64 per rank)
 The wall time of the whole command is the caller's to measure (bench/run-ddp-benchmarks.sh).
 Prints one JSON line on stdout; everything else goes to stderr.
 
@@ -95,6 +98,8 @@ def main():
         "launch_to_first_step_s": round(probe.first - launch, 3),
         "launch_to_fit_s": round(t_fit - launch, 3),
         "fit_seconds": round(t_end - t_fit, 3),
+        "samples_per_s_after_first_step": round(
+            (args.steps - 1) * trainer.world_size * args.batch_size / (t_end - probe.first), 1),
         "lightning_version": L.__version__,
         "torch_version": torch.__version__,
     }

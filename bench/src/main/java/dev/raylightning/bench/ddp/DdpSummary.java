@@ -58,6 +58,7 @@ public final class DdpSummary implements Callable<Integer> {
         ratios().print(out, markdown);
         scaling().print(out, markdown);
         firstStep().print(out, markdown);
+        afterFirstStep().print(out, markdown);
         milestones().print(out, markdown);
         profile().print(out, markdown);
         ring().print(out, markdown);
@@ -143,7 +144,7 @@ public final class DdpSummary implements Callable<Integer> {
                 values(o -> is(o, "lightning-ddp-first-step"), "fit_to_first_step_s"));
         rows.put("Lightning DDP: process launch -> first step",
                 values(o -> is(o, "lightning-ddp-first-step"), "launch_to_first_step_s"));
-        rows.put("Lightning DDP: whole command (5 steps)",
+        rows.put("Lightning DDP: whole command",
                 values(o -> is(o, "lightning-ddp-command"), "wall_s"));
         for (Map.Entry<String, List<Double>> e : rows.entrySet()) {
             if (!e.getValue().isEmpty()) {
@@ -163,6 +164,39 @@ public final class DdpSummary implements Callable<Integer> {
     /** {@code field} of the results of {@code mode} whose "kind" is {@code kind}. */
     private List<Double> ofKind(String mode, String kind, String field) {
         return values(o -> is(o, mode) && kind.equals(str(o, "kind")), field);
+    }
+
+    /**
+     * Throughput from the first step to the end of the fit, the same fits as the time to the first
+     * step: with {@code LATENCY_STEPS=469}, the first epoch, JIT warm-up included on new workers.
+     */
+    private Table afterFirstStep() {
+        Table t = new Table("Samples/s from the first step to the end of the fit (MLP, 2 workers; the first epoch "
+                + "with LATENCY_STEPS=469)", "what", "n", "median", "min", "max");
+        Map<String, List<Double>> rows = new LinkedHashMap<>();
+        rows.put("ours, cold", ofKind("java-ray2-first-step", "cold", "samples_per_s_after_first_step"));
+        rows.put("ours, new workers (warm cluster)",
+                ofKind("java-ray2-first-step", "warm", "samples_per_s_after_first_step"));
+        rows.put("ours, reused worker JVMs", ofKind("java-ray2-first-step", "reused", "samples_per_s_after_first_step"));
+        List<Double> lightning = values(o -> is(o, "lightning-ddp-first-step"), "samples_per_s_after_first_step");
+        rows.put("Lightning DDP", lightning);
+        for (Map.Entry<String, List<Double>> e : rows.entrySet()) {
+            if (!e.getValue().isEmpty()) {
+                Stats s = Stats.of(e.getValue());
+                t.row(e.getKey(), s.n(), f0(s.median()), f0(s.min()), f0(s.max()));
+            }
+        }
+        if (!lightning.isEmpty()) {
+            double l = Stats.of(lightning).median();
+            for (String kind : List.of("new workers (warm cluster)", "reused worker JVMs")) {
+                List<Double> ours = rows.get("ours, " + kind);
+                if (!ours.isEmpty()) {
+                    t.row("ratio ours, " + kind + " / Lightning DDP (goal >= 2)", "", f3(Stats.of(ours).median() / l), "",
+                            "");
+                }
+            }
+        }
+        return t;
     }
 
     private Table milestones() {

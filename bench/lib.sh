@@ -30,3 +30,20 @@ bench_private_classpath() {
 bench_classpath() {
   echo "$1/bench/target/ray-lightning-bench-0.1.0-SNAPSHOT.jar:$(cat "$1/bench/target/classpath.txt")"
 }
+
+# bench_setup NAME [MAVEN_FLAG...]: makes the results folder OUT (bench/target/NAME-<date> unless
+# OUT is set), builds the bench module and what it needs unless SKIP_BUILD=1 (MVN_ARGS: extra
+# Maven arguments, e.g. -o), then sets CP to this tree's bench class path and fills JAVA_FLAGS.
+# Needs ROOT.
+bench_setup() {
+  local name=$1
+  shift
+  OUT="${OUT:-$ROOT/bench/target/$name-$(date +%Y%m%d-%H%M%S)}"
+  mkdir -p "$OUT"
+  if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    # shellcheck disable=SC2086  # MVN_ARGS is a list of flags
+    mvn -B -q install -DskipTests -pl bench -am "$@" ${MVN_ARGS:-} >&2
+  fi
+  CP="$(bench_classpath "$ROOT")"
+  bench_java_flags
+}

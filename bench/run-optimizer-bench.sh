@@ -12,17 +12,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-OUT="${OUT:-$ROOT/bench/target/optimizer-$(date +%Y%m%d-%H%M%S)}"
-mkdir -p "$OUT"
-
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  # shellcheck disable=SC2086  # MVN_ARGS is a list of flags
-  mvn -B -q install -DskipTests -Dfetch.skip=true -pl bench -am ${MVN_ARGS:-} >&2
-fi
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
-CP="$(bench_classpath "$ROOT")"
-bench_java_flags
+bench_setup optimizer -Dfetch.skip=true
 java "${JAVA_FLAGS[@]}" -cp "$CP" dev.raylightning.bench.optim.OptimizerKernelBench \
   --rounds "${ROUNDS:-5}" --models "${MODELS:-mlp,cnn-m,cnn-l}" --optimizers "${OPTIMIZERS:-adam,sgd-momentum}" \
   --json-out "$OUT/results.jsonl" 2> "$OUT/java.log"

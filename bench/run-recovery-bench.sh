@@ -13,17 +13,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-OUT="${OUT:-$ROOT/bench/target/recovery-$(date +%Y%m%d-%H%M%S)}"
-mkdir -p "$OUT"
-
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  # shellcheck disable=SC2086  # MVN_ARGS is a list of flags
-  mvn -B -q install -DskipTests -pl bench -am ${MVN_ARGS:-} >&2
-fi
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
-CP="$(bench_classpath "$ROOT")"
-bench_java_flags
+bench_setup recovery
 java "${JAVA_FLAGS[@]}" -cp "$CP" dev.raylightning.bench.recovery.RecoveryBench \
   --data "${RAY_LIGHTNING_DATA:-$ROOT/data}" --rounds "${ROUNDS:-5}" --model "${MODEL:-MLP}" \
   --kill-at "${KILL_AT:-300}" --work-dir "$OUT/work" --json-out "$OUT/results.jsonl" \

@@ -11,17 +11,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-OUT="${OUT:-$ROOT/bench/target/sharded-memory-$(date +%Y%m%d-%H%M%S)}"
-mkdir -p "$OUT"
-
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  # shellcheck disable=SC2086  # MVN_ARGS is a list of flags
-  mvn -B -q install -DskipTests -Dfetch.skip=true -pl bench -am ${MVN_ARGS:-} >&2
-fi
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
-CP="$(bench_classpath "$ROOT")"
-bench_java_flags
+bench_setup sharded-memory -Dfetch.skip=true
 java "${JAVA_FLAGS[@]}" -cp "$CP" dev.raylightning.bench.sharded.ShardedMemoryBench \
   --workers "${WORKERS:-2,4}" --steps "${STEPS:-4}" --json-out "$OUT/results.jsonl" 2> "$OUT/java.log"
 cat "$OUT/results.jsonl"

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.DoubleFunction;
 import java.util.function.Predicate;
 
 /**
@@ -146,12 +147,7 @@ public final class DdpSummary implements Callable<Integer> {
                 values(o -> is(o, "lightning-ddp-first-step"), "launch_to_first_step_s"));
         rows.put("Lightning DDP: whole command",
                 values(o -> is(o, "lightning-ddp-command"), "wall_s"));
-        for (Map.Entry<String, List<Double>> e : rows.entrySet()) {
-            if (!e.getValue().isEmpty()) {
-                Stats s = Stats.of(e.getValue());
-                t.row(e.getKey(), s.n(), f2(s.median()), f2(s.min()), f2(s.max()));
-            }
-        }
+        statsRows(t, rows, DdpSummary::f2);
         List<Double> ours = rows.get("ours: fit -> first step, warm cluster");
         List<Double> rt = rows.get("Ray Train TorchTrainer: fit -> first step, warm cluster");
         if (!ours.isEmpty() && !rt.isEmpty()) {
@@ -180,12 +176,7 @@ public final class DdpSummary implements Callable<Integer> {
         rows.put("ours, reused worker JVMs", ofKind("java-ray2-first-step", "reused", "samples_per_s_after_first_step"));
         List<Double> lightning = values(o -> is(o, "lightning-ddp-first-step"), "samples_per_s_after_first_step");
         rows.put("Lightning DDP", lightning);
-        for (Map.Entry<String, List<Double>> e : rows.entrySet()) {
-            if (!e.getValue().isEmpty()) {
-                Stats s = Stats.of(e.getValue());
-                t.row(e.getKey(), s.n(), f0(s.median()), f0(s.min()), f0(s.max()));
-            }
-        }
+        statsRows(t, rows, DdpSummary::f0);
         if (!lightning.isEmpty()) {
             double l = Stats.of(lightning).median();
             for (String kind : List.of("new workers (warm cluster)", "reused worker JVMs")) {
@@ -197,6 +188,16 @@ public final class DdpSummary implements Callable<Integer> {
             }
         }
         return t;
+    }
+
+    /** One row per non-empty series: its name, count, median, min and max, formatted by {@code format}. */
+    private static void statsRows(Table t, Map<String, List<Double>> rows, DoubleFunction<String> format) {
+        for (Map.Entry<String, List<Double>> e : rows.entrySet()) {
+            if (!e.getValue().isEmpty()) {
+                Stats s = Stats.of(e.getValue());
+                t.row(e.getKey(), s.n(), format.apply(s.median()), format.apply(s.min()), format.apply(s.max()));
+            }
+        }
     }
 
     private Table milestones() {

@@ -3,10 +3,8 @@ package dev.raylightning.core.engine;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
+import dev.raylightning.core.util.DirectBuffers;
 
-import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -33,10 +31,7 @@ public final class TensorViews {
         }
         ByteBuffer first = array.toByteBuffer(true);
         ByteBuffer second = array.toByteBuffer(true);
-        if (!first.isDirect() || first.capacity() != Float.BYTES * array.size() || address(first) != address(second)) {
-            return Optional.empty();
-        }
-        return Optional.of(first.order(ByteOrder.nativeOrder()).asFloatBuffer());
+        return second.isDirect() ? viewAt(first, array, DirectBuffers.address(second)) : Optional.empty();
     }
 
     /**
@@ -45,15 +40,14 @@ public final class TensorViews {
      * one. Empty when the array's view lies elsewhere; then ask {@link #of} again.
      */
     public static Optional<FloatBuffer> at(NDArray array, long address) {
-        ByteBuffer view = array.toByteBuffer(true);
-        if (!view.isDirect() || view.capacity() != Float.BYTES * array.size() || address(view) != address) {
+        return viewAt(array.toByteBuffer(true), array, address);
+    }
+
+    /** {@code view} as floats if it is direct, starts at {@code address} and spans the whole array. */
+    private static Optional<FloatBuffer> viewAt(ByteBuffer view, NDArray array, long address) {
+        if (!view.isDirect() || view.capacity() != Float.BYTES * array.size() || DirectBuffers.address(view) != address) {
             return Optional.empty();
         }
         return Optional.of(view.order(ByteOrder.nativeOrder()).asFloatBuffer());
-    }
-
-    /** The address a direct buffer starts at, as {@link #at} expects it. */
-    public static long address(Buffer direct) {
-        return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
     }
 }

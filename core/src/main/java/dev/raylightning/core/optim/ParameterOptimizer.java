@@ -6,6 +6,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.raylightning.core.engine.ModelParameters;
 import dev.raylightning.core.engine.TensorViews;
+import dev.raylightning.core.util.DirectBuffers;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -215,7 +216,7 @@ public final class ParameterOptimizer implements AutoCloseable {
                 nativeOnly[i] = true;
                 return null;
             }
-            gradAddresses[i] = TensorViews.address(g.get());
+            gradAddresses[i] = DirectBuffers.address(g.get());
         }
         return g.get();
     }

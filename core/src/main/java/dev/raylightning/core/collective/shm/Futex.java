@@ -5,8 +5,8 @@ import java.nio.ByteOrder;
 
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
 
+import dev.raylightning.core.util.DirectBuffers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +46,7 @@ final class Futex {
             Native.register(Futex.class, Platform.C_LIBRARY_NAME);
             // waking a word no one waits on returns 0; a kernel without futexes, -1
             ByteBuffer word = ByteBuffer.allocateDirect(4);
-            return syscall(SYS_FUTEX, address(word), FUTEX_WAKE, 1, 0, 0, 0) == 0;
+            return syscall(SYS_FUTEX, DirectBuffers.address(word), FUTEX_WAKE, 1, 0, 0, 0) == 0;
         } catch (LinkageError | RuntimeException e) {
             LOG.warn("futexes unavailable ({}); shared-memory calls wait through the wrapped group", e.toString());
             return false;
@@ -59,14 +59,6 @@ final class Futex {
     /** Whether this process can use futexes (Linux on x86-64 or AArch64, JNA's native part loaded). */
     static boolean available() {
         return AVAILABLE;
-    }
-
-    /** The address of a direct buffer's first byte. */
-    static long address(ByteBuffer direct) {
-        if (!direct.isDirect()) {
-            throw new IllegalArgumentException("not a direct buffer");
-        }
-        return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
     }
 
     /**

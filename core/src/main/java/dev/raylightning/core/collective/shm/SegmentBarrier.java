@@ -5,6 +5,7 @@ import dev.raylightning.core.collective.tcp.CollectiveException;
 import dev.raylightning.core.collective.tcp.CollectiveException.Reason;
 import dev.raylightning.core.collective.tcp.RingOptions;
 import dev.raylightning.core.collective.tcp.TcpRingProcessGroup;
+import dev.raylightning.core.util.DirectBuffers;
 
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -57,7 +58,7 @@ final class SegmentBarrier implements AutoCloseable {
     private final long timeoutNanos;
     /** The sleep of one slice as a {@code struct timespec}, and its address: set once. */
     private final ByteBuffer slice = Futex.timespec(SLICE_NANOS);
-    private final long sliceAddress = Futex.address(slice);
+    private final long sliceAddress = DirectBuffers.address(slice);
     private int epoch;
     private CollectiveException failure;
     private boolean closed;
@@ -91,7 +92,7 @@ final class SegmentBarrier implements AutoCloseable {
         this.timeoutNanos = timeoutNanos;
         this.arrivedAddress = new long[control.length];
         for (int k = 0; k < control.length; k++) {
-            arrivedAddress[k] = Futex.address(control[k].bytes) + ARRIVED;
+            arrivedAddress[k] = DirectBuffers.address(control[k].bytes) + ARRIVED;
         }
     }
 

@@ -93,9 +93,9 @@ class RayDdpStrategyTest {
     }
 
     @Test
-    void newWorkersStartTheEngineEarlyUnlessAnInitHookMayConfigureItAndTheirCompilerYieldsToTraining() {
+    void newWorkersStartTheEngineEarlyUnlessAnInitHookMayConfigureItAndTheirHelperThreadsYieldToTraining() {
         dev.raylightning.strategies.launcher.WorkerPool.releaseIdle(); // new workers for both fits
-        RayProbe plain = new RayProbe();
+        RayProbe plain = new RayProbe(true);
         RayProbe hooked = new RayProbe();
         try (TinyClassifier m = new TinyClassifier(16, 0.1, "sgd")) {
             trainer().strategy(RayDdpStrategy.builder(2).cpusPerWorker(1).workerIdleTimeout(java.time.Duration.ZERO)
@@ -110,6 +110,9 @@ class RayDdpStrategyTest {
         // the JIT compiler yields to training in worker JVMs (CompilerThreads); training keeps nice 0
         assertEquals("[19]", plain.seen().get("compilerNiceness"));
         assertEquals("[0]", plain.seen().get("trainingNiceness"));
+        // Ray's async logger blocks instead of polling every 10 ms (RayRuntime.workerJvmOptions)
+        double wakeups = (Double) plain.seen().get("loggerWakeups");
+        assertTrue(wakeups >= 0 && wakeups < 15, "log4j async-thread wake-ups in 500 ms: " + wakeups);
     }
 
     @Test

@@ -138,10 +138,14 @@ public final class RayRuntime {
      * collector unless {@link #WORKER_JVM_OPTIONS_PROPERTY} picks another. A training worker's
      * heap churns little (tensors live in native memory), and G1's concurrent and parallel GC
      * threads took CPU from the training thread: serial GC gave 11 to 18% more 2-worker CNN
-     * samples/s on 2 cores (docs/benchmarks.md).
+     * samples/s on 2 cores (docs/benchmarks.md). Ray's async root logger waits for events by
+     * blocking instead of log4j's default of waking every 10 ms: that thread woke each worker about
+     * 100 times a second, each time taking a core from a training thread (a later
+     * {@code -DAsyncLoggerConfig.WaitStrategy} in the extra options wins).
      */
     static List<String> workerJvmOptions() {
-        List<String> options = new ArrayList<>(List.of("-Xss4m", "-Dai.djl.offline=true"));
+        List<String> options = new ArrayList<>(List.of("-Xss4m", "-Dai.djl.offline=true",
+                "-DAsyncLoggerConfig.WaitStrategy=Block"));
         String extra = System.getProperty(WORKER_JVM_OPTIONS_PROPERTY, "").trim();
         List<String> extras = extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
         if (extras.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {

@@ -23,6 +23,16 @@ public final class RayProbe implements Callback {
     private static final long serialVersionUID = 1L;
 
     private final Map<String, Object> seen = new LinkedHashMap<>();
+    private final boolean countLoggerWakeups;
+
+    public RayProbe() {
+        this(false);
+    }
+
+    /** With {@code countLoggerWakeups}, also counts the wake-ups of log4j's async thread over half a second. */
+    public RayProbe(boolean countLoggerWakeups) {
+        this.countLoggerWakeups = countLoggerWakeups;
+    }
 
     @Override
     public void onTrainEpochStart(TrainerView trainer, LightningModule module) {
@@ -51,6 +61,42 @@ public final class RayProbe implements Callback {
         seen.put("compilerNiceness", compilerNiceness().toString());
         seen.put("trainingNiceness", ownNiceness().toString());
         seen.put("mappedClassArchives", mappedClassArchives().toString());
+        if (countLoggerWakeups && !seen.containsKey("loggerWakeups")) {
+            seen.put("loggerWakeups", (double) loggerWakeups());
+        }
+    }
+
+    /**
+     * Voluntary context switches of this JVM's log4j async-logger threads during 500 ms, or -1
+     * when there is no such thread: a thread that polls with a timeout wakes about 50 times.
+     */
+    private static long loggerWakeups() {
+        long before = loggerSwitches();
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return before < 0 ? -1 : loggerSwitches() - before;
+    }
+
+    private static long loggerSwitches() {
+        long total = -1;
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path t : tasks.toList()) {
+                if (!java.nio.file.Files.readString(t.resolve("comm")).startsWith("Log4j2-TF-")) {
+                    continue;
+                }
+                for (String line : java.nio.file.Files.readAllLines(t.resolve("status"))) {
+                    if (line.startsWith("voluntary_ctxt_switches:")) {
+                        total = Math.max(total, 0) + Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return total;
     }
 
     /** File names of the class-data-sharing archives this JVM maps, other than the JDK's own. */

@@ -5,7 +5,8 @@
 #
 #   bench/run-sharded-memory.sh
 #
-# Environment: WORKERS ["2,4"]  STEPS [4]  OUT [bench/target/sharded-memory-<date>]
+# Environment: WORKERS ["2,4"]  STEPS [4]  HIDDEN [4096] (width of both hidden layers; 8192 gives
+#   about 73.6 million parameters)  OUT [bench/target/sharded-memory-<date>]
 #   SKIP_BUILD=1 use the jars already built;  MVN_ARGS extra Maven arguments (e.g. -o)
 set -euo pipefail
 
@@ -15,6 +16,6 @@ cd "$ROOT"
 . "$ROOT/bench/lib.sh"
 bench_setup sharded-memory -Dfetch.skip=true
 java "${JAVA_FLAGS[@]}" -cp "$CP" dev.raylightning.bench.sharded.ShardedMemoryBench \
-  --workers "${WORKERS:-2,4}" --steps "${STEPS:-4}" --json-out "$OUT/results.jsonl" 2> "$OUT/java.log"
+  --workers "${WORKERS:-2,4}" --steps "${STEPS:-4}" --hidden "${HIDDEN:-4096}" --json-out "$OUT/results.jsonl" 2> "$OUT/java.log"
 cat "$OUT/results.jsonl"
 echo "[sharded-memory] results in $OUT" >&2

@@ -447,6 +447,7 @@ class TuneOnRayTest {
         Optional<Path> ckpt = context.checkpoint();
         if (ckpt.isPresent()) {
             from = Long.parseLong(Files.readString(ckpt.get()).trim());
+            Files.writeString(Path.of(config.getString("restored_to")), ckpt.get().toAbsolutePath().toString());
         }
         for (long i = from + 1; i <= 4; i++) {
             context.report(Map.of("step", (double) i, "restored_from", (double) from),
@@ -458,8 +459,10 @@ class TuneOnRayTest {
     }
 
     @Test
-    void aFailedTrialIsRetriedFromItsLastCheckpoint() {
+    void aFailedTrialIsRetriedFromItsLastCheckpointWhoseCopyIsRemovedAfter() throws Exception {
+        Path restoredTo = storage.resolve("restored-to.txt");
         ExperimentAnalysis analysis = Tune.run(TuneOnRayTest::failsOnceThenResumes, options("retry")
+                .config(Map.of("restored_to", restoredTo.toString()))
                 .maxFailures(1)
                 .resourcesPerTrial(TuneResources.headOnly(1))
                 .build());
@@ -469,6 +472,12 @@ class TuneOnRayTest {
         assertEquals(List.of(1L, 2L, 3L, 4L), t.results().stream().map(TrialResult::trainingIteration).toList());
         assertEquals(2.0, t.results().get(3).metrics().get("restored_from"));
         assertEquals(4.0, t.lastResult().orElseThrow().metrics().get("step"));
+        // the trial actor wrote the checkpoint it resumed from to a folder of its own, gone after the trial
+        Path restored = Path.of(Files.readString(restoredTo));
+        assertEquals("state.txt", restored.getFileName().toString());
+        assertTrue(restored.getParent().getFileName().toString().startsWith("ray-lightning-restore-" + t.trialId()),
+                restored.toString());
+        assertFalse(Files.exists(restored.getParent()), restored + " is left behind");
     }
 
     @Test

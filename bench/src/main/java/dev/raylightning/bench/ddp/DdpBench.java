@@ -69,7 +69,7 @@ public final class DdpBench implements Callable<Integer> {
     @Option(names = "--data", description = "data directory holding fashion-mnist/ (default: data/ found upwards, or $RAY_LIGHTNING_DATA)")
     Path data;
 
-    @Option(names = "--dump-dir", description = "where ranks write their step profiles (default: a temp dir)")
+    @Option(names = "--dump-dir", description = "where ranks write their step profiles (default: a temp dir, removed at the end)")
     Path dumpDir;
 
     @Option(names = "--json-out", description = "also append the JSON lines to this file")
@@ -121,8 +121,19 @@ public final class DdpBench implements Callable<Integer> {
                 log("stopping the private Ray cluster");
                 RayRuntime.shutdown();
             }
+            if (dumpDir == null) { // the profiles were read into the results; the folder was ours
+                deleteTree(dumps);
+            }
         }
         return 0;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** Every model and variant at one batch size, each plain run next to its Lightning peer. */

@@ -51,10 +51,11 @@ public final class TrialActor {
         String trialId = start.trialId();
         ClassLoader previous = Thread.currentThread().getContextClassLoader();
         TuneSession s = null;
+        Path checkpoint = null;
         try {
             TuneResources resources = (TuneResources) JavaBytes.read(resourcesBytes);
             // Ray hands an empty byte array over as null
-            Path checkpoint = restore == null || restore.length == 0 ? null
+            checkpoint = restore == null || restore.length == 0 ? null
                     : writeRestore(trialId, start.restoreFilename(), restore);
             s = new TuneSession(trialId, resources, checkpoint, start.startIteration(), start.timeOffsetSeconds());
             synchronized (lock) {
@@ -76,6 +77,7 @@ public final class TrialActor {
             return JavaBytes.write(TrialOutcome.failure(t));
         } finally {
             Thread.currentThread().setContextClassLoader(previous);
+            deleteRestore(checkpoint);
             if (s != null) {
                 s.finish();
             } else {
@@ -123,12 +125,36 @@ public final class TrialActor {
                 resources.workerBundle()));
     }
 
+    /** The checkpoint to resume from, in a folder of its own under the temp dir. */
     private static Path writeRestore(String trialId, String filename, byte[] bytes) throws IOException {
+        Path name = filename.isBlank() ? null : Path.of(filename).getFileName(); // a name, never a path
         Path dir = Files.createTempDirectory("ray-lightning-restore-" + trialId + "-");
-        Path file = dir.resolve(filename.isBlank() ? "checkpoint" : filename);
-        Files.write(file, bytes);
-        file.toFile().deleteOnExit();
-        dir.toFile().deleteOnExit();
+        Path file = dir.resolve(name == null ? "checkpoint" : name.toString());
+        try {
+            Files.write(file, bytes);
+        } catch (IOException e) {
+            deleteRestore(file);
+            throw e;
+        }
         return file;
+    }
+
+    /**
+     * Removes the restored checkpoint and its folder once the training function is done with them:
+     * Ray ends actor processes without running exit hooks, so nothing else would, and every
+     * restart of a trial would leave a copy of its checkpoint behind.
+     */
+    private static void deleteRestore(Path file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(file.getParent());
+        } catch (IOException e) {
+            // a training function that wrote more files beside the checkpoint keeps the folder
+            org.slf4j.LoggerFactory.getLogger(TrialActor.class).warn("Could not remove the restored checkpoint {}",
+                    file, e);
+        }
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.nn.Parameter;
 import dev.raylightning.core.engine.ModelParameters;
 
 import java.io.Serializable;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -36,13 +37,18 @@ public record ModelState(List<NamedArray> arrays) implements Serializable {
     }
 
     /**
-     * Writes these values into the parameters. Names and shapes are all checked first, so a
-     * mismatch changes nothing.
+     * Writes these values into the parameters. Names and shapes, and that every parameter can be
+     * written in place, are all checked first, so a refusal changes nothing.
      */
     public void restoreInto(ModelParameters params) {
         checkFits(params);
-        for (int i = 0; i < arrays.size(); i++) {
-            ModelParameters.writeInPlace(params.parameters().get(i).getArray(), arrays.get(i).values());
+        FloatBuffer[] views = new FloatBuffer[arrays.size()];
+        for (int i = 0; i < views.length; i++) {
+            views[i] = ModelParameters.writableView(params.parameters().get(i).getArray(),
+                    arrays.get(i).values().length);
+        }
+        for (int i = 0; i < views.length; i++) {
+            views[i].put(0, arrays.get(i).values());
         }
     }
 

@@ -136,13 +136,21 @@ public final class ModelParameters {
      * be lost.
      */
     public static void writeInPlace(NDArray array, float[] values) {
-        if (array.size() != values.length) {
+        writableView(array, values.length).put(0, values);
+    }
+
+    /**
+     * A view of {@code array}'s own storage that writes go through, after checking that it holds
+     * {@code length} values; an {@link IllegalArgumentException} otherwise, or where the tensor
+     * has no such view (see {@link #writeInPlace}).
+     */
+    public static FloatBuffer writableView(NDArray array, int length) {
+        if (array.size() != length) {
             throw new IllegalArgumentException(
-                    "size mismatch: array has " + array.size() + " values, got " + values.length);
+                    "size mismatch: array has " + array.size() + " values, got " + length);
         }
-        FloatBuffer floats = TensorViews.of(array).orElseThrow(() -> new IllegalArgumentException(
+        return TensorViews.of(array).orElseThrow(() -> new IllegalArgumentException(
                 "cannot write in place: " + array.getDataType() + " " + array.getShape() + " on "
                         + array.getDevice() + " is not a dense float32 CPU tensor"));
-        floats.put(0, values);
     }
 }

@@ -3,6 +3,9 @@ package dev.raylightning.core.engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import dev.raylightning.core.checkpoint.ModelState;
+import dev.raylightning.core.checkpoint.NamedArray;
 import dev.raylightning.core.testing.TinyClassifier;
 import org.junit.jupiter.api.Test;
 
@@ -75,6 +78,42 @@ class ModelParametersTest {
                     () -> ModelParameters.writeInPlace(transposed, new float[] {0, 0, 0, 0, 0, 0}));
             assertTrue(e.getMessage().contains("not a dense float32 CPU tensor"), e.getMessage());
             assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, dense.toFloatArray(), "a refused write changes nothing");
+        }
+    }
+
+    @Test
+    void aStateThatCannotBeWrittenIntoEveryParameterChangesNone() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray first = manager.zeros(new Shape(2, 2));
+            NDArray second = manager.zeros(new Shape(3, 2)).transpose(); // no view of its own storage
+            ai.djl.nn.SequentialBlock block = new ai.djl.nn.SequentialBlock();
+            block.add(new ParameterHolder(first, second));
+            ModelParameters params = ModelParameters.of(block);
+            ModelState state = new ModelState(List.of(
+                    new NamedArray(params.names().get(0), new long[] {2, 2}, new float[] {1, 2, 3, 4}),
+                    new NamedArray(params.names().get(1), new long[] {2, 3}, new float[] {5, 6, 7, 8, 9, 10})));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> state.restoreInto(params));
+            assertTrue(e.getMessage().contains("not a dense float32 CPU tensor"), e.getMessage());
+            assertArrayEquals(new float[4], first.toFloatArray(), "the first parameter was written before the refusal");
+        }
+    }
+
+    /** A block holding two given arrays as its parameters. */
+    private static final class ParameterHolder extends ai.djl.nn.AbstractBlock {
+        ParameterHolder(NDArray a, NDArray b) {
+            addParameter(Parameter.builder().setName("a").setType(Parameter.Type.WEIGHT).optArray(a).build());
+            addParameter(Parameter.builder().setName("b").setType(Parameter.Type.WEIGHT).optArray(b).build());
+        }
+
+        @Override
+        protected ai.djl.ndarray.NDList forwardInternal(ai.djl.training.ParameterStore store,
+                ai.djl.ndarray.NDList inputs, boolean training, ai.djl.util.PairList<String, Object> params) {
+            return inputs;
+        }
+
+        @Override
+        public ai.djl.ndarray.types.Shape[] getOutputShapes(ai.djl.ndarray.types.Shape[] inputShapes) {
+            return inputShapes;
         }
     }
 }

@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * The worker side of {@link RayDdpStrategy}, its gradient policy: before every optimizer step,
- * gradients are averaged across ranks in buckets ({@link GradientFusion}). Every rank then steps
+ * gradients are averaged across ranks in buckets ({@link GradientFusion}; through shared memory
+ * straight from the gradients' own storage). Every rank then steps
  * the whole model.
  */
 public final class DdpWorkerStrategy extends ProcessGroupStrategy {
@@ -31,6 +32,7 @@ public final class DdpWorkerStrategy extends ProcessGroupStrategy {
         if (buckets == null) {
             buckets = new GradientFusion(bucketCapBytes);
         }
-        buckets.reduce(gradients, (data, floats) -> group().allReduce(data, ReduceOp.AVG));
+        buckets.reduce(gradients, (data, floats) -> group().allReduce(data, ReduceOp.AVG),
+                parts -> group().allReduceParts(parts, ReduceOp.AVG));
     }
 }

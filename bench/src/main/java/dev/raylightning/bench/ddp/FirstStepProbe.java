@@ -52,6 +52,16 @@ public final class FirstStepProbe implements Callback {
     }
 
     @Override
+    public void onTrainEnd(TrainerView trainer, LightningModule module) {
+        seen.put("train_end_ms", (double) System.currentTimeMillis());
+    }
+
+    @Override
+    public void onFitEnd(TrainerView trainer, LightningModule module) {
+        seen.put("fit_end_ms", (double) System.currentTimeMillis());
+    }
+
+    @Override
     public Map<String, Object> stateDict() {
         return new LinkedHashMap<>(seen);
     }

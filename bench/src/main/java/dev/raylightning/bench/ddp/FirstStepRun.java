@@ -93,6 +93,10 @@ final class FirstStepRun {
         o.addProperty("fit_to_setup_s", JsonLines.seconds(t0, probe.milestone("setup_ms")));
         o.addProperty("fit_to_fit_start_s", JsonLines.seconds(t0, probe.milestone("fit_start_ms")));
         o.addProperty("fit_seconds", JsonLines.seconds(t0, fitReturn));
+        // from the end of the last step on rank zero to fit's return on the driver: the fit's tail
+        o.addProperty("train_end_to_fit_end_s",
+                JsonLines.seconds(probe.milestone("train_end_ms"), probe.milestone("fit_end_ms")));
+        o.addProperty("fit_end_to_return_s", JsonLines.seconds(probe.milestone("fit_end_ms"), fitReturn));
         // the rest of the fit after its first step: JIT and allocator warm-up show here on new workers
         double first = probe.milestone("first_batch_start_ms");
         if (first > 0 && steps > 1) {

@@ -46,6 +46,11 @@ public abstract class ForwardingProcessGroup implements ProcessGroup {
     }
 
     @Override
+    public boolean allReduceParts(ByteBuffer[] parts, ReduceOp op) {
+        return delegate().allReduceParts(parts, op);
+    }
+
+    @Override
     public void reduceScatter(FloatBuffer input, FloatBuffer output, ReduceOp op) {
         delegate.reduceScatter(input, output, op);
     }

@@ -41,6 +41,16 @@ public interface ProcessGroup extends AutoCloseable {
         allReduce(floats(floats), op);
     }
 
+    /**
+     * All-reduces several buffers of native-order floats (between their positions and limits) in
+     * place as if they were one laid end to end, e.g. direct views of a bucket of gradient tensors;
+     * true when done. A group that would only copy them into one buffer of its own returns false
+     * without touching them, so that the caller stages them through a buffer it keeps (the default).
+     */
+    default boolean allReduceParts(ByteBuffer[] parts, ReduceOp op) {
+        return false;
+    }
+
     /** {@link #broadcast(FloatBuffer, int)} over native-order float bytes. */
     default void broadcast(ByteBuffer floats, int root) {
         broadcast(floats(floats), root);

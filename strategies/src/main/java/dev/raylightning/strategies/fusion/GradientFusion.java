@@ -1,6 +1,7 @@
 package dev.raylightning.strategies.fusion;
 
 import ai.djl.ndarray.NDArray;
+import dev.raylightning.core.collective.ProcessGroup;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -9,8 +10,10 @@ import java.util.List;
 /**
  * Packs gradients into a reusable fusion buffer, so that one collective carries many of them
  * (torch DDP's buckets, Horovod's tensor fusion). A gradient at least as large as the threshold
- * goes alone, straight on a zero-copy view of the tensor; smaller consecutive ones share a
- * buffer of at most the threshold, copied in before the collective and out after.
+ * goes alone, straight on a zero-copy view of the tensor; smaller consecutive ones form a group
+ * of at most the threshold, which a process group that can reduces straight from the tensors'
+ * views ({@link ProcessGroup#allReduceParts}: shared memory), and otherwise through one buffer,
+ * copied in before the collective and out after.
  */
 public final class GradientFusion {
 
@@ -18,6 +21,15 @@ public final class GradientFusion {
     @FunctionalInterface
     public interface FusedReduce {
         void reduce(ByteBuffer data, int[] floats);
+    }
+
+    /**
+     * Reduces a fused group straight from and into the gradients' own views, as one buffer laid
+     * end to end; false when it cannot, and the group then goes through the fusion buffer.
+     */
+    @FunctionalInterface
+    public interface PartsReduce {
+        boolean reduce(ByteBuffer[] parts);
     }
 
     /**
@@ -46,6 +58,14 @@ public final class GradientFusion {
 
     /** Runs {@code reduce} over {@code gradients} in fused groups, in order, writing results back. */
     public void reduce(List<NDArray> gradients, FusedReduce reduce) {
+        reduce(gradients, reduce, parts -> false);
+    }
+
+    /**
+     * As {@link #reduce(List, FusedReduce)}, but every fused group goes to {@code parts} first, and
+     * only where that declines through the fusion buffer to {@code reduce}.
+     */
+    public void reduce(List<NDArray> gradients, FusedReduce reduce, PartsReduce parts) {
         int i = 0;
         while (i < gradients.size()) {
             long bytes = 4L * gradients.get(i).size();
@@ -60,22 +80,27 @@ public final class GradientFusion {
                 total += 4L * gradients.get(j).size();
                 j++;
             }
-            reduceFused(gradients.subList(i, j), total, reduce);
+            reduceFused(gradients.subList(i, j), total, reduce, parts);
             i = j;
         }
     }
 
-    private void reduceFused(List<NDArray> grads, long totalBytes, FusedReduce reduce) {
+    private void reduceFused(List<NDArray> grads, long totalBytes, FusedReduce reduce, PartsReduce parts) {
+        ByteBuffer[] views = new ByteBuffer[grads.size()];
+        for (int k = 0; k < grads.size(); k++) {
+            views[k] = grads.get(k).toByteBuffer(true);
+        }
+        if (parts.reduce(views)) {
+            return;
+        }
         if (buffer == null || buffer.capacity() < totalBytes) {
             buffer = ByteBuffer.allocateDirect((int) Math.max(totalBytes, Math.min(thresholdBytes, 1 << 20)))
                     .order(ByteOrder.nativeOrder());
         }
         long copyIn = listener == null ? 0 : System.nanoTime();
-        ByteBuffer[] views = new ByteBuffer[grads.size()];
         int[] floats = new int[grads.size()];
         buffer.clear();
         for (int k = 0; k < grads.size(); k++) {
-            views[k] = grads.get(k).toByteBuffer(true);
             floats[k] = views[k].remaining() / 4;
             buffer.put(views[k].duplicate());
         }

@@ -90,16 +90,13 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     private String notSharedReason;
     private final float[] blockA = new float[ReduceKernels.BLOCK];
     private final float[] blockB = new float[ReduceKernels.BLOCK];
-    /** [parity][rank]: the mapped segments of the current generation. */
-    private MappedSegment[][] segments;
-    private long capacity;
-    private int generation;
-    private long calls;
+    private final DataSegments data;
 
     private SharedMemoryGroup(ProcessGroup inner, SegmentFiles files, HostProbe.Host host, long threshold,
             LongSupplier usableBytes, int pieceBytes, String notSharedReason) {
         super(inner);
         this.setup = host == null ? null : new SegmentSetup(inner, files, host, usableBytes);
+        this.data = setup == null ? null : new DataSegments(setup, pieceBytes);
         this.host = host;
         this.threshold = threshold;
         this.pieceBytes = pieceBytes;
@@ -180,7 +177,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
      * it within the piece size.
      */
     public long segmentBytes() {
-        return segments == null ? 0 : capacity;
+        return data == null ? 0 : data.capacity();
     }
 
     /** Why large all-reduces go through the wrapped group; empty while they use shared memory. */
@@ -195,35 +192,53 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
             delegate().allReduce(floats, op);
             return;
         }
-        int pos = floats.position();
+        allReduceShared(Parts.of(floats), op);
+    }
+
+    /**
+     * The parts straight through the segments, read from and written back to each buffer, when
+     * they come to at least the threshold together; false otherwise (nothing happened).
+     */
+    @Override
+    public boolean allReduceParts(ByteBuffer[] parts, ReduceOp op) {
+        long bytes = 0;
+        for (ByteBuffer p : parts) {
+            if (p.remaining() % Float.BYTES != 0) {
+                return false;
+            }
+            bytes += p.remaining();
+        }
+        if (!shared || bytes < threshold || bytes > Integer.MAX_VALUE) {
+            return false;
+        }
+        allReduceShared(Parts.of(parts), op);
+        return true;
+    }
+
+    private void allReduceShared(Parts floats, ReduceOp op) {
+        int bytes = floats.bytes();
         for (int off = 0; off < bytes; off += pieceBytes) {
-            allReducePiece(floats.slice(pos + off, Math.min(pieceBytes, bytes - off)), op);
+            allReducePiece(floats.slice(off, Math.min(pieceBytes, bytes - off)), op);
         }
     }
 
     /** One piece of at most {@link #pieceBytes} through the segments (every rank has the same pieces). */
-    private void allReducePiece(ByteBuffer floats, ReduceOp op) {
-        int bytes = floats.remaining();
-        if (!shared) { // an earlier piece found no room for segments: all ranks went back to the ring
-            delegate().allReduce(floats, op);
-            return;
-        }
+    private void allReducePiece(Parts floats, ReduceOp op) {
+        int bytes = floats.bytes();
         int rank = rank();
         int size = size();
-        int pos = floats.position();
         int n = bytes / Float.BYTES;
         int start = chunkStart(n, rank);
         int len = chunkStart(n, rank + 1) - start;
         // peers read only the other chunks of this rank's input: its own chunk is reduced straight
-        // from the caller's buffer, and only the result lands in the segment
-        MappedSegment[] seg = publish("allReduce", ALL_REDUCE_INPUTS, floats, start * Float.BYTES,
-                (start + len) * Float.BYTES);
+        // from the caller's buffers, and only the result lands in the segment
+        MappedSegment[] seg = !shared ? null // an earlier piece found no room: all ranks went back
+                : publish("allReduce", ALL_REDUCE_INPUTS, floats, start * Float.BYTES, (start + len) * Float.BYTES);
         if (seg == null) {
-            delegate().allReduce(floats, op);
+            allReduceOnWrappedGroup(floats, op);
             return;
         }
         FloatBuffer mine = seg[rank].floats;
-        FloatBuffer input = floats.slice(pos, bytes).order(ByteOrder.nativeOrder()).asFloatBuffer();
         int last = rank == size - 1 ? size - 2 : size - 1;
         boolean first = true;
         for (int k = 0; k < size; k++) {
@@ -231,16 +246,36 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
                 continue;
             }
             int divisor = op == ReduceOp.AVG && k == last ? size : 1;
-            ReduceKernels.reduce(op, seg[k].floats.slice(start, len), first ? input : mine, start, mine, start, len,
-                    divisor, blockA, blockB);
+            FloatBuffer peer = seg[k].floats;
+            if (first) { // this rank's own chunk, from the caller's buffers
+                floats.forEach(start * Float.BYTES, len * Float.BYTES, (part, offset, at, length) ->
+                        ReduceKernels.reduce(op, peer.slice(at / Float.BYTES, length / Float.BYTES),
+                                part.asFloatBuffer(), offset / Float.BYTES, mine, at / Float.BYTES,
+                                length / Float.BYTES, divisor, blockA, blockB));
+            } else {
+                ReduceKernels.reduce(op, peer.slice(start, len), mine, start, mine, start, len, divisor, blockA,
+                        blockB);
+            }
             first = false;
         }
         sync("allReduce", ALL_REDUCE_CHUNKS, bytes);
         for (int k = 0; k < size; k++) {
-            int s = chunkStart(n, k);
-            int l = chunkStart(n, k + 1) - s;
-            floats.put(pos + s * Float.BYTES, seg[k].bytes, s * Float.BYTES, l * Float.BYTES);
+            int s = chunkStart(n, k) * Float.BYTES;
+            floats.copyFrom(seg[k].bytes, s, s, chunkStart(n, k + 1) * Float.BYTES - s);
         }
+    }
+
+    /** Where segments could not be made: one buffer as it is, several through one staging copy. */
+    private void allReduceOnWrappedGroup(Parts floats, ReduceOp op) {
+        ByteBuffer single = floats.single();
+        if (single != null) {
+            delegate().allReduce(single, op);
+            return;
+        }
+        ByteBuffer staged = ByteBuffer.allocateDirect(floats.bytes()).order(ByteOrder.nativeOrder());
+        floats.copyTo(0, staged, 0, floats.bytes());
+        delegate().allReduce(staged, op);
+        floats.copyFrom(staged, 0, 0, floats.bytes());
     }
 
     /** In shared memory once the first shared-memory call made the barrier; through the wrapped group before. */
@@ -264,30 +299,21 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     }
 
     /**
-     * Maps segments of at least {@code bytes}; false when the group has fallen back to the wrapped
-     * group (for good). Every rank calls with the same sizes, so all ranks grow together.
+     * The segments of the next call, at least {@code bytes} each; null when the group has fallen
+     * back to the wrapped group (for good).
      */
-    private boolean ensureCapacity(long bytes) {
-        if (segments != null && capacity >= bytes) {
-            return true;
-        }
+    private MappedSegment[] nextSegments(long bytes) {
         if (futexBarriers && barrier == null) {
             makeBarrier();
             if (!shared) {
-                return false;
+                return null;
             }
         }
-        releaseSegments();
-        // doubling saves rebuilds while sizes grow; all-reduces never ask beyond their piece
-        long size = Math.max(bytes, Math.min(capacity * 2, Math.max(bytes, pieceBytes)));
-        SegmentSetup.Outcome made = setup.build(++generation, size, SegmentSetup.DATA_PARITIES);
-        if (made.segments() == null) {
-            stayOnWrappedGroup(made.problem());
-            return false;
+        MappedSegment[] seg = data.next(bytes);
+        if (seg == null) {
+            stayOnWrappedGroup(data.problem());
         }
-        segments = made.segments();
-        capacity = size;
-        return true;
+        return seg;
     }
 
     /** Makes the barrier in shared memory; where it cannot be made the group stays on the wrapped group. */
@@ -307,28 +333,6 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         LOG.warn("rank {}: all-reduces stay on {} from now on: {}", rank(), delegate(), problem);
     }
 
-    private void releaseSegments() {
-        if (segments == null) {
-            return;
-        }
-        List<RuntimeException> errors = new ArrayList<>();
-        for (MappedSegment[] bySlot : segments) {
-            for (MappedSegment s : bySlot) {
-                try {
-                    if (s != null) {
-                        s.close();
-                    }
-                } catch (RuntimeException e) {
-                    errors.add(e);
-                }
-            }
-        }
-        segments = null;
-        if (!errors.isEmpty()) {
-            throw errors.get(0);
-        }
-    }
-
     /**
      * Each rank copies its input, but for its own chunk, into its segment, then reduces its own
      * chunk (from its input) with every peer's segment into {@code output}: one copy in of the
@@ -344,7 +348,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         int n = output.remaining() / Float.BYTES;
         int start = rank() * n;
         // peers never read this rank's own chunk: it is combined straight from the caller's buffer
-        MappedSegment[] seg = publish("reduceScatter", REDUCE_SCATTER_INPUTS, input, start * Float.BYTES,
+        MappedSegment[] seg = publish("reduceScatter", REDUCE_SCATTER_INPUTS, Parts.of(input), start * Float.BYTES,
                 (start + n) * Float.BYTES);
         if (seg == null) {
             delegate().reduceScatter(input, output, op);
@@ -375,7 +379,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
             return;
         }
         int n = input.remaining();
-        MappedSegment[] seg = publish("allGather", ALL_GATHER_INPUTS, input, 0, 0);
+        MappedSegment[] seg = publish("allGather", ALL_GATHER_INPUTS, Parts.of(input), 0, 0);
         if (seg == null) {
             delegate().allGather(input, output);
             return;
@@ -392,16 +396,15 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
      * suffices: a rank writes a parity's segment again only two calls later, after a barrier that
      * every peer passes only once it finished reading.
      */
-    private MappedSegment[] publish(String operation, int kind, ByteBuffer input, int skipFrom, int skipTo) {
-        if (!ensureCapacity(input.remaining())) {
+    private MappedSegment[] publish(String operation, int kind, Parts input, int skipFrom, int skipTo) {
+        MappedSegment[] seg = nextSegments(input.bytes());
+        if (seg == null) {
             return null;
         }
-        MappedSegment[] seg = segments[(int) (calls++ % SegmentSetup.DATA_PARITIES)];
         ByteBuffer own = seg[rank()].bytes;
-        int pos = input.position();
-        own.put(0, input, pos, skipFrom);
-        own.put(skipTo, input, pos + skipTo, input.remaining() - skipTo);
-        sync(operation, kind, input.remaining());
+        input.copyTo(0, own, 0, skipFrom);
+        input.copyTo(skipTo, own, skipTo, input.bytes() - skipTo);
+        sync(operation, kind, input.bytes());
         return seg;
     }
 
@@ -420,7 +423,9 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
             if (barrier != null) {
                 barrier.close(); // peers still waiting learn that this rank left
             }
-            releaseSegments();
+            if (data != null) {
+                data.release();
+            }
         } finally {
             delegate().close();
         }

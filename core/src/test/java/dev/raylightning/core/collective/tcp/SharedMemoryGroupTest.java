@@ -42,6 +42,16 @@ class SharedMemoryGroupTest {
         return groups;
     }
 
+    /** Groups of {@code size} ranks, every all-reduce through shared memory in pieces of {@code pieceBytes}. */
+    private void wrapWithPieces(int size, int pieceBytes) {
+        System.setProperty(SharedMemoryGroup.PIECE_PROPERTY, Integer.toString(pieceBytes));
+        try {
+            wrap(size, 0);
+        } finally {
+            System.clearProperty(SharedMemoryGroup.PIECE_PROPERTY);
+        }
+    }
+
     private static ByteBuffer bytesOf(FloatBuffer floats, int n) {
         ByteBuffer b = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder());
         for (int i = 0; i < n; i++) {
@@ -304,12 +314,7 @@ class SharedMemoryGroupTest {
     @ParameterizedTest
     @EnumSource(ReduceOp.class)
     void largeAllReducesGoPieceByPieceThroughSegmentsOfThePieceSize(ReduceOp op) {
-        System.setProperty(SharedMemoryGroup.PIECE_PROPERTY, "65536");
-        try {
-            wrap(3, 0);
-        } finally {
-            System.clearProperty(SharedMemoryGroup.PIECE_PROPERTY);
-        }
+        wrapWithPieces(3, 65536);
         assertAllReduce(3, (1 << 18) + 5, op); // 16 pieces and a last one of 20 bytes
         for (SharedMemoryGroup g : groups) {
             assertEquals(65536, g.segmentBytes(), g.toString());
@@ -319,12 +324,7 @@ class SharedMemoryGroupTest {
     @ParameterizedTest
     @EnumSource(ReduceOp.class)
     void partsLaidEndToEndReduceAsOneBufferInTheirOwnMemory(ReduceOp op) {
-        System.setProperty(SharedMemoryGroup.PIECE_PROPERTY, "4096");
-        try {
-            wrap(3, 0);
-        } finally {
-            System.clearProperty(SharedMemoryGroup.PIECE_PROPERTY);
-        }
+        wrapWithPieces(3, 4096);
         // pieces of 1,024 floats and the ranks' chunks cut through parts; one part is empty
         int[] lengths = {1, 1000, 0, 3, 2500, 7, 1};
         int n = java.util.Arrays.stream(lengths).sum();

@@ -12,8 +12,7 @@ import java.util.List;
 /**
  * The worker side of {@link RayDdpStrategy}, its gradient policy: before every optimizer step,
  * gradients are averaged across ranks in buckets ({@link GradientFusion}; through shared memory
- * straight from the gradients' own storage). Every rank then steps
- * the whole model.
+ * straight from the gradients' own storage). Every rank then steps the whole model.
  */
 public final class DdpWorkerStrategy extends ProcessGroupStrategy {
 

@@ -128,8 +128,9 @@ public final class TrialActor {
     /** The checkpoint to resume from, in a folder of its own under the temp dir. */
     private static Path writeRestore(String trialId, String filename, byte[] bytes) throws IOException {
         Path name = filename.isBlank() ? null : Path.of(filename).getFileName(); // a name, never a path
+        boolean plain = name != null && !name.toString().equals("..") && !name.toString().equals(".");
         Path dir = Files.createTempDirectory("ray-lightning-restore-" + trialId + "-");
-        Path file = dir.resolve(name == null ? "checkpoint" : name.toString());
+        Path file = dir.resolve(plain ? name.toString() : "checkpoint");
         try {
             Files.write(file, bytes);
         } catch (IOException e) {

@@ -475,8 +475,8 @@ class TuneOnRayTest {
         // the trial actor wrote the checkpoint it resumed from to a folder of its own, gone after the trial
         Path restored = Path.of(Files.readString(restoredTo));
         assertEquals("state.txt", restored.getFileName().toString());
-        assertTrue(restored.getParent().getFileName().toString().startsWith("ray-lightning-restore-" + t.trialId()),
-                restored.toString());
+        assertTrue(restored.getParent().getFileName().toString().startsWith("ray-lightning-restore-")
+                && restored.getParent().getFileName().toString().contains("-" + t.trialId() + "-"), restored.toString());
         assertFalse(Files.exists(restored.getParent()), restored + " is left behind");
     }
 

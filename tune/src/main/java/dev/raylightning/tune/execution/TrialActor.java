@@ -21,6 +21,10 @@ import java.nio.file.Path;
  */
 public final class TrialActor {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TrialActor.class);
+    /** Start of the names of the folders that hold a checkpoint a trial resumes from. */
+    static final String RESTORE_PREFIX = "ray-lightning-restore-";
+
     /** Longest wait of one {@link #nextReports()} call. */
     static final long REPORT_WAIT_MILLIS = 2_000;
 
@@ -125,11 +129,15 @@ public final class TrialActor {
                 resources.workerBundle()));
     }
 
-    /** The checkpoint to resume from, in a folder of its own under the temp dir. */
+    /**
+     * The checkpoint to resume from, in a folder of its own under the temp dir, named after this
+     * process so that a later trial actor can tell it abandoned ({@link #removeAbandonedRestores}).
+     */
     private static Path writeRestore(String trialId, String filename, byte[] bytes) throws IOException {
         Path name = filename.isBlank() ? null : Path.of(filename).getFileName(); // a name, never a path
         boolean plain = name != null && !name.toString().equals("..") && !name.toString().equals(".");
-        Path dir = Files.createTempDirectory("ray-lightning-restore-" + trialId + "-");
+        removeAbandonedRestores(Path.of(System.getProperty("java.io.tmpdir")));
+        Path dir = Files.createTempDirectory(RESTORE_PREFIX + ProcessHandle.current().pid() + "-" + trialId + "-");
         Path file = dir.resolve(plain ? name.toString() : "checkpoint");
         try {
             Files.write(file, bytes);
@@ -138,6 +146,39 @@ public final class TrialActor {
             throw e;
         }
         return file;
+    }
+
+    /**
+     * Removes the restore folders of trial actors that are gone: an actor stopped while its trial
+     * ran (a scheduler's pause, the end of an experiment) is killed before it can remove its own.
+     * Folders of live processes, of other users, and anything that is not a plain folder stay.
+     */
+    static void removeAbandonedRestores(Path tmp) {
+        try (java.nio.file.DirectoryStream<Path> dirs = Files.newDirectoryStream(tmp, RESTORE_PREFIX + "*")) {
+            for (Path dir : dirs) {
+                String rest = dir.getFileName().toString().substring(RESTORE_PREFIX.length());
+                int dash = rest.indexOf('-');
+                long pid;
+                try {
+                    pid = Long.parseLong(dash < 0 ? rest : rest.substring(0, dash));
+                } catch (NumberFormatException e) {
+                    continue; // an older name without a process id
+                }
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+                        || !Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                    for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(f);
+                    }
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    LOG.debug("Could not remove the abandoned restore folder {}", dir, e);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("Could not look for abandoned restore folders in {}", tmp, e);
+        }
     }
 
     /**
@@ -154,8 +195,7 @@ public final class TrialActor {
             Files.deleteIfExists(file.getParent());
         } catch (IOException e) {
             // a training function that wrote more files beside the checkpoint keeps the folder
-            org.slf4j.LoggerFactory.getLogger(TrialActor.class).warn("Could not remove the restored checkpoint {}",
-                    file, e);
+            LOG.warn("Could not remove the restored checkpoint {}", file, e);
         }
     }
 }

@@ -122,18 +122,10 @@ public final class DdpBench implements Callable<Integer> {
                 RayRuntime.shutdown();
             }
             if (dumpDir == null) { // the profiles were read into the results; the folder was ours
-                deleteTree(dumps);
+                dev.raylightning.core.util.FileTrees.delete(dumps);
             }
         }
         return 0;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     /** Every model and variant at one batch size, each plain run next to its Lightning peer. */

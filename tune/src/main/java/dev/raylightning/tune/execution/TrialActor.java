@@ -1,5 +1,6 @@
 package dev.raylightning.tune.execution;
 
+import dev.raylightning.core.util.FileTrees;
 import dev.raylightning.core.util.JavaBytes;
 import dev.raylightning.strategies.launcher.PlacementScope;
 import dev.raylightning.strategies.shipping.ShippedPayload;
@@ -168,11 +169,9 @@ public final class TrialActor {
                         || !Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
-                try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-                    for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(f);
-                    }
-                } catch (IOException | java.io.UncheckedIOException e) {
+                try {
+                    FileTrees.delete(dir);
+                } catch (IOException e) {
                     LOG.debug("Could not remove the abandoned restore folder {}", dir, e);
                 }
             }

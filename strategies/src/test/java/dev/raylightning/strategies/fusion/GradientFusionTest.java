@@ -35,6 +35,14 @@ class GradientFusionTest {
         }
     }
 
+    /** Doubles every value of a fused buffer and records its gradients' lengths in {@code calls}. */
+    private static GradientFusion.FusedReduce doubling(List<String> calls) {
+        return (data, floats) -> {
+            calls.add(Arrays.toString(floats));
+            doubleIn(data);
+        };
+    }
+
     private static void assertDoubled(List<NDArray> grads) {
         float v = 1;
         for (NDArray g : grads) {
@@ -49,10 +57,7 @@ class GradientFusionTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             List<NDArray> grads = gradients(manager);
             List<String> calls = new ArrayList<>();
-            new GradientFusion(64).reduce(grads, (data, floats) -> {
-                calls.add(Arrays.toString(floats));
-                doubleIn(data);
-            });
+            new GradientFusion(64).reduce(grads, doubling(calls));
             assertEquals(List.of("[3, 5]", "[100]", "[2]"), calls);
             assertDoubled(grads);
         }
@@ -64,10 +69,7 @@ class GradientFusionTest {
             List<NDArray> grads = gradients(manager);
             List<String> fused = new ArrayList<>();
             List<String> parts = new ArrayList<>();
-            new GradientFusion(64).reduce(grads, (data, floats) -> {
-                fused.add(Arrays.toString(floats));
-                doubleIn(data);
-            }, views -> {
+            new GradientFusion(64).reduce(grads, doubling(fused), views -> {
                 parts.add(Arrays.toString(Arrays.stream(views).mapToInt(ByteBuffer::remaining).toArray()));
                 for (ByteBuffer v : views) {
                     doubleIn(v);
@@ -85,10 +87,7 @@ class GradientFusionTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             List<NDArray> grads = gradients(manager);
             List<String> fused = new ArrayList<>();
-            new GradientFusion(64).reduce(grads, (data, floats) -> {
-                fused.add(Arrays.toString(floats));
-                doubleIn(data);
-            }, views -> false);
+            new GradientFusion(64).reduce(grads, doubling(fused), views -> false);
             assertEquals(List.of("[3, 5]", "[100]", "[2]"), fused);
             assertDoubled(grads);
         }

@@ -186,7 +186,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     @Override
     public void allReduce(ByteBuffer floats, ReduceOp op) {
         int bytes = floats.remaining();
-        if (!shared || bytes < threshold || bytes % Float.BYTES != 0) {
+        if (!takes(bytes)) {
             delegate().allReduce(floats, op);
             return;
         }
@@ -206,17 +206,23 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
             }
             bytes += p.remaining();
         }
-        if (!shared || bytes < threshold || bytes > Integer.MAX_VALUE) {
+        if (!takes(bytes)) {
             return false;
         }
         allReduceShared(Parts.of(parts), op);
         return true;
     }
 
+    /** Whether a call of {@code bytes} of floats goes through the segments: shared, at least the threshold. */
+    private boolean takes(long bytes) {
+        return shared && bytes >= threshold && bytes % Float.BYTES == 0 && bytes <= Integer.MAX_VALUE;
+    }
+
     private void allReduceShared(Parts floats, ReduceOp op) {
         int bytes = floats.bytes();
         for (int off = 0; off < bytes; off += pieceBytes) {
-            allReducePiece(floats.slice(off, Math.min(pieceBytes, bytes - off)), op);
+            int len = Math.min(pieceBytes, bytes - off);
+            allReducePiece(len == bytes ? floats : floats.slice(off, len), op); // one piece: no slicing
         }
     }
 
@@ -339,7 +345,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     @Override
     public void reduceScatter(ByteBuffer input, ByteBuffer output, ReduceOp op) {
         int bytes = input.remaining();
-        if (!shared || bytes < threshold || bytes % Float.BYTES != 0 || output.remaining() * size() != bytes) {
+        if (!takes(bytes) || output.remaining() * size() != bytes) {
             delegate().reduceScatter(input, output, op);
             return;
         }
@@ -372,7 +378,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     @Override
     public void allGather(ByteBuffer input, ByteBuffer output) {
         int bytes = output.remaining();
-        if (!shared || bytes < threshold || bytes % Float.BYTES != 0 || input.remaining() * size() != bytes) {
+        if (!takes(bytes) || input.remaining() * size() != bytes) {
             delegate().allGather(input, output);
             return;
         }

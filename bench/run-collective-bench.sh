@@ -4,6 +4,8 @@
 #   * ring-floats the same through the ProcessGroup SPI's FloatBuffer (one staging copy per send)
 #   * shm         the ring wrapped in SharedMemoryGroup: the same-host shared-memory all-reduce
 #   * shm-ring    the same with the ring's barriers instead of the futex ones in shared memory
+#   * shm-1b      shm with every all-reduce in one barrier (each rank reduces all of it)
+#   * shm-2b      shm with every all-reduce in chunks over two barriers
 #   * gloo        torch.distributed all_reduce on the Gloo backend (bench/python/gloo_allreduce.py)
 #   * tcp         raw loopback TCP between two JVMs, one way (the ceiling the brief names)
 #   * tcp-bidir   raw loopback TCP, both ways at once (what a 2-rank ring actually moves)
@@ -83,7 +85,7 @@ run() {
     # shellcheck disable=SC2086
     ring-floats) java -cp "$CP" "$MAIN" ring --ranks "$RANKS" --api floats --round "$round" "${FLAGS[@]}" ${RING_ARGS:-} ;;
     # shellcheck disable=SC2086
-    shm|shm-ring) java -cp "$CP" "$MAIN" ring --ranks "$RANKS" --api "$what" --round "$round" "${FLAGS[@]}" ${RING_ARGS:-} ;;
+    shm|shm-ring|shm-1b|shm-2b) java -cp "$CP" "$MAIN" ring --ranks "$RANKS" --api "$what" --round "$round" "${FLAGS[@]}" ${RING_ARGS:-} ;;
     gloo) [ -n "$PY" ] && "$PY" bench/python/gloo_allreduce.py --ranks "$RANKS" --round "$round" "${FLAGS[@]}" ;;
     tcp|tcp-bidir) java -cp "$CP" "$MAIN" "$what" --round "$round" "${FLAGS[@]}" ;;
   esac >> "$RESULTS" 2>> "$OUT/stderr.log" || log "WARNING: $what failed in round $round (see stderr.log)"

@@ -33,8 +33,8 @@ record BenchArgs(List<Integer> sizesKb, int iters, int warmup, int round, int ch
                 default -> throw new IllegalArgumentException("unknown flag " + args[i]);
             }
         }
-        if (!List.of("bytes", "floats", "shm", "shm-ring").contains(api)) {
-            throw new IllegalArgumentException("--api is bytes, floats, shm or shm-ring, got " + api);
+        if (!List.of("bytes", "floats", "shm", "shm-ring", "shm-1b", "shm-2b").contains(api)) {
+            throw new IllegalArgumentException("--api is bytes, floats, shm, shm-ring, shm-1b or shm-2b, got " + api);
         }
         return new BenchArgs(sizes, iters, warmup, round, chunk, sockBuf, api);
     }

@@ -23,7 +23,8 @@ final class CollectiveSummary {
     /** Implementations in column order, with their column titles. */
     private static final String[][] IMPLS = {
         {"ring", "ring bytes"}, {"ring-floats", "ring floats"}, {"shm", "shared memory"},
-        {"shm-ring", "shm ring barriers"}, {"gloo", "Gloo"},
+        {"shm-ring", "shm ring barriers"}, {"shm-1b", "shm one barrier"}, {"shm-2b", "shm two barriers"},
+        {"gloo", "Gloo"},
         {"tcp", "TCP 1-way"}, {"tcp-bidir", "TCP 2-way"}};
 
     private CollectiveSummary() {}
@@ -44,7 +45,8 @@ final class CollectiveSummary {
         }
         head.addAll(List.of("ring CPU ms", "ring/Gloo", "ring floats/Gloo", "ring/TCP 1-way", "ring/TCP 2-way",
                 "shm/Gloo", "shm/TCP 1-way", "shm ring barriers/shm time", "ring p90/median", "shm p90/median",
-                "shm ring barriers p90/median", "Gloo p90/median", "rounds"));
+                "shm ring barriers p90/median", "shm one barrier p90/median", "shm two barriers p90/median",
+                "Gloo p90/median", "rounds"));
         List<List<String>> rows = new ArrayList<>();
         for (Map.Entry<Long, Map<String, List<JsonObject>>> e : bySize.entrySet()) {
             Map<String, List<JsonObject>> m = e.getValue();
@@ -64,10 +66,10 @@ final class CollectiveSummary {
             row.add(fmt(shm / gloo) + "x");
             row.add(pct(shm / median(m.get("tcp"), "busbw_gbps")));
             row.add(fmt(median(m.get("shm-ring"), "median_s") / median(m.get("shm"), "median_s")));
-            for (String impl : List.of("ring", "shm", "shm-ring", "gloo")) {
+            for (String impl : List.of("ring", "shm", "shm-ring", "shm-1b", "shm-2b", "gloo")) {
                 row.add(fmt(tailRatio(m.get(impl))));
             }
-            row.add(String.valueOf(m.getOrDefault("ring", List.of()).size()));
+            row.add(String.valueOf(m.values().stream().mapToInt(List::size).max().orElse(0)));
             rows.add(row);
         }
         if (markdown) {

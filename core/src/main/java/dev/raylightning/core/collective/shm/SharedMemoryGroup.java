@@ -3,14 +3,12 @@ package dev.raylightning.core.collective.shm;
 import dev.raylightning.core.collective.ForwardingProcessGroup;
 import dev.raylightning.core.collective.GroupSecret;
 import dev.raylightning.core.collective.ProcessGroup;
-import dev.raylightning.core.collective.ReduceKernels;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.WireFormat;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -26,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * copies every byte through the kernel twice per hop; here each rank copies the chunks its peers
  * reduce into its own mapped segment, reduces its own chunk from its buffer and its peers'
  * segments into its segment, and copies the reduced chunks back: about three passes over memory
- * and two barriers. The barriers are counters in shared memory too ({@link SegmentBarrier}: a
+ * and two barriers. A small all-reduce (see {@link #ONE_BARRIER_PROPERTY}) takes one barrier:
+ * every rank publishes all of its buffer and reduces every rank's copy itself. The barriers are counters in shared memory too ({@link SegmentBarrier}: a
  * waiting rank sleeps on a futex until its peer arrives), or those of the wrapped group where
  * futexes are not available or {@code -Dray.lightning.shm-barrier=ring} asks for them.
  *
@@ -69,25 +68,37 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
      * barriers per 16 MiB cost well under a percent of such a call.
      */
     public static final int DEFAULT_PIECE_BYTES = 16 << 20;
+    /**
+     * System property: all-reduces of at most this many bytes times (ranks - 1) take one barrier,
+     * every rank reducing all of the call; larger ones split the work in chunks over two barriers.
+     */
+    public static final String ONE_BARRIER_PROPERTY = "ray.lightning.shm-one-barrier-bytes";
+    /**
+     * Default for {@link #ONE_BARRIER_PROPERTY}: 128 KiB. Between two ranks one barrier cut the
+     * median at 64 KiB and the slow tail at 64 and 128 KiB; from 256 KiB up splitting the
+     * reduction between the ranks was faster (docs/tcp-ring.md).
+     */
+    public static final long DEFAULT_ONE_BARRIER_BYTES = 128L << 10;
     // where a barrier's caller is, so that ranks in different calls fail instead of mixing data
     private static final int ALL_REDUCE_INPUTS = 1;
     private static final int ALL_REDUCE_CHUNKS = 2;
     private static final int REDUCE_SCATTER_INPUTS = 3;
     private static final int ALL_GATHER_INPUTS = 4;
     private static final int BARRIER = 5;
+    private static final int ALL_REDUCE_WHOLE = 6;
     static final Path SHM_DIR = Path.of("/dev/shm");
 
     private final SegmentSetup setup;
     private final HostProbe.Host host;
     private final long threshold;
     private final int pieceBytes;
+    private final long oneBarrierBytes = Long.getLong(ONE_BARRIER_PROPERTY, DEFAULT_ONE_BARRIER_BYTES);
     private final boolean futexBarriers;
     /** The barrier in shared memory, made with the first segments; null while the wrapped group's serves. */
     private SegmentBarrier barrier;
     private boolean shared;
     private String notSharedReason;
-    private final float[] blockA = new float[ReduceKernels.BLOCK];
-    private final float[] blockB = new float[ReduceKernels.BLOCK];
+    private final SegmentReducer reducer = new SegmentReducer();
     private final DataSegments data;
 
     private SharedMemoryGroup(ProcessGroup inner, SegmentFiles files, HostProbe.Host host, long threshold,
@@ -229,11 +240,13 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     /** One piece of at most {@link #pieceBytes} through the segments (every rank has the same pieces). */
     private void allReducePiece(Parts floats, ReduceOp op) {
         int bytes = floats.bytes();
-        int rank = rank();
-        int size = size();
+        if ((long) bytes * (size() - 1) <= oneBarrierBytes) {
+            allReduceInOneBarrier(floats, op);
+            return;
+        }
         int n = bytes / Float.BYTES;
-        int start = chunkStart(n, rank);
-        int len = chunkStart(n, rank + 1) - start;
+        int start = chunkStart(n, rank());
+        int len = chunkStart(n, rank() + 1) - start;
         // peers read only the other chunks of this rank's input: its own chunk is reduced straight
         // from the caller's buffers, and only the result lands in the segment
         MappedSegment[] seg = !shared ? null // an earlier piece found no room: all ranks went back
@@ -242,31 +255,26 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
             allReduceOnWrappedGroup(floats, op);
             return;
         }
-        FloatBuffer mine = seg[rank].floats;
-        int last = rank == size - 1 ? size - 2 : size - 1;
-        boolean first = true;
-        for (int k = 0; k < size; k++) {
-            if (k == rank) {
-                continue;
-            }
-            int divisor = op == ReduceOp.AVG && k == last ? size : 1;
-            FloatBuffer peer = seg[k].floats;
-            if (first) { // this rank's own chunk, from the caller's buffers
-                floats.forEach(start * Float.BYTES, len * Float.BYTES, (part, offset, at, length) ->
-                        ReduceKernels.reduce(op, peer.slice(at / Float.BYTES, length / Float.BYTES),
-                                part.asFloatBuffer(), offset / Float.BYTES, mine, at / Float.BYTES,
-                                length / Float.BYTES, divisor, blockA, blockB));
-            } else {
-                ReduceKernels.reduce(op, peer.slice(start, len), mine, start, mine, start, len, divisor, blockA,
-                        blockB);
-            }
-            first = false;
-        }
+        reducer.chunk(op, seg, rank(), floats, start, len, seg[rank()].floats, start);
         sync("allReduce", ALL_REDUCE_CHUNKS, bytes);
-        for (int k = 0; k < size; k++) {
+        for (int k = 0; k < size(); k++) {
             int s = chunkStart(n, k) * Float.BYTES;
             floats.copyFrom(seg[k].bytes, s, s, chunkStart(n, k + 1) * Float.BYTES - s);
         }
+    }
+
+    /**
+     * A small piece: every rank publishes all of it and, after one barrier, reduces every rank's
+     * copy into its own buffers. Each rank does the whole reduction, not a chunk, but waits once
+     * instead of twice; a late wake-up of a sleeping rank is most of a small call's time.
+     */
+    private void allReduceInOneBarrier(Parts floats, ReduceOp op) {
+        MappedSegment[] seg = !shared ? null : publish("allReduce", ALL_REDUCE_WHOLE, floats, 0, 0);
+        if (seg == null) {
+            allReduceOnWrappedGroup(floats, op);
+            return;
+        }
+        reducer.all(op, seg, floats);
     }
 
     /** Where segments could not be made: one buffer as it is, several through one staging copy. */
@@ -352,26 +360,15 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         int n = output.remaining() / Float.BYTES;
         int start = rank() * n;
         // peers never read this rank's own chunk: it is combined straight from the caller's buffer
-        MappedSegment[] seg = publish("reduceScatter", REDUCE_SCATTER_INPUTS, Parts.of(input), start * Float.BYTES,
+        Parts in = Parts.of(input);
+        MappedSegment[] seg = publish("reduceScatter", REDUCE_SCATTER_INPUTS, in, start * Float.BYTES,
                 (start + n) * Float.BYTES);
         if (seg == null) {
             delegate().reduceScatter(input, output, op);
             return;
         }
-        FloatBuffer out = output.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
-        FloatBuffer mine = input.slice(input.position(), bytes).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        int last = rank() == size() - 1 ? size() - 2 : size() - 1;
-        boolean first = true;
-        for (int k = 0; k < size(); k++) {
-            if (k == rank()) {
-                continue;
-            }
-            int divisor = op == ReduceOp.AVG && k == last ? size() : 1;
-            // the first peer combines with this rank's own chunk, later ones with the running result
-            ReduceKernels.reduce(op, seg[k].floats.slice(start, n), first ? mine : out, first ? start : 0, out, 0, n,
-                    divisor, blockA, blockB);
-            first = false;
-        }
+        reducer.chunk(op, seg, rank(), in, start, n, output.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer(),
+                0);
     }
 
     /** Each rank copies its input into its segment; after one barrier every rank reads all of them. */

@@ -1,6 +1,8 @@
 package dev.raylightning.core.collective.tcp;
 
+import dev.raylightning.core.collective.ForwardingProcessGroup;
 import dev.raylightning.core.collective.GroupSecret;
+import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.WireFormat;
 import dev.raylightning.core.collective.shm.SharedMemoryGroup;
@@ -8,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,6 +19,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -44,11 +48,25 @@ class SharedMemoryGroupTest {
 
     /** Groups of {@code size} ranks, every all-reduce through shared memory in pieces of {@code pieceBytes}. */
     private void wrapWithPieces(int size, int pieceBytes) {
-        System.setProperty(SharedMemoryGroup.PIECE_PROPERTY, Integer.toString(pieceBytes));
+        wrapWith(size, ring -> ring, SharedMemoryGroup.PIECE_PROPERTY, Integer.toString(pieceBytes));
+    }
+
+    /**
+     * Groups of {@code size} ranks taking every all-reduce through shared memory, each over its
+     * ring as {@code around} sees it, made while the system properties {@code properties} (name,
+     * value, ...) are set.
+     */
+    private void wrapWith(int size, Function<TcpRingProcessGroup, ProcessGroup> around, String... properties) {
+        rings = TcpRingProcessGroup.local(size, RingOptions.defaults());
+        for (int i = 0; i < properties.length; i += 2) {
+            System.setProperty(properties[i], properties[i + 1]);
+        }
         try {
-            wrap(size, 0);
+            groups = Ranks.run(size, r -> SharedMemoryGroup.wrap(around.apply(rings.get(r)), secret, 0));
         } finally {
-            System.clearProperty(SharedMemoryGroup.PIECE_PROPERTY);
+            for (int i = 0; i < properties.length; i += 2) {
+                System.clearProperty(properties[i]);
+            }
         }
     }
 
@@ -71,6 +89,9 @@ class SharedMemoryGroupTest {
                 float want = TcpRingProcessGroupTest.reference(op, size, i);
                 float got = out.get(r).getFloat(i * 4);
                 assertEquals(want, got, Math.abs(want) * 1e-6f, "rank " + r + " element " + i + " of " + n);
+                // every rank holds the same bits, whichever rank reduced them
+                assertEquals(Float.floatToRawIntBits(out.get(0).getFloat(i * 4)), Float.floatToRawIntBits(got),
+                        "rank " + r + " against rank 0, element " + i + " of " + n);
             }
         }
     }
@@ -81,6 +102,36 @@ class SharedMemoryGroupTest {
         wrap(3, 0);
         assertTrue(groups.stream().allMatch(SharedMemoryGroup::isShared), "ranks of one JVM share memory");
         assertAllReduce(3, (1 << 18) + 5, op);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ReduceOp.class)
+    void smallAllReducesReduceEveryRanksCopyToTheSameResultOnEveryRank(ReduceOp op) {
+        wrap(3, 0);
+        assertAllReduce(3, 16_001, op); // 64 KB from each of two peers: one barrier by default
+    }
+
+    @Test
+    void smallAllReducesWaitOnceAndLargerOnesTwice() {
+        // with the ring's barriers every wait of a shared-memory call is a barrier() of the ring
+        int[] waits = new int[3];
+        wrapWith(3, ring -> new ForwardingProcessGroup(ring) {
+            @Override
+            public void barrier() {
+                waits[ring.rank()]++;
+                super.barrier();
+            }
+        }, SharedMemoryGroup.BARRIER_PROPERTY, "ring", SharedMemoryGroup.ONE_BARRIER_PROPERTY, "65536");
+        assertAllReduce(3, 4096, ReduceOp.SUM); // makes the segments
+        // (ranks - 1) x bytes up to 64 KiB: 8,192 floats from each of two peers
+        for (int[] call : new int[][] {{8192, 1}, {8193, 2}, {100, 1}, {1 << 16, 2}}) {
+            int[] before = waits.clone();
+            assertAllReduce(3, call[0], ReduceOp.AVG);
+            for (int r = 0; r < 3; r++) {
+                assertEquals(call[1], waits[r] - before[r], "waits of rank " + r + " in an all-reduce of " + call[0]
+                        + " floats");
+            }
+        }
     }
 
     @ParameterizedTest
@@ -187,10 +238,11 @@ class SharedMemoryGroupTest {
         }
     }
 
-    @Test
-    void manyCallsInARowEachSeeOnlyTheirOwnInputs() {
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "1048576"}) // two barriers, one
+    void manyCallsInARowEachSeeOnlyTheirOwnInputs(String oneBarrierBytes) {
         // a rank that left a barrier too early would overwrite a segment its peer still reads
-        wrap(2, 0);
+        wrapWith(2, ring -> ring, SharedMemoryGroup.ONE_BARRIER_PROPERTY, oneBarrierBytes);
         int n = 70_000;
         for (int call = 0; call < 300; call++) {
             int c = call;

@@ -28,6 +28,7 @@ public final class FirstStepProbe implements Callback {
     public void setup(TrainerView trainer, LightningModule module, TrainerFn fn) {
         // the driver's copy comes back from the last run: a validate after a fit that validated starts afresh
         seen.remove("validation_start_ms");
+        seen.keySet().removeIf(k -> k.startsWith("step_"));
         seen.put("process_start_ms", (double) ProcessHandle.current().info().startInstant()
                 .map(java.time.Instant::toEpochMilli).orElse(-1L));
         seen.put("jvm_start_ms", (double) ManagementFactory.getRuntimeMXBean().getStartTime());
@@ -49,6 +50,25 @@ public final class FirstStepProbe implements Callback {
     @Override
     public void onTrainBatchStart(TrainerView trainer, LightningModule module, Batch batch, int batchIdx) {
         seen.putIfAbsent("first_batch_start_ms", (double) System.currentTimeMillis());
+    }
+
+    @Override
+    public void onTrainBatchEnd(TrainerView trainer, LightningModule module, double loss, Batch batch, int batchIdx) {
+        long done = trainer.globalStep();
+        if (Long.bitCount(done) == 1) { // 1, 2, 4, 8, ...: how the first epoch's pace builds up
+            seen.putIfAbsent("step_" + done + "_end_ms", (double) System.currentTimeMillis());
+        }
+    }
+
+    /** Steps {@code n} (powers of two) reached so far, each with its end in epoch milliseconds. */
+    public Map<Long, Double> stepEnds() {
+        Map<Long, Double> ends = new java.util.TreeMap<>();
+        seen.forEach((k, v) -> {
+            if (k.startsWith("step_") && v instanceof Number n) {
+                ends.put(Long.parseLong(k.substring(5, k.length() - "_end_ms".length())), n.doubleValue());
+            }
+        });
+        return ends;
     }
 
     @Override

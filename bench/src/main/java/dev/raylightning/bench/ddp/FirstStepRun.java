@@ -32,7 +32,8 @@ final class FirstStepRun {
     JsonObject run(String kind, int round, int steps) {
         FirstStepProbe probe = new FirstStepProbe();
         Duration idle = kind.equals("warm") ? Duration.ZERO : RayStrategyBuilder.DEFAULT_WORKER_IDLE_TIMEOUT;
-        Trainer trainer = settings.trainer(steps, Optional.of(strategy(idle)), probe);
+        FirstEpochPhases phases = new FirstEpochPhases();
+        Trainer trainer = settings.trainer(steps, Optional.of(strategy(idle)), probe, phases);
         boolean warmWorkers = WorkerPool.idleGroups() > 0;
         long fitCall;
         long fitReturn;
@@ -43,6 +44,9 @@ final class FirstStepRun {
         }
         JsonObject o = result(kind, round, steps, probe, fitCall, fitReturn);
         o.addProperty("warm_workers_were_idle", warmWorkers);
+        JsonObject byGroup = new JsonObject();
+        phases.groups().forEach((k, v) -> byGroup.addProperty(k, String.valueOf(v)));
+        o.add("phases_ms_by_steps", byGroup);
         return o;
     }
 
@@ -99,6 +103,9 @@ final class FirstStepRun {
         o.addProperty("fit_end_to_return_s", JsonLines.seconds(probe.milestone("fit_end_ms"), fitReturn));
         // the rest of the fit after its first step: JIT and allocator warm-up show here on new workers
         double first = probe.milestone("first_batch_start_ms");
+        JsonObject ends = new JsonObject();
+        probe.stepEnds().forEach((n, ms) -> ends.addProperty(Long.toString(n), JsonLines.seconds(first, ms)));
+        o.add("step_end_after_first_step_s", ends);
         if (first > 0 && steps > 1) {
             o.addProperty("samples_per_s_after_first_step",
                     JsonLines.round((steps - 1) * 2.0 * settings.batchSize() / ((fitReturn - first) / 1000.0), 1));

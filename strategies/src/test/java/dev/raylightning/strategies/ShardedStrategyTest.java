@@ -104,14 +104,36 @@ class ShardedStrategyTest {
     }
 
     private Checkpoint fit(String kind, int ranks, WorkerStrategyFactory policy, String name, double clip) {
+        return fit(kind, ranks, new ThreadRanksStrategy(ranks, policy), name, clip);
+    }
+
+    private Checkpoint fit(String kind, int ranks, ThreadRanksStrategy strategy, String name, double clip) {
         Path ckpt = root.resolve(name + ".ckpt");
         try (Model m = new Model(kind)) {
-            Trainer t = trainer(new ThreadRanksStrategy(ranks, policy), new SaveAtEnd(ckpt)).gradientClipVal(clip)
+            Trainer t = trainer(strategy, new SaveAtEnd(ckpt)).gradientClipVal(clip)
                     .gradientClipAlgorithm(TrainerConfig.ClipAlgorithm.NORM).build();
             t.fit(m, data(240 / ranks / 4));
             assertEquals(TrainerStatus.FINISHED, t.status());
         }
         return CheckpointIO.read(ckpt);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"adam, 2", "adamw-schedule, 3"})
+    void overSharedMemoryTheBucketsAreReducedAndGatheredWhereTheyLie(String kind, int ranks) {
+        Checkpoint ddp = fit(kind, ranks, ddp(), "ddp", 0.5);
+        long before = ThreadRanksStrategy.PARTS_TAKEN.get();
+        Checkpoint sharded = fit(kind, ranks, new ThreadRanksStrategy(ranks, sharded(2)).withSharedMemory(), "sharded",
+                0.5);
+        long taken = ThreadRanksStrategy.PARTS_TAKEN.get() - before;
+        // 8 steps; on every rank each bucket is reduce-scattered and all-gathered in place
+        assertTrue(taken > 0 && taken % (2L * ranks * 8) == 0, taken + " calls taken");
+        assertClose(ddp.weights(), sharded.weights(), 1e-5);
+        ParameterOptimizer.State a = ddp.optimizer().orElseThrow();
+        ParameterOptimizer.State b = sharded.optimizer().orElseThrow();
+        for (int i = 0; i < a.buffers().size(); i++) {
+            assertArrayEquals(a.buffers().get(i), b.buffers().get(i), 1e-6f, "optimizer buffer " + i);
+        }
     }
 
     @ParameterizedTest

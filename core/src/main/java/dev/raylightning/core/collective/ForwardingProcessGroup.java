@@ -51,6 +51,16 @@ public abstract class ForwardingProcessGroup implements ProcessGroup {
     }
 
     @Override
+    public boolean reduceScatterParts(ByteBuffer[] inputs, ByteBuffer output, ReduceOp op) {
+        return delegate().reduceScatterParts(inputs, output, op);
+    }
+
+    @Override
+    public boolean allGatherParts(ByteBuffer input, ByteBuffer[] outputs) {
+        return delegate().allGatherParts(input, outputs);
+    }
+
+    @Override
     public void reduceScatter(FloatBuffer input, FloatBuffer output, ReduceOp op) {
         delegate.reduceScatter(input, output, op);
     }

@@ -69,6 +69,25 @@ public interface ProcessGroup extends AutoCloseable {
         allGather(floats(input), floats(output));
     }
 
+    /**
+     * {@link #reduceScatter(ByteBuffer, ByteBuffer, ReduceOp)} whose input is several buffers of
+     * native-order floats laid end to end (a bucket of gradient views, say), read in place; true
+     * when done. Like {@link #allReduceParts}, false leaves everything untouched for the caller
+     * to stage (the default).
+     */
+    default boolean reduceScatterParts(ByteBuffer[] inputs, ByteBuffer output, ReduceOp op) {
+        return false;
+    }
+
+    /**
+     * {@link #allGather(ByteBuffer, ByteBuffer)} whose output is several buffers laid end to end
+     * (a bucket of weight views, say), written in place; true when done, false (the default) with
+     * nothing written.
+     */
+    default boolean allGatherParts(ByteBuffer input, ByteBuffer[] outputs) {
+        return false;
+    }
+
     /** {@link #reduce(FloatBuffer, ReduceOp, int)} over native-order float bytes. */
     default void reduce(ByteBuffer floats, ReduceOp op, int root) {
         reduce(floats(floats), op, root);

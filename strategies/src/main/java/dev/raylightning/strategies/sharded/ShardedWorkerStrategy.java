@@ -28,9 +28,11 @@ import java.util.List;
  * (stage 2: reduce-scatter, bucket by bucket; stage 1: all-reduce, then take the slice), clips
  * them by the norm over all ranks, updates its slice in place (the optimizer works on views of the
  * parameters' own storage, so no copy of the weights is kept), and all-gathers the weights so that
- * every rank holds the whole model for the next forward. A checkpoint gathers the slices into the
- * one consolidated optimizer state; loading one re-partitions it, so a run resumes at any world
- * size.
+ * every rank holds the whole model for the next forward. Where the group can (shared memory on
+ * one host), stage 2's reduce-scatter reads the gradients and the all-gather writes the weights
+ * where they lie; otherwise each bucket goes through a staging buffer. A checkpoint gathers the
+ * slices into the one consolidated optimizer state; loading one re-partitions it, so a run
+ * resumes at any world size.
  */
 public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
 
@@ -71,6 +73,9 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         final List<NDArray> gradViews = new ArrayList<>();
         final ParameterOptimizer optimizer;
         final ByteBuffer staging;
+        /** A bucket's padding (fewer floats than ranks): zeros to reduce, and room the all-gather fills. */
+        final ByteBuffer zeros;
+        final ByteBuffer padding;
 
         Shard(ShardLayout layout, int rank, List<NDArray> weights, OptimizerConfig config) {
             this.layout = layout;
@@ -93,6 +98,8 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
                 largest = Math.max(largest, layout.paddedBucketElements(j));
             }
             this.staging = direct(largest);
+            this.zeros = direct(layout.worldSize());
+            this.padding = direct(layout.worldSize());
         }
     }
 
@@ -113,10 +120,14 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         try {
             List<ByteBuffer> views = views(grads);
             for (int j = 0; j < layout.bucketCount(); j++) {
-                ByteBuffer bucket = pack(views, layout, j, s.staging);
                 if (stage == 2) {
-                    group().reduceScatter(bucket, slice(shardGrad, layout, j), ReduceOp.AVG);
+                    // straight from the gradients where the group can; through the staging bucket otherwise
+                    ByteBuffer out = slice(shardGrad, layout, j);
+                    if (!group().reduceScatterParts(parts(views, layout, j, s.zeros), out, ReduceOp.AVG)) {
+                        group().reduceScatter(pack(views, layout, j, s.staging), out, ReduceOp.AVG);
+                    }
                 } else {
+                    ByteBuffer bucket = pack(views, layout, j, s.staging);
                     group().allReduce(bucket, ReduceOp.AVG);
                     shardGrad.put(4 * layout.shardOffset(j), bucket, 4 * globalRank() * layout.sliceElements(j),
                             4 * layout.sliceElements(j));
@@ -132,9 +143,12 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         List<ByteBuffer> weights = views(step.optimizer().weights());
         copySegments(views(s.weightViews), shardGrad, s.segments);
         for (int j = 0; j < layout.bucketCount(); j++) {
-            ByteBuffer bucket = bucketOf(s.staging, layout, j);
-            group().allGather(slice(shardGrad, layout, j), bucket);
-            unpack(bucket, weights, layout, j);
+            ByteBuffer mine = slice(shardGrad, layout, j);
+            if (!group().allGatherParts(mine, parts(weights, layout, j, s.padding))) {
+                ByteBuffer bucket = bucketOf(s.staging, layout, j);
+                group().allGather(mine, bucket);
+                unpack(bucket, weights, layout, j);
+            }
         }
         step.parameters().zeroGradients();
     }
@@ -342,6 +356,21 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
             bucket.putFloat(b, 0f);
         }
         return bucket;
+    }
+
+    /**
+     * Bucket {@code j} as the arrays' own storage, run by run, and its padding taken from the start
+     * of {@code pad}, for the groups that read or write parts where they lie.
+     */
+    private static ByteBuffer[] parts(List<ByteBuffer> arrays, ShardLayout layout, int j, ByteBuffer pad) {
+        List<ByteBuffer> parts = new ArrayList<>();
+        runs(layout, j, (i, inParameter, inBucket, n) -> parts.add(arrays.get(i).slice(arrays.get(i).position()
+                + 4 * inParameter, 4 * n)));
+        int padding = layout.paddedBucketElements(j) - layout.bucketElements(j);
+        if (padding > 0) {
+            parts.add(pad.slice(0, 4 * padding));
+        }
+        return parts.toArray(ByteBuffer[]::new);
     }
 
     /** Copies bucket {@code j} (as gathered) back into the arrays' own storage. */

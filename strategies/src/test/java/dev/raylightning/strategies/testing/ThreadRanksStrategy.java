@@ -1,5 +1,10 @@
 package dev.raylightning.strategies.testing;
 
+import dev.raylightning.core.collective.ForwardingProcessGroup;
+import dev.raylightning.core.collective.GroupSecret;
+import dev.raylightning.core.collective.ProcessGroup;
+import dev.raylightning.core.collective.ReduceOp;
+import dev.raylightning.core.collective.shm.SharedMemoryGroup;
 import dev.raylightning.core.collective.tcp.RingOptions;
 import dev.raylightning.core.collective.tcp.TcpRingProcessGroup;
 import dev.raylightning.core.progress.ProgressEvent;
@@ -11,6 +16,7 @@ import dev.raylightning.core.util.JavaBytes;
 import dev.raylightning.strategies.launcher.WorkerStrategyFactory;
 
 import java.io.Serializable;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -31,8 +38,12 @@ public final class ThreadRanksStrategy extends IdentityCollectivesStrategy {
 
     private static final long serialVersionUID = 1L;
 
+    /** Reduce-scatters and all-gathers of parts that a shared-memory group took, over every launch of this JVM. */
+    public static final AtomicLong PARTS_TAKEN = new AtomicLong();
+
     private final int worldSize;
     private final WorkerStrategyFactory factory;
+    private boolean sharedMemory;
     /** The driver's side of worker reports; not shipped, the ranks never call it. */
     private final transient Consumer<List<Serializable>> reports;
 
@@ -44,6 +55,12 @@ public final class ThreadRanksStrategy extends IdentityCollectivesStrategy {
         this.worldSize = worldSize;
         this.factory = factory;
         this.reports = reports;
+    }
+
+    /** The same with every ring wrapped in a {@link SharedMemoryGroup} that takes calls of any size. */
+    public ThreadRanksStrategy withSharedMemory() {
+        sharedMemory = true;
+        return this;
     }
 
     @Override
@@ -64,7 +81,8 @@ public final class ThreadRanksStrategy extends IdentityCollectivesStrategy {
     @SuppressWarnings("unchecked")
     private <R extends Serializable> List<R> launch(RankTask<R> task, Consumer<ProgressEvent> progress) {
         byte[] wire = JavaBytes.write(task);
-        List<TcpRingProcessGroup> groups = TcpRingProcessGroup.local(worldSize, RingOptions.defaults());
+        List<TcpRingProcessGroup> rings = TcpRingProcessGroup.local(worldSize, RingOptions.defaults());
+        GroupSecret secret = GroupSecret.random();
         ExecutorService pool = Executors.newFixedThreadPool(worldSize);
         try {
             List<Future<R>> futures = new ArrayList<>();
@@ -72,11 +90,15 @@ public final class ThreadRanksStrategy extends IdentityCollectivesStrategy {
                 int rank = r;
                 futures.add(pool.submit(() -> {
                     RankInfo info = new RankInfo(rank, rank, 0, worldSize, worldSize, 1);
+                    ProcessGroup group = rings.get(rank);
                     try {
-                        return ((RankTask<R>) JavaBytes.read(wire)).run(factory.create(info, groups.get(rank)),
+                        if (sharedMemory) {
+                            group = countingParts(SharedMemoryGroup.wrap(group, secret, 0));
+                        }
+                        return ((RankTask<R>) JavaBytes.read(wire)).run(factory.create(info, group),
                                 rank == 0 ? progress::accept : null);
                     } finally {
-                        groups.get(rank).close();
+                        group.close();
                     }
                 }));
             }
@@ -93,5 +115,26 @@ public final class ThreadRanksStrategy extends IdentityCollectivesStrategy {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private static ProcessGroup countingParts(ProcessGroup group) {
+        return new ForwardingProcessGroup(group) {
+            @Override
+            public boolean reduceScatterParts(ByteBuffer[] inputs, ByteBuffer output, ReduceOp op) {
+                return counted(super.reduceScatterParts(inputs, output, op));
+            }
+
+            @Override
+            public boolean allGatherParts(ByteBuffer input, ByteBuffer[] outputs) {
+                return counted(super.allGatherParts(input, outputs));
+            }
+
+            private boolean counted(boolean taken) {
+                if (taken) {
+                    PARTS_TAKEN.incrementAndGet();
+                }
+                return taken;
+            }
+        };
     }
 }

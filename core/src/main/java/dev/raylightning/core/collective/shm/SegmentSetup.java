@@ -2,7 +2,9 @@ package dev.raylightning.core.collective.shm;
 
 import dev.raylightning.core.collective.ProcessGroup;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.LongSupplier;
 
@@ -29,6 +31,15 @@ final class SegmentSetup {
     private final SegmentFiles files;
     private final HostProbe.Host host;
     private final LongSupplier usableBytes;
+
+    /** The usable bytes of the file system holding {@code dir}; 0 where it cannot be read. */
+    static long usableBytes(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException | SecurityException e) {
+            return 0;
+        }
+    }
 
     SegmentSetup(ProcessGroup inner, SegmentFiles files, HostProbe.Host host, LongSupplier usableBytes) {
         this.inner = inner;

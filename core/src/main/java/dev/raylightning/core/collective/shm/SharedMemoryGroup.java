@@ -6,10 +6,8 @@ import dev.raylightning.core.collective.ProcessGroup;
 import dev.raylightning.core.collective.ReduceOp;
 import dev.raylightning.core.collective.WireFormat;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -126,7 +124,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
 
     /** As {@link #wrap(ProcessGroup, GroupSecret)} with an explicit threshold in bytes (negative: never). */
     public static SharedMemoryGroup wrap(ProcessGroup inner, GroupSecret secret, long thresholdBytes) {
-        return wrap(inner, secret, thresholdBytes, SHM_DIR, SharedMemoryGroup::usableShmBytes);
+        return wrap(inner, secret, thresholdBytes, SHM_DIR, () -> SegmentSetup.usableBytes(SHM_DIR));
     }
 
     /** The same with another directory and source of its usable bytes (tests). */
@@ -140,7 +138,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     static SharedMemoryGroup wrap(ProcessGroup inner, GroupSecret secret, long thresholdBytes, Path dir,
             LongSupplier usableBytes, boolean futexBarriers) {
         Objects.requireNonNull(secret, "secret");
-        int piece = pieceBytes(); // refused before any collective: every rank fails alike
+        int piece = DataSegments.pieceBytesProperty(); // refused before any collective: every rank fails alike
         SegmentFiles files = new SegmentFiles(dir, secret);
         if (thresholdBytes < 0 || inner.size() == 1) {
             return new SharedMemoryGroup(inner, files, null, thresholdBytes, usableBytes, piece,
@@ -149,23 +147,6 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
         HostProbe.Host host = HostProbe.run(inner, files, futexBarriers && Futex.available());
         return new SharedMemoryGroup(inner, files, host, thresholdBytes, usableBytes, piece,
                 host == null ? "the ranks do not all see each other's files in " + dir : null);
-    }
-
-    private static int pieceBytes() {
-        int piece = Integer.getInteger(PIECE_PROPERTY, DEFAULT_PIECE_BYTES);
-        if (piece < 4096 || piece % Float.BYTES != 0) {
-            throw new IllegalArgumentException("-D" + PIECE_PROPERTY + " must be a multiple of 4 of at least 4096, got "
-                    + piece);
-        }
-        return piece;
-    }
-
-    private static long usableShmBytes() {
-        try {
-            return Files.getFileStore(SHM_DIR).getUsableSpace();
-        } catch (IOException | SecurityException e) {
-            return 0;
-        }
     }
 
     /** Whether large all-reduces of this group go through shared memory. */
@@ -210,14 +191,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
      */
     @Override
     public boolean allReduceParts(ByteBuffer[] parts, ReduceOp op) {
-        long bytes = 0;
-        for (ByteBuffer p : parts) {
-            if (p.remaining() % Float.BYTES != 0) {
-                return false;
-            }
-            bytes += p.remaining();
-        }
-        if (!takes(bytes)) {
+        if (!takes(floatBytes(parts))) {
             return false;
         }
         allReduceShared(Parts.of(parts), op);
@@ -227,6 +201,18 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     /** Whether a call of {@code bytes} of floats goes through the segments: shared, at least the threshold. */
     private boolean takes(long bytes) {
         return shared && bytes >= threshold && bytes % Float.BYTES == 0 && bytes <= Integer.MAX_VALUE;
+    }
+
+    /** The parts' bytes together, or -1 when one of them does not hold whole floats. */
+    private static long floatBytes(ByteBuffer[] parts) {
+        long bytes = 0;
+        for (ByteBuffer p : parts) {
+            if (p.remaining() % Float.BYTES != 0) {
+                return -1;
+            }
+            bytes += p.remaining();
+        }
+        return bytes;
     }
 
     private void allReduceShared(Parts floats, ReduceOp op) {
@@ -352,43 +338,63 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
      */
     @Override
     public void reduceScatter(ByteBuffer input, ByteBuffer output, ReduceOp op) {
-        int bytes = input.remaining();
-        if (!takes(bytes) || output.remaining() * size() != bytes) {
+        if (!reduceScatterShared(Parts.of(input), output, op)) {
             delegate().reduceScatter(input, output, op);
-            return;
+        }
+    }
+
+    /** The same, reading the input from the parts where they lie; false (nothing done) below the threshold. */
+    @Override
+    public boolean reduceScatterParts(ByteBuffer[] inputs, ByteBuffer output, ReduceOp op) {
+        return takes(floatBytes(inputs)) && reduceScatterShared(Parts.of(inputs), output, op);
+    }
+
+    private boolean reduceScatterShared(Parts in, ByteBuffer output, ReduceOp op) {
+        int bytes = in.bytes();
+        if (!takes(bytes) || (long) output.remaining() * size() != bytes) {
+            return false;
         }
         int n = output.remaining() / Float.BYTES;
         int start = rank() * n;
-        // peers never read this rank's own chunk: it is combined straight from the caller's buffer
-        Parts in = Parts.of(input);
+        // peers never read this rank's own chunk: it is combined straight from the caller's buffers
         MappedSegment[] seg = publish("reduceScatter", REDUCE_SCATTER_INPUTS, in, start * Float.BYTES,
                 (start + n) * Float.BYTES);
         if (seg == null) {
-            delegate().reduceScatter(input, output, op);
-            return;
+            return false;
         }
         reducer.chunk(op, seg, rank(), in, start, n, output.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer(),
                 0);
+        return true;
     }
 
     /** Each rank copies its input into its segment; after one barrier every rank reads all of them. */
     @Override
     public void allGather(ByteBuffer input, ByteBuffer output) {
-        int bytes = output.remaining();
-        if (!takes(bytes) || input.remaining() * size() != bytes) {
+        if (!allGatherShared(input, Parts.of(output))) {
             delegate().allGather(input, output);
-            return;
         }
+    }
+
+    /** The same, writing straight into the parts; false (nothing written) below the threshold. */
+    @Override
+    public boolean allGatherParts(ByteBuffer input, ByteBuffer[] outputs) {
+        return takes(floatBytes(outputs)) && allGatherShared(input, Parts.of(outputs));
+    }
+
+    private boolean allGatherShared(ByteBuffer input, Parts output) {
+        int bytes = output.bytes();
         int n = input.remaining();
+        if (!takes(bytes) || (long) n * size() != bytes) {
+            return false;
+        }
         MappedSegment[] seg = publish("allGather", ALL_GATHER_INPUTS, Parts.of(input), 0, 0);
         if (seg == null) {
-            delegate().allGather(input, output);
-            return;
+            return false;
         }
-        int pos = output.position();
         for (int k = 0; k < size(); k++) {
-            output.put(pos + k * n, seg[k].bytes, 0, n);
+            output.copyFrom(seg[k].bytes, 0, k * n, n);
         }
+        return true;
     }
 
     /**

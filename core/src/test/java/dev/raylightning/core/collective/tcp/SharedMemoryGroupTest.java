@@ -414,6 +414,79 @@ class SharedMemoryGroupTest {
         }
     }
 
+    /** Views of {@code lengths} floats laid end to end, each inside a buffer of its own with a -7 on either side. */
+    private static ByteBuffer[] windows(int[] lengths, FloatBuffer fill) {
+        ByteBuffer[] parts = new ByteBuffer[lengths.length];
+        for (int k = 0, at = 0; k < lengths.length; at += lengths[k], k++) {
+            ByteBuffer host = ByteBuffer.allocateDirect((lengths[k] + 2) * 4).order(ByteOrder.nativeOrder());
+            host.putFloat(0, -7f).putFloat((lengths[k] + 1) * 4, -7f);
+            for (int i = 0; fill != null && i < lengths[k]; i++) {
+                host.putFloat((i + 1) * 4, fill.get(at + i));
+            }
+            parts[k] = host.position(4).limit((lengths[k] + 1) * 4);
+        }
+        return parts;
+    }
+
+    /** Element {@code i} of the parts laid end to end, after checking that the edges of its window are intact. */
+    private static float at(ByteBuffer[] parts, int i) {
+        for (ByteBuffer p : parts) {
+            ByteBuffer host = p.duplicate().clear().order(ByteOrder.nativeOrder());
+            assertEquals(-7f, host.getFloat(0));
+            assertEquals(-7f, host.getFloat(host.capacity() - 4));
+            if (i < p.remaining() / 4) {
+                return host.getFloat(p.position() + i * 4);
+            }
+            i -= p.remaining() / 4;
+        }
+        throw new IndexOutOfBoundsException();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ReduceOp.class)
+    void reduceScatterOfPartsReadsThemWhereTheyLie(ReduceOp op) {
+        wrap(3, 0);
+        int chunk = 5_001;
+        int[] lengths = {1, 7_000, 0, 3, 3 * chunk - 7_004}; // the chunks cut through parts
+        List<ByteBuffer> out = Ranks.run(3, r -> {
+            ByteBuffer mine = direct(chunk);
+            assertTrue(groups.get(r).reduceScatterParts(windows(lengths, TcpRingProcessGroupTest.filled(r, 3 * chunk)),
+                    mine, op), "taken by shared memory");
+            return mine;
+        });
+        for (int r = 0; r < 3; r++) {
+            for (int i = 0; i < chunk; i++) {
+                float want = TcpRingProcessGroupTest.reference(op, 3, r * chunk + i);
+                assertEquals(want, out.get(r).getFloat(i * 4), Math.abs(want) * 1e-6f, "rank " + r + " element " + i);
+            }
+        }
+    }
+
+    @Test
+    void allGatherIntoPartsWritesThemWhereTheyLieAndOnlyFromTheThreshold() {
+        wrap(3, 1024);
+        int n = 4_001;
+        int[] lengths = {2, 5_000, 0, 3 * n - 5_002};
+        List<ByteBuffer[]> out = Ranks.run(3, r -> {
+            ByteBuffer[] parts = windows(lengths, null);
+            ByteBuffer input = bytesOf(TcpRingProcessGroupTest.filled(r, n), n);
+            assertTrue(groups.get(r).allGatherParts(input, parts), "taken by shared memory");
+            // 3 x 80 bytes: below the threshold, left to the caller with nothing written
+            ByteBuffer[] small = windows(new int[] {20, 40}, null);
+            assertFalse(groups.get(r).allGatherParts(direct(20), small));
+            assertEquals(0f, at(small, 0));
+            return parts;
+        });
+        for (int r = 0; r < 3; r++) {
+            for (int k = 0; k < 3; k++) {
+                FloatBuffer want = TcpRingProcessGroupTest.filled(k, n);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(want.get(i), at(out.get(r), k * n + i), "rank " + r + " from rank " + k + " element " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void partsBelowTheThresholdAreLeftToTheCaller() {
         wrap(2, 1024);

@@ -62,7 +62,8 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
 
     /**
      * This rank's slice: views of the parameters it owns, the averaged gradient it receives (one
-     * flat array, with a view per segment), its optimizer over the views, and a bucket of staging.
+     * flat array, with a view per segment), its optimizer over the views, and staging for groups
+     * that take no parts.
      */
     private static final class Shard {
         final ShardLayout layout;
@@ -72,7 +73,8 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         final List<NDArray> weightViews = new ArrayList<>();
         final List<NDArray> gradViews = new ArrayList<>();
         final ParameterOptimizer optimizer;
-        final ByteBuffer staging;
+        /** The largest padded bucket, for groups that take no parts; made on first use. */
+        private ByteBuffer staging;
         /** A bucket's padding (fewer floats than ranks): zeros to reduce, and room the all-gather fills. */
         final ByteBuffer zeros;
         final ByteBuffer padding;
@@ -93,13 +95,19 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
                 gradViews.add(gradView);
             }
             this.optimizer = new ParameterOptimizer(config, weightViews);
-            int largest = 0;
-            for (int j = 0; j < layout.bucketCount(); j++) {
-                largest = Math.max(largest, layout.paddedBucketElements(j));
-            }
-            this.staging = direct(largest);
             this.zeros = direct(layout.worldSize());
             this.padding = direct(layout.worldSize());
+        }
+
+        ByteBuffer staging() {
+            if (staging == null) {
+                int largest = 0;
+                for (int j = 0; j < layout.bucketCount(); j++) {
+                    largest = Math.max(largest, layout.paddedBucketElements(j));
+                }
+                staging = direct(largest);
+            }
+            return staging;
         }
     }
 
@@ -124,10 +132,10 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
                     // straight from the gradients where the group can; through the staging bucket otherwise
                     ByteBuffer out = slice(shardGrad, layout, j);
                     if (!group().reduceScatterParts(parts(views, layout, j, s.zeros), out, ReduceOp.AVG)) {
-                        group().reduceScatter(pack(views, layout, j, s.staging), out, ReduceOp.AVG);
+                        group().reduceScatter(pack(views, layout, j, s.staging()), out, ReduceOp.AVG);
                     }
                 } else {
-                    ByteBuffer bucket = pack(views, layout, j, s.staging);
+                    ByteBuffer bucket = pack(views, layout, j, s.staging());
                     group().allReduce(bucket, ReduceOp.AVG);
                     shardGrad.put(4 * layout.shardOffset(j), bucket, 4 * globalRank() * layout.sliceElements(j),
                             4 * layout.sliceElements(j));
@@ -145,7 +153,7 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
         for (int j = 0; j < layout.bucketCount(); j++) {
             ByteBuffer mine = slice(shardGrad, layout, j);
             if (!group().allGatherParts(mine, parts(weights, layout, j, s.padding))) {
-                ByteBuffer bucket = bucketOf(s.staging, layout, j);
+                ByteBuffer bucket = bucketOf(s.staging(), layout, j);
                 group().allGather(mine, bucket);
                 unpack(bucket, weights, layout, j);
             }
@@ -192,7 +200,7 @@ public final class ShardedWorkerStrategy extends ProcessGroupStrategy {
             }
             float[] flat = new float[layout.totalElements()];
             for (int j = 0; j < layout.bucketCount(); j++) {
-                ByteBuffer bucket = bucketOf(shard.staging, layout, j);
+                ByteBuffer bucket = bucketOf(shard.staging(), layout, j);
                 group().allGather(slice(mine, layout, j), bucket);
                 bucket.asFloatBuffer().get(flat, layout.paddedBucketOffset(j), layout.bucketElements(j));
             }

@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * reduce into its own mapped segment, reduces its own chunk from its buffer and its peers'
  * segments into its segment, and copies the reduced chunks back: about three passes over memory
  * and two barriers. A small all-reduce (see {@link #ONE_BARRIER_PROPERTY}) takes one barrier:
- * every rank publishes all of its buffer and reduces every rank's copy itself. The barriers are counters in shared memory too ({@link SegmentBarrier}: a
- * waiting rank sleeps on a futex until its peer arrives), or those of the wrapped group where
- * futexes are not available or {@code -Dray.lightning.shm-barrier=ring} asks for them.
+ * every rank publishes all of its buffer and reduces every rank's copy itself. The barriers are
+ * counters in shared memory too ({@link SegmentBarrier}: a waiting rank sleeps on a futex until
+ * its peer arrives), or those of the wrapped group where futexes are not available or
+ * {@code -Dray.lightning.shm-barrier=ring} asks for them.
  *
  * <p>Each rank owns two segments and alternates between them call by call, so a rank may start
  * the next call while a slower peer still reads the last one's result. Segment files (see

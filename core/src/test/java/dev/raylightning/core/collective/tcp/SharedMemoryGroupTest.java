@@ -380,36 +380,20 @@ class SharedMemoryGroupTest {
         // pieces of 1,024 floats and the ranks' chunks cut through parts; one part is empty
         int[] lengths = {1, 1000, 0, 3, 2500, 7, 1};
         int n = java.util.Arrays.stream(lengths).sum();
-        List<ByteBuffer[]> hosts = Ranks.run(3, r -> {
-            FloatBuffer all = TcpRingProcessGroupTest.filled(r, n);
-            ByteBuffer[] host = new ByteBuffer[lengths.length];
-            ByteBuffer[] parts = new ByteBuffer[lengths.length];
-            for (int k = 0, at = 0; k < lengths.length; at += lengths[k], k++) {
-                // each part is a window of a larger buffer whose edges must stay as they are
-                host[k] = ByteBuffer.allocateDirect((lengths[k] + 2) * 4).order(ByteOrder.nativeOrder());
-                host[k].putFloat(0, -7f).putFloat((lengths[k] + 1) * 4, -7f);
-                for (int i = 0; i < lengths[k]; i++) {
-                    host[k].putFloat((i + 1) * 4, all.get(at + i));
-                }
-                parts[k] = host[k].duplicate().position(4).limit((lengths[k] + 1) * 4);
-            }
+        List<ByteBuffer[]> out = Ranks.run(3, r -> {
+            // each part is a window of a larger buffer whose edges must stay as they are
+            ByteBuffer[] parts = windows(lengths, TcpRingProcessGroupTest.filled(r, n));
             assertTrue(groups.get(r).allReduceParts(parts, op), "taken by shared memory");
             for (int k = 0; k < parts.length; k++) {
                 assertEquals(4, parts[k].position());
                 assertEquals((lengths[k] + 1) * 4, parts[k].limit());
             }
-            return host;
+            return parts;
         });
         for (int r = 0; r < 3; r++) {
-            for (int k = 0, at = 0; k < lengths.length; at += lengths[k], k++) {
-                ByteBuffer h = hosts.get(r)[k];
-                assertEquals(-7f, h.getFloat(0));
-                assertEquals(-7f, h.getFloat((lengths[k] + 1) * 4));
-                for (int i = 0; i < lengths[k]; i++) {
-                    float want = TcpRingProcessGroupTest.reference(op, 3, at + i);
-                    assertEquals(want, h.getFloat((i + 1) * 4), Math.abs(want) * 1e-6f,
-                            "rank " + r + " part " + k + " element " + i);
-                }
+            for (int i = 0; i < n; i++) {
+                float want = TcpRingProcessGroupTest.reference(op, 3, i);
+                assertEquals(want, at(out.get(r), i), Math.abs(want) * 1e-6f, "rank " + r + " element " + i);
             }
         }
     }

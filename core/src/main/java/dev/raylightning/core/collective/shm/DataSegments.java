@@ -23,16 +23,6 @@ final class DataSegments {
         this.pieceBytes = pieceBytes;
     }
 
-    /** The piece size {@link SharedMemoryGroup#PIECE_PROPERTY} asks for, or the default; refuses other values. */
-    static int pieceBytesProperty() {
-        String name = SharedMemoryGroup.PIECE_PROPERTY;
-        int piece = Integer.getInteger(name, SharedMemoryGroup.DEFAULT_PIECE_BYTES);
-        if (piece < 4096 || piece % Float.BYTES != 0) {
-            throw new IllegalArgumentException("-D" + name + " must be a multiple of 4 of at least 4096, got " + piece);
-        }
-        return piece;
-    }
-
     /**
      * The segments of the next parity, every one at least {@code bytes}; null when they could not
      * be made ({@link #problem()} says why; all ranks find it together). Every rank calls with the

@@ -91,7 +91,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     private final HostProbe.Host host;
     private final long threshold;
     private final int pieceBytes;
-    private final long oneBarrierBytes = Long.getLong(ONE_BARRIER_PROPERTY, DEFAULT_ONE_BARRIER_BYTES);
+    private final long oneBarrierBytes;
     private final boolean futexBarriers;
     /** The barrier in shared memory, made with the first segments; null while the wrapped group's serves. */
     private SegmentBarrier barrier;
@@ -101,13 +101,14 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     private final DataSegments data;
 
     private SharedMemoryGroup(ProcessGroup inner, SegmentFiles files, HostProbe.Host host, long threshold,
-            LongSupplier usableBytes, int pieceBytes, String notSharedReason) {
+            LongSupplier usableBytes, SizeProperties sizes, String notSharedReason) {
         super(inner);
         this.setup = host == null ? null : new SegmentSetup(inner, files, host, usableBytes);
-        this.data = setup == null ? null : new DataSegments(setup, pieceBytes);
+        this.data = setup == null ? null : new DataSegments(setup, sizes.pieceBytes());
         this.host = host;
         this.threshold = threshold;
-        this.pieceBytes = pieceBytes;
+        this.pieceBytes = sizes.pieceBytes();
+        this.oneBarrierBytes = sizes.oneBarrierBytes();
         // the host's vote: every rank waits the same way, on the ring's barriers unless all have futexes
         this.futexBarriers = host != null && host.futexes();
         this.shared = host != null;
@@ -120,7 +121,7 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
      * every rank: the group's file names derive from it.
      */
     public static SharedMemoryGroup wrap(ProcessGroup inner, GroupSecret secret) {
-        return wrap(inner, secret, Long.getLong(THRESHOLD_PROPERTY, DEFAULT_THRESHOLD));
+        return wrap(inner, secret, SizeProperties.bytes(THRESHOLD_PROPERTY, DEFAULT_THRESHOLD));
     }
 
     /** As {@link #wrap(ProcessGroup, GroupSecret)} with an explicit threshold in bytes (negative: never). */
@@ -139,14 +140,14 @@ public final class SharedMemoryGroup extends ForwardingProcessGroup {
     static SharedMemoryGroup wrap(ProcessGroup inner, GroupSecret secret, long thresholdBytes, Path dir,
             LongSupplier usableBytes, boolean futexBarriers) {
         Objects.requireNonNull(secret, "secret");
-        int piece = DataSegments.pieceBytesProperty(); // refused before any collective: every rank fails alike
+        SizeProperties sizes = SizeProperties.read(); // refused before any collective: every rank fails alike
         SegmentFiles files = new SegmentFiles(dir, secret);
         if (thresholdBytes < 0 || inner.size() == 1) {
-            return new SharedMemoryGroup(inner, files, null, thresholdBytes, usableBytes, piece,
+            return new SharedMemoryGroup(inner, files, null, thresholdBytes, usableBytes, sizes,
                     thresholdBytes < 0 ? "turned off (negative threshold)" : "a single rank");
         }
         HostProbe.Host host = HostProbe.run(inner, files, futexBarriers && Futex.available());
-        return new SharedMemoryGroup(inner, files, host, thresholdBytes, usableBytes, piece,
+        return new SharedMemoryGroup(inner, files, host, thresholdBytes, usableBytes, sizes,
                 host == null ? "the ranks do not all see each other's files in " + dir : null);
     }
 

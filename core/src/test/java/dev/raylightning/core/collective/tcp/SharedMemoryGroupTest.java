@@ -482,17 +482,22 @@ class SharedMemoryGroupTest {
         }
     }
 
-    @Test
-    void aPieceSizeThatIsNotAMultipleOfFourIsRefusedBeforeAnyCollective() {
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        SharedMemoryGroup.PIECE_PROPERTY + ", 65537", // not a multiple of 4
+        SharedMemoryGroup.PIECE_PROPERTY + ", 16m",
+        SharedMemoryGroup.ONE_BARRIER_PROPERTY + ", 128 KiB",
+        SharedMemoryGroup.THRESHOLD_PROPERTY + ", lots"})
+    void aSizePropertyThatIsNotAValidNumberIsRefusedBeforeAnyCollective(String name, String value) {
         rings = TcpRingProcessGroup.local(2, RingOptions.defaults());
-        System.setProperty(SharedMemoryGroup.PIECE_PROPERTY, "65537");
+        System.setProperty(name, value);
         try {
             // one rank alone: a call that ran a collective would wait for its peer instead of failing
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> SharedMemoryGroup.wrap(rings.get(0), secret, 0));
-            assertTrue(e.getMessage().contains("65537"), e.getMessage());
+                    () -> SharedMemoryGroup.wrap(rings.get(0), secret));
+            assertTrue(e.getMessage().contains(name) && e.getMessage().contains(value), e.getMessage());
         } finally {
-            System.clearProperty(SharedMemoryGroup.PIECE_PROPERTY);
+            System.clearProperty(name);
             rings.forEach(TcpRingProcessGroup::close);
         }
     }
